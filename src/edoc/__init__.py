@@ -1,0 +1,1 @@
+from edoc.errors import EdocError

@@ -1,0 +1,81 @@
+"""File-system helpers: atomic writes and safe names for untrusted attachment names."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from edoc.errors import InputError, shorten
+
+__all__ = ["atomic_write", "safe_filename"]
+
+_WINDOWS_RESERVED = {
+    "CON", "PRN", "AUX", "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}  # fmt: skip
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_MAX_NAME_BYTES = 200
+
+
+@contextlib.contextmanager
+def atomic_write(target: str | os.PathLike[str], *, overwrite: bool = True) -> Iterator[BinaryIO]:
+    """Open a temporary file beside ``target``; rename it into place only on success.
+
+    On any exception the temporary file is removed and ``target`` is left as it was.
+    With ``overwrite=False`` an existing ``target`` raises :class:`InputError` first.
+    """
+    path = Path(target)
+    if not overwrite and path.exists():
+        raise InputError(f"{path} exists; pass overwrite=True (--force) to replace it")
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        if not overwrite:
+            # link() fails if the target appeared meanwhile: never clobber without consent.
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise InputError(f"{path} exists; pass overwrite=True (--force) to replace it")
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def safe_filename(name: str, *, fallback: str = "attachment") -> str:
+    """Turn an untrusted attachment name into one plain file name.
+
+    Directory parts (``../``, ``C:\\``, absolute paths) are dropped, control and reserved
+    characters replaced, Windows device names prefixed, and the length capped; an empty
+    result becomes ``fallback``.
+    """
+    name = unicodedata.normalize("NFC", name)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip(" .")
+    stem = name.split(".", 1)[0].upper()
+    if stem in _WINDOWS_RESERVED:
+        name = "_" + name
+    while len(name.encode("utf-8")) > _MAX_NAME_BYTES:
+        base, dot, ext = name.rpartition(".")
+        if dot and len(ext) < 16 and base:
+            name = base[:-1] + "." + ext
+        else:
+            name = name[:-1]
+    if not name:
+        if not fallback:
+            raise InputError(f"no usable file name in {shorten(name)!r}")
+        return fallback
+    return name

@@ -1,0 +1,123 @@
+"""Every exception and warning edoc raises, in one hierarchy.
+
+::
+
+    EdocError(Exception)
+    ├── InputError(EdocError, ValueError)        bad arguments or configuration from the caller
+    │   └── IdentifierError                      an agency code or DocumentId that does not parse
+    ├── ParseError(EdocError, ValueError)        not well-formed, or not an edXML package
+    │   ├── ForbiddenXMLError                    DTD, entity, external reference: refused outright
+    │   └── LimitExceededError                   a Limits value was exceeded; raise it to proceed
+    ├── ValidationError(EdocError, ValueError)   the package breaks the standard's rules
+    ├── SignatureError(EdocError)
+    └── TransportError(EdocError)
+    EdocWarning(UserWarning)
+
+Location fields (``element``, ``path``, ``line``, ``column``) are plain optional attributes.
+Messages name what was refused and where, are bounded in length, and never echo secrets.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EdocError",
+    "EdocWarning",
+    "ForbiddenXMLError",
+    "IdentifierError",
+    "InputError",
+    "LimitExceededError",
+    "ParseError",
+    "SignatureError",
+    "TransportError",
+    "ValidationError",
+]
+
+_MAX_ECHO = 80
+
+
+def shorten(text: str, limit: int = _MAX_ECHO) -> str:
+    """Return ``text`` cut to ``limit`` characters, for echoing untrusted input in messages."""
+    text = text.replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class EdocError(Exception):
+    """Base class: catch this to catch everything edoc raises on purpose."""
+
+
+class InputError(EdocError, ValueError):
+    """The caller passed something edoc cannot use (an argument, a file, a setting)."""
+
+
+class IdentifierError(InputError):
+    """An agency code (OrganId) or a DocumentId does not follow its format."""
+
+
+class ParseError(EdocError, ValueError):
+    """The input is not well-formed XML, or not an edXML package edoc can read.
+
+    ``line`` and ``column`` are 1-based where known; ``path`` is the element path
+    (``/edXML/edXMLEnvelope/...``); ``element`` the local name; ``source`` names the input.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        path: str | None = None,
+        element: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.path = path
+        self.element = element
+        self.source = source
+
+    def __str__(self) -> str:
+        where = []
+        if self.source:
+            where.append(self.source)
+        if self.line is not None:
+            where.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
+        if self.path:
+            where.append(self.path)
+        return f"{self.message} ({'; '.join(where)})" if where else self.message
+
+
+class ForbiddenXMLError(ParseError):
+    """A construct edoc refuses on principle: DTDs, entities, external references."""
+
+
+class LimitExceededError(ParseError):
+    """A size, depth or count limit was exceeded.
+
+    ``limit`` names the :class:`edoc.Limits` field, ``value`` what was seen (at least),
+    ``maximum`` the limit in force. Pass a larger ``Limits`` to proceed.
+    """
+
+    def __init__(self, message: str, *, limit: str, value: int, maximum: int, **where: object) -> None:
+        super().__init__(message, **where)  # type: ignore[arg-type]
+        self.limit = limit
+        self.value = value
+        self.maximum = maximum
+
+
+class ValidationError(EdocError, ValueError):
+    """The package is readable but breaks the standard's rules."""
+
+
+class SignatureError(EdocError):
+    """A signature could not be produced, or the document is not trustworthy."""
+
+
+class TransportError(EdocError):
+    """A transport could not move a package."""
+
+
+class EdocWarning(UserWarning):
+    """Base class for edoc's warnings."""

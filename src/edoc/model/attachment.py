@@ -1,0 +1,254 @@
+"""Attachments: metadata plus content that is opened when needed, never held whole."""
+
+from __future__ import annotations
+
+import abc
+import mimetypes
+import os
+import shutil
+import weakref
+from pathlib import Path
+from typing import BinaryIO
+
+import attrs
+
+from edoc._files import atomic_write, safe_filename
+from edoc.errors import InputError
+from edoc.model import _fields as f
+
+__all__ = [
+    "Attachment",
+    "AttachmentContent",
+    "BytesContent",
+    "FileContent",
+    "StreamContent",
+    "guess_content_type",
+]
+
+_CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".zip": "application/zip",
+    ".rar": "application/vnd.rar",
+    ".7z": "application/x-7z-compressed",
+    ".xml": "application/xml",
+    ".txt": "text/plain",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+}
+_CHUNK = 1 << 20
+
+
+def guess_content_type(name: str) -> str:
+    """The registered MIME type for a file name, ``application/octet-stream`` if unknown."""
+    ext = os.path.splitext(name)[1].lower()
+    return _CONTENT_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+class AttachmentContent(abc.ABC):
+    """Where an attachment's bytes are: opened for reading when the writer needs them."""
+
+    @abc.abstractmethod
+    def open(self) -> BinaryIO:
+        """Return a binary stream positioned at the start; the caller closes it."""
+
+    @property
+    def size(self) -> int | None:
+        """The size in bytes, when known without reading."""
+        return None
+
+
+class FileContent(AttachmentContent):
+    """Content in a file. ``owned`` files (decoded by the reader) are deleted with the object."""
+
+    def __init__(self, path: str | os.PathLike[str], *, owned: bool = False) -> None:
+        self.path = Path(path)
+        if owned:
+            self._finalizer = weakref.finalize(self, _unlink, self.path)
+
+    def open(self) -> BinaryIO:
+        try:
+            return self.path.open("rb")
+        except OSError as exc:
+            raise InputError(f"cannot open attachment file {self.path}: {exc.strerror}") from exc
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    def __repr__(self) -> str:
+        return f"FileContent({str(self.path)!r})"
+
+
+def _unlink(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+class BytesContent(AttachmentContent):
+    """Content held in memory (small attachments)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = bytes(data)
+
+    def open(self) -> BinaryIO:
+        import io
+
+        return io.BytesIO(self.data)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        return f"BytesContent(<{len(self.data)} bytes>)"
+
+
+class StreamContent(AttachmentContent):
+    """Content from a caller's binary stream: it can be read once."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream: BinaryIO | None = stream
+
+    def open(self) -> BinaryIO:
+        if self._stream is None:
+            raise InputError("a stream attachment can be written once; use a path or bytes")
+        stream, self._stream = self._stream, None
+        return stream
+
+    def __repr__(self) -> str:
+        return "StreamContent(<stream>)"
+
+
+def _to_content(value: AttachmentContent) -> AttachmentContent:
+    if not isinstance(value, AttachmentContent):
+        raise InputError(f"Attachment.content must be AttachmentContent, not {type(value).__name__}")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class Attachment:
+    """One attached file: ``edXMLManifest/Reference`` plus ``AttachmentEncoded/Attachment``.
+
+    Build one with :meth:`from_path`, :meth:`from_bytes` or :meth:`from_stream`. The content
+    is not part of equality (compare :meth:`read_bytes` when you mean it).
+    """
+
+    name: str = attrs.field(validator=f.text)
+    """``AttachmentName``: the file name as the sender gave it (untrusted on receipt)."""
+    content_type: str = attrs.field(validator=f.text)
+    """``ContentType``: a MIME type."""
+    content: AttachmentContent = attrs.field(converter=_to_content, eq=False)
+    content_id: str | None = attrs.field(
+        default=None, converter=f.empty_to_none, validator=f.opt_text
+    )
+    """``ContentId``, e.g. ``cid:1``; assigned by the package when ``None``."""
+    description: str | None = attrs.field(
+        default=None, converter=f.empty_to_none, validator=f.opt_text
+    )
+    field_name: str | None = attrs.field(
+        default=None, converter=f.empty_to_none, validator=f.opt_text
+    )
+    """``FieldName``: an SDK extension."""
+    mime_type: str | None = attrs.field(
+        default=None, converter=f.empty_to_none, validator=f.opt_text
+    )
+    """``MimeType``: an SDK extension."""
+
+    @classmethod
+    def from_path(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        content_type: str | None = None,
+        description: str | None = None,
+        content_id: str | None = None,
+    ) -> Attachment:
+        """An attachment read from ``path`` when the package is written."""
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(f"attachment {p} is not a readable file")
+        name = name or p.name
+        return cls(
+            name=name,
+            content_type=content_type or guess_content_type(name),
+            content=FileContent(p),
+            description=description,
+            content_id=content_id,
+        )
+
+    @classmethod
+    def from_bytes(
+        cls,
+        data: bytes,
+        *,
+        name: str,
+        content_type: str | None = None,
+        description: str | None = None,
+        content_id: str | None = None,
+    ) -> Attachment:
+        """An attachment from bytes in memory."""
+        return cls(
+            name=name,
+            content_type=content_type or guess_content_type(name),
+            content=BytesContent(data),
+            description=description,
+            content_id=content_id,
+        )
+
+    @classmethod
+    def from_stream(
+        cls,
+        stream: BinaryIO,
+        *,
+        name: str,
+        content_type: str | None = None,
+        description: str | None = None,
+        content_id: str | None = None,
+    ) -> Attachment:
+        """An attachment read once from a binary stream when the package is written."""
+        return cls(
+            name=name,
+            content_type=content_type or guess_content_type(name),
+            content=StreamContent(stream),
+            description=description,
+            content_id=content_id,
+        )
+
+    @property
+    def size(self) -> int | None:
+        """The decoded size in bytes, when known without reading."""
+        return self.content.size
+
+    def open(self) -> BinaryIO:
+        """Open the decoded content for reading."""
+        return self.content.open()
+
+    def read_bytes(self) -> bytes:
+        """The whole decoded content (avoid for large attachments: use :meth:`open`)."""
+        with self.open() as stream:
+            return stream.read()
+
+    def save(
+        self, directory: str | os.PathLike[str], *, name: str | None = None, overwrite: bool = False
+    ) -> Path:
+        """Write the content into ``directory`` under a safe form of its name; return the path.
+
+        The name is untrusted: directory parts, reserved names and control characters are
+        removed (:func:`edoc._files.safe_filename`), so the file never lands outside
+        ``directory``. An existing file is kept unless ``overwrite``.
+        """
+        target = Path(directory) / safe_filename(name or self.name)
+        with self.open() as src, atomic_write(target, overwrite=overwrite) as out:
+            shutil.copyfileobj(src, out, _CHUNK)
+        return target
