@@ -1,0 +1,395 @@
+"""The hardened, streaming parse: bytes in, a small element tree out, attachments to spools.
+
+One pass over the input feeds lxml's event (target) parser, which never builds a tree of
+the whole document. Element and text events build a light tree of :class:`Node`;
+the base64 text of ``ContentTransferEncoded`` never enters it: it is decoded in chunks
+into a :class:`Spool`. While the envelope is being read, the same bytes also feed a
+tree-building parser, which gives every envelope element its source line and refuses
+undeclared namespace prefixes (the event parser silently drops them).
+
+Refused outright: DOCTYPE (and so every entity), bytes in an encoding other than UTF-8,
+text or structure past :class:`edoc.Limits`. The parser never touches the network.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from typing import BinaryIO
+
+from lxml import etree
+
+from edoc.errors import ForbiddenXMLError, LimitExceededError, ParseError, shorten
+from edoc.limits import Limits
+from edoc.model.attachment import AttachmentContent, BytesContent, FileContent
+from edoc.xml import _base64
+from edoc.xml import names as n
+
+__all__ = ["Node", "ParsedDocument", "parse_events"]
+
+_HEADER_CHUNK = 64 * 1024
+_BODY_CHUNK = 1 << 20
+_WS_DELETE = str.maketrans("", "", " \t\r\n")
+_DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+_CTE = n.q(n.CONTENT_TRANSFER_ENCODED)
+_ATTACHMENT = n.q(n.ATTACHMENT)
+_ENVELOPE = n.q(n.ENVELOPE)
+
+
+class Node:
+    """An element of the envelope: tag in Clark notation, attributes, children, text."""
+
+    __slots__ = ("attrib", "children", "content", "index", "parent", "parts", "tag")
+
+    def __init__(self, tag: str, attrib: Mapping[str, str], parent: Node | None, index: int) -> None:
+        self.tag = tag
+        self.attrib = dict(attrib)
+        self.parent = parent
+        self.index = index
+        self.children: list[Node] = []
+        self.parts: list[str] = []
+        self.content: AttachmentContent | None = None
+
+    @property
+    def local(self) -> str:
+        return self.tag.rpartition("}")[2]
+
+    @property
+    def text(self) -> str:
+        """The text directly inside (comments excised, pieces joined)."""
+        return "".join(self.parts)
+
+    @property
+    def path(self) -> str:
+        steps = []
+        node: Node | None = self
+        while node is not None:
+            step = node.local
+            if node.parent is not None:
+                same = [c for c in node.parent.children if c.tag == node.tag]
+                if len(same) > 1:
+                    step += f"[{same.index(node) + 1}]"
+            steps.append(step)
+            node = node.parent
+        return "/" + "/".join(reversed(steps))
+
+
+class Spool:
+    """Decoded attachment bytes: in memory up to a threshold, then in a temporary file."""
+
+    def __init__(self, threshold: int, directory: str | None) -> None:
+        self.threshold = threshold
+        self.directory = directory
+        self.buffer: io.BytesIO | None = io.BytesIO()
+        self.file: BinaryIO | None = None
+        self.path: str | None = None
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.buffer is not None:
+            self.buffer.write(data)
+            if self.buffer.tell() > self.threshold:
+                fd, self.path = tempfile.mkstemp(dir=self.directory, prefix="edoc-", suffix=".bin")
+                self.file = os.fdopen(fd, "wb")
+                self.file.write(self.buffer.getvalue())
+                self.buffer = None
+        else:
+            assert self.file is not None
+            self.file.write(data)
+
+    def finish(self) -> AttachmentContent:
+        if self.buffer is not None:
+            return BytesContent(self.buffer.getvalue())
+        assert self.file is not None and self.path is not None
+        self.file.close()
+        return FileContent(self.path, owned=True)
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        if self.path is not None:
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+
+class _Decoder:
+    """Strict streaming base64: whitespace allowed, anything else refused."""
+
+    def __init__(self, spool: Spool, node: Node, limits: Limits) -> None:
+        self.spool = spool
+        self.node = node
+        self.limits = limits
+        self.pending = ""
+        self.padded = False
+
+    def _fail(self, why: str) -> ParseError:
+        return ParseError(f"attachment content is not valid base64: {why}", path=self.node.path)
+
+    def feed(self, text: str) -> None:
+        if self.pending:
+            text = self.pending + text
+        cut = len(text) & ~3
+        chunk = text[:cut]
+        try:
+            raw = _base64.decode_strict(chunk)
+        except ValueError:
+            text = text.translate(_WS_DELETE)
+            cut = len(text) & ~3
+            chunk = text[:cut]
+            try:
+                raw = _base64.decode_strict(chunk)
+            except ValueError as exc:
+                bad = next((c for c in chunk if not (c.isalnum() and c.isascii()) and c not in "+/="), None)
+                why = f"character {bad!r}" if bad else str(exc)
+                raise self._fail(why) from None
+        self.pending = text[cut:]
+        if chunk:
+            if self.padded:
+                raise self._fail("data after the '=' padding")
+            self.padded = chunk.endswith("=")
+            if self.spool.size + len(raw) > self.limits.max_attachment_bytes:
+                raise LimitExceededError(
+                    "attachment larger than Limits.max_attachment_bytes",
+                    limit="max_attachment_bytes",
+                    value=self.spool.size + len(raw),
+                    maximum=self.limits.max_attachment_bytes,
+                    path=self.node.path,
+                )
+            self.spool.write(raw)
+
+    def finish(self) -> AttachmentContent:
+        rest = self.pending.translate(_WS_DELETE)
+        if rest:
+            raise self._fail(f"{len(rest)} trailing character(s): the length is not a multiple of 4")
+        return self.spool.finish()
+
+
+class _Target:
+    """lxml parser target: builds :class:`Node` s, streams attachment content."""
+
+    def __init__(self, limits: Limits, threshold: int, spool_dir: str | None) -> None:
+        self.limits = limits
+        self.threshold = threshold
+        self.spool_dir = spool_dir
+        self.stack: list[Node] = []
+        self.root: Node | None = None
+        self.count = 0
+        self.attachments = 0
+        self.decoder: _Decoder | None = None
+        self.spools: list[Spool] = []
+        self.text_size = 0
+        self.envelope_done = False
+        self.first_cte_index: int | None = None
+
+    def doctype(self, *_: object) -> None:
+        raise ForbiddenXMLError("DOCTYPE is not allowed in an edXML package (DTDs and entities are refused)")
+
+    def start(self, tag: str, attrib: Mapping[str, str], nsmap: object = None) -> None:
+        if self.decoder is not None:
+            raise ParseError("ContentTransferEncoded must hold only base64 text", path=self.decoder.node.path)
+        self.count += 1
+        if self.count > self.limits.max_elements:
+            raise LimitExceededError(
+                "too many elements",
+                limit="max_elements",
+                value=self.count,
+                maximum=self.limits.max_elements,
+            )
+        if len(self.stack) >= self.limits.max_depth:
+            raise LimitExceededError(
+                "elements nested too deeply",
+                limit="max_depth",
+                value=len(self.stack) + 1,
+                maximum=self.limits.max_depth,
+                path=self.stack[-1].path,
+            )
+        parent = self.stack[-1] if self.stack else None
+        node = Node(tag, attrib, parent, self.count - 1)
+        if parent is None:
+            self.root = node
+        else:
+            parent.children.append(node)
+        self.stack.append(node)
+        self.text_size = 0
+        if tag == _CTE and parent is not None and parent.tag == _ATTACHMENT:
+            self.attachments += 1
+            if self.attachments > self.limits.max_attachments:
+                raise LimitExceededError(
+                    "too many attachments",
+                    limit="max_attachments",
+                    value=self.attachments,
+                    maximum=self.limits.max_attachments,
+                    path=node.path,
+                )
+            if self.first_cte_index is None:
+                self.first_cte_index = node.index
+            spool = Spool(self.threshold, self.spool_dir)
+            self.spools.append(spool)
+            self.decoder = _Decoder(spool, node, self.limits)
+
+    def data(self, text: str) -> None:
+        if self.decoder is not None:
+            self.decoder.feed(text)
+            return
+        if not self.stack:
+            return
+        self.text_size += len(text)
+        if self.text_size > self.limits.max_text_bytes:
+            node = self.stack[-1]
+            raise LimitExceededError(
+                f"text of {node.local} longer than Limits.max_text_bytes",
+                limit="max_text_bytes",
+                value=self.text_size,
+                maximum=self.limits.max_text_bytes,
+                path=node.path,
+            )
+        self.stack[-1].parts.append(text)
+
+    def end(self, tag: str) -> None:
+        node = self.stack.pop()
+        self.text_size = 0
+        if self.decoder is not None and self.decoder.node is node:
+            node.content = self.decoder.finish()
+            self.decoder = None
+        if tag == _ENVELOPE:
+            self.envelope_done = True
+
+    def comment(self, text: str) -> None:
+        """Comments are not content: text on both sides is joined."""
+
+    def pi(self, target: str, data: str | None = None) -> None:
+        """Processing instructions are ignored (never acted on)."""
+
+    def close(self) -> Node | None:
+        return self.root
+
+    def discard(self) -> None:
+        for spool in self.spools:
+            spool.discard()
+
+
+class ParsedDocument:
+    """The result of :func:`parse_events`: the root node and envelope source lines."""
+
+    def __init__(
+        self,
+        root: Node,
+        lines: dict[int, int],
+        source: str | None,
+        namespace_errors: list[tuple[int, str]],
+    ) -> None:
+        self.root = root
+        self.lines = lines
+        self.source = source
+        self.namespace_errors = namespace_errors
+        """(line, message) for each undeclared prefix: the event parser drops such prefixes."""
+
+    def line(self, node: Node) -> int | None:
+        return self.lines.get(node.index)
+
+
+def _check_declaration(head: bytes, source: str | None) -> None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ParseError("the package is UTF-16; edoc reads UTF-8 only", line=1, source=source)
+    m = _DECL.match(head)
+    if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
+        enc = m.group(1).decode("ascii", "replace")
+        raise ParseError(
+            f"the package declares encoding {enc!r}; edoc reads UTF-8 only", line=1, source=source
+        )
+
+
+def _finish_tree(
+    tree: etree.XMLPullParser, first: etree._Element | None
+) -> tuple[dict[int, int], list[tuple[int, str]]]:
+    """Close the envelope's tree parser: source lines by element index, namespace errors."""
+    problems: list[tuple[int, str]] = []
+    try:
+        tree.close()
+    except etree.XMLSyntaxError as exc:
+        # The log is lxml's per-thread one, cleared when this parse began.
+        problems = [
+            (e.line, shorten(e.message, 160)) for e in exc.error_log if e.domain_name == "NAMESPACE"
+        ]
+    if first is None:
+        return {}, problems
+    lines = {i: el.sourceline for i, el in enumerate(first.iter(etree.Element)) if el.sourceline}
+    return lines, problems
+
+
+def parse_events(
+    stream: BinaryIO,
+    *,
+    limits: Limits,
+    source: str | None,
+    memory_threshold: int,
+    spool_dir: str | None,
+) -> ParsedDocument:
+    """Parse ``stream`` in one pass; see the module docstring."""
+    target = _Target(limits, memory_threshold, spool_dir)
+    etree.clear_error_log()
+    parser = etree.XMLParser(
+        target=target,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        encoding="utf-8",
+        remove_comments=True,
+    )
+    tree: etree.XMLPullParser | None = etree.XMLPullParser(
+        events=("start",), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    first: etree._Element | None = None
+    lines: dict[int, int] = {}
+    ns_errors: list[tuple[int, str]] = []
+    total = 0
+    try:
+        head = True
+        while chunk := stream.read(_HEADER_CHUNK if tree is not None else _BODY_CHUNK):
+            if head:
+                _check_declaration(chunk[:512], source)
+                head = False
+            total += len(chunk)
+            if total > limits.max_bytes:
+                raise LimitExceededError(
+                    "package larger than Limits.max_bytes",
+                    limit="max_bytes",
+                    value=total,
+                    maximum=limits.max_bytes,
+                    source=source,
+                )
+            parser.feed(chunk)
+            if tree is not None:
+                tree.feed(chunk)
+                for _, el in tree.read_events():
+                    if first is None:
+                        first = el
+                if target.envelope_done:
+                    lines, ns_errors = _finish_tree(tree, first)
+                    tree = None
+        root = parser.close()
+    except etree.XMLSyntaxError as exc:
+        target.discard()
+        line, column = (exc.position if exc.position else (None, None))
+        msg = exc.msg.rsplit(", line ", 1)[0] if exc.msg else "not well-formed XML"
+        raise ParseError(f"not well-formed XML: {msg}", line=line, column=column, source=source) from None
+    except ParseError as exc:
+        target.discard()
+        if exc.source is None:
+            exc.source = source
+        raise
+    except BaseException:
+        target.discard()
+        raise
+    if tree is not None:
+        lines, ns_errors = _finish_tree(tree, first)
+    if root is None:
+        raise ParseError("empty document", source=source)
+    return ParsedDocument(root, lines, source, ns_errors)
