@@ -1,0 +1,119 @@
+"""The ``edoc`` command: a thin shell over the library. Exit codes: docs/cli.md."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from edoc import errors
+from edoc.builder import load_toml
+from edoc.cli._exit import ExitCode, exit_code_for
+from edoc.cli._render import to_dict, to_text
+from edoc.model import EdocPackage
+from edoc.xml import read, write
+
+__all__ = ["ExitCode", "main"]
+
+
+def _fail(exc: BaseException) -> None:
+    code = exit_code_for(exc)
+    if code is ExitCode.INTERNAL:
+        click.echo(f"edoc: internal error ({type(exc).__name__}): {exc}", err=True)
+        click.echo("edoc: this is a bug; please report it with the command you ran", err=True)
+    else:
+        click.echo(f"edoc: {exc}", err=True)
+    sys.exit(int(code))
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="edoc")
+def main() -> None:
+    """Build, read and check edXML document packages (QCVN 102:2016/BTTTT)."""
+
+
+def _progress_bar(label: str) -> Any:
+    """A progress callback on stderr when it is a terminal; otherwise none."""
+    if not sys.stderr.isatty():
+        return None, None
+    bar = click.progressbar(length=1, label=label, file=sys.stderr)
+    state = {"done": 0}
+
+    def progress(done: int, total: int | None) -> None:
+        if total:
+            bar.length = total
+        bar.update(done - state["done"])
+        state["done"] = done
+
+    return bar, progress
+
+
+@main.command()
+@click.argument("description", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .edxml file to write (written atomically).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--content-types", type=click.Choice(["standard", "reference"]), default="standard",
+              show_default=True, help="'reference' writes the reference SDK's literal content types.")
+def build(description: Path, output: Path, force: bool, content_types: str) -> None:
+    """Build a package from a TOML DESCRIPTION (see docs/build-toml.md)."""
+    pkg = load_toml(description)
+    bar, progress = _progress_bar("writing attachments")
+    try:
+        result = write(pkg, output, overwrite=force, content_types=content_types,  # type: ignore[arg-type]
+                       progress=progress)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    click.echo(f"{result.path}  {result.size} bytes  sha256 {result.sha256}")
+
+
+@main.command()
+@click.argument("package", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON description (edoc.inspect/1).")
+@click.option("--extract", type=click.Path(file_okay=False, path_type=Path),
+              help="Save the attachments into this folder (created if needed).")
+@click.option("--force", is_flag=True, help="With --extract: replace files that exist.")
+def inspect(package: Path, as_json: bool, extract: Path | None, force: bool) -> None:
+    """Show what PACKAGE holds; optionally extract its attachments."""
+    pkg = read(package)
+    saved: list[str] = []
+    if extract is not None and isinstance(pkg, EdocPackage):
+        extract.mkdir(parents=True, exist_ok=True)
+        used: set[str] = set()
+        for att in pkg.attachments:
+            from edoc._files import safe_filename
+
+            name = safe_filename(att.name)
+            stem, dot, ext = name.rpartition(".")
+            k = 1
+            while name.lower() in used:
+                k += 1
+                name = f"{stem} ({k}).{ext}" if dot else f"{ext} ({k})"
+            used.add(name.lower())
+            try:
+                saved.append(str(att.save(extract, name=name, overwrite=force)))
+            except errors.InputError as exc:
+                raise errors.InputError(f"{exc}; nothing more was extracted") from exc
+    if as_json:
+        data = to_dict(pkg)
+        if extract is not None:
+            data["extracted"] = saved
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(to_text(pkg))
+        for path in saved:
+            click.echo(f"extracted       {path}")
