@@ -146,7 +146,12 @@ class _Decoder:
                 raw = _base64.decode_strict(chunk)
             except ValueError as exc:
                 bad = next((c for c in chunk if not (c.isalnum() and c.isascii()) and c not in "+/="), None)
-                why = f"character {bad!r}" if bad else str(exc)
+                if bad:
+                    why = f"character {bad!r}"
+                elif "=" in chunk.rstrip("="):
+                    why = "data after the '=' padding"
+                else:
+                    why = str(exc)
                 raise self._fail(why) from None
         self.pending = text[cut:]
         if chunk:

@@ -1,0 +1,563 @@
+"""edoc write/read throughput and peak memory, against a floor measured in the same run.
+
+    .venv/bin/python benchmarks/bench_io.py [--sizes 1M,100M,1G] [--repeat N] [--workdir DIR]
+
+For each size an attachment of random bytes is generated, then four operations are timed,
+each in a fresh child process (so its peak RSS is its own):
+
+    edoc write   Attachment.from_path + edoc.write          (package file, atomic, fsync'd)
+    floor write  raw read -> pybase64 encode -> SHA-256 of the output -> write (+ fsync)
+    edoc read    edoc.read, the attachment decoded to a spool file
+    floor read   base64 read -> SHA-256 of the input -> pybase64 decode -> write
+
+The floor is what any streaming implementation must at least do with the same bytes; the
+ratio edoc/floor is the overhead edoc adds. See benchmarks/README.md.
+
+A child prints one JSON object on stdout; the parent never imports edoc or lxml, so its
+own memory stays small (it is inherited into the children's ``ru_maxrss`` on Linux).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+MiB = 1 << 20
+GiB = 1 << 30
+CHUNK = 3 * MiB  # a multiple of 3 (encode: whole quads) and of 4 (decode: whole groups)
+GEN_CHUNK = 1 * MiB
+RATIO_TARGET = 1.3
+RSS_TARGET_MIB = 64
+RSS_TARGET_FROM = 1 * GiB  # the issue states the memory target at 1 GB
+
+# --------------------------------------------------------------------------------------
+# child side: one operation, measured, reported as JSON on stdout
+# --------------------------------------------------------------------------------------
+
+
+def _maxrss_kib() -> int:
+    import resource
+
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib // 1024 if sys.platform == "darwin" else kib  # bytes on macOS
+
+
+def _vmhwm_kib() -> int | None:
+    """This process image's own high-water mark (not inherited through fork/exec)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+class _FsyncTimer:
+    """Wraps os.fsync to account the time spent in it (edoc's atomic write calls it)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+        self._real = os.fsync
+
+    def __call__(self, fd: int) -> None:
+        t = time.perf_counter()
+        try:
+            self._real(fd)
+        finally:
+            self.seconds += time.perf_counter() - t
+            self.calls += 1
+
+
+def _file_sha256(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _header() -> Any:
+    import datetime as dt
+
+    import edoc
+
+    return edoc.MessageHeader(
+        from_=edoc.Organization(organ_id="000.00.00.G22", organ_name="Văn phòng Chính phủ"),
+        to=[edoc.Organization(organ_id="000.00.00.H41")],
+        code=edoc.Code(number="7816", notation="VPCP-TTĐT"),
+        promulgation_info=edoc.PromulgationInfo(
+            place="Hà Nội", promulgation_date=dt.date(2015, 9, 30)
+        ),
+        document_type=edoc.DocumentType(type_code=1, type_name="Công văn"),
+        subject="V/v benchmark",
+    )
+
+
+def child_edoc_write(a: dict[str, Any]) -> dict[str, Any]:
+    import edoc
+
+    fsync = _FsyncTimer()
+    os.fsync = fsync  # accounting only; edoc's code is unchanged
+    base = _maxrss_kib()
+    t0 = time.perf_counter()
+    c0 = os.times()
+    pkg = edoc.EdocPackage(
+        header=_header(),
+        attachments=[edoc.Attachment.from_path(a["input"], content_type="application/pdf")],
+    )
+    result = edoc.write(pkg, a["output"])
+    c1 = os.times()
+    seconds = time.perf_counter() - t0
+    peak = _maxrss_kib()
+    return {
+        "seconds": seconds,
+        "cpu_seconds": (c1.user - c0.user) + (c1.system - c0.system),
+        "fsync_seconds": fsync.seconds,
+        "baseline_kib": base,
+        "peak_kib": peak,
+        "vmhwm_kib": _vmhwm_kib(),
+        "bytes_out": result.size,
+        "sha256_out": result.sha256,
+    }
+
+
+def child_floor_write(a: dict[str, Any]) -> dict[str, Any]:
+    import pybase64
+
+    chunk_size = a["chunk"]
+    if chunk_size % 3:
+        raise SystemExit("the encode chunk must be a multiple of 3")
+    base = _maxrss_kib()
+    t0 = time.perf_counter()
+    c0 = os.times()
+    sha = hashlib.sha256()
+    size = 0
+    with open(a["input"], "rb") as src, open(a["output"], "wb") as out:
+        while chunk := src.read(chunk_size):
+            enc = pybase64.b64encode(chunk)
+            sha.update(enc)
+            out.write(enc)
+            size += len(enc)
+        out.flush()
+        tf = time.perf_counter()
+        os.fsync(out.fileno())  # edoc.write fsyncs (atomic write); so does the floor
+        fsync_seconds = time.perf_counter() - tf
+    c1 = os.times()
+    seconds = time.perf_counter() - t0
+    peak = _maxrss_kib()
+    return {
+        "seconds": seconds,
+        "cpu_seconds": (c1.user - c0.user) + (c1.system - c0.system),
+        "fsync_seconds": fsync_seconds,
+        "baseline_kib": base,
+        "peak_kib": peak,
+        "vmhwm_kib": _vmhwm_kib(),
+        "bytes_out": size,
+        "sha256_out": sha.hexdigest(),
+    }
+
+
+def child_edoc_read(a: dict[str, Any]) -> dict[str, Any]:
+    import gc
+
+    import edoc
+
+    limits = edoc.Limits(max_bytes=max(2 * GiB, 2 * a["package_size"]),
+                         max_attachment_bytes=max(2 * GiB, 2 * a["size"]))
+    base = _maxrss_kib()
+    t0 = time.perf_counter()
+    c0 = os.times()
+    pkg = edoc.read(a["input"], limits=limits, spool_dir=a["spool_dir"],
+                    memory_threshold=a["memory_threshold"])
+    c1 = os.times()
+    seconds = time.perf_counter() - t0
+    peak = _maxrss_kib()
+    vmhwm = _vmhwm_kib()
+    att = pkg.attachments[0]
+    out: dict[str, Any] = {
+        "seconds": seconds,
+        "cpu_seconds": (c1.user - c0.user) + (c1.system - c0.system),
+        "baseline_kib": base,
+        "peak_kib": peak,
+        "vmhwm_kib": vmhwm,
+        "bytes_out": att.size,
+        "spooled": type(att.content).__name__ == "FileContent",
+    }
+    if a["verify"]:  # outside the timing and after the peak was taken
+        out["sha256_out"] = _file_sha256(att.content.path) if out["spooled"] else \
+            hashlib.sha256(att.read_bytes()).hexdigest()
+    # Drop the decoded content: the spool file goes with the attachment object.
+    del att, pkg
+    gc.collect()
+    out["spool_left"] = sorted(os.listdir(a["spool_dir"]))
+    return out
+
+
+def child_floor_read(a: dict[str, Any]) -> dict[str, Any]:
+    import pybase64
+
+    chunk_size = a["chunk"]
+    if chunk_size % 4:
+        raise SystemExit("the decode chunk must be a multiple of 4")
+    hash_input = a["hash_input"]
+    base = _maxrss_kib()
+    t0 = time.perf_counter()
+    c0 = os.times()
+    sha = hashlib.sha256()
+    size = 0
+    with open(a["input"], "rb") as src, open(a["output"], "wb") as out:
+        while chunk := src.read(chunk_size):
+            if hash_input:
+                sha.update(chunk)
+            raw = pybase64.b64decode(chunk, validate=True)
+            out.write(raw)
+            size += len(raw)
+    c1 = os.times()
+    seconds = time.perf_counter() - t0
+    peak = _maxrss_kib()
+    out_ = {
+        "seconds": seconds,
+        "cpu_seconds": (c1.user - c0.user) + (c1.system - c0.system),
+        "baseline_kib": base,
+        "peak_kib": peak,
+        "vmhwm_kib": _vmhwm_kib(),
+        "bytes_out": size,
+    }
+    if a["verify"]:
+        out_["sha256_out"] = _file_sha256(a["output"])
+    return out_
+
+
+def child_info(_: dict[str, Any]) -> dict[str, Any]:
+    import edoc
+    import pybase64
+    from lxml import etree
+
+    return {
+        "edoc": edoc.__version__,
+        "lxml": ".".join(map(str, etree.LXML_VERSION)),
+        "libxml2": ".".join(map(str, etree.LIBXML_VERSION)),
+        "pybase64": pybase64.__version__,
+        "pybase64_simd": _pybase64_simd(pybase64),
+        "baseline_kib": _maxrss_kib(),
+    }
+
+
+def _pybase64_simd(pybase64: Any) -> str:
+    try:
+        text = pybase64.get_version()  # e.g. "1.5.1 (C extension active - AVX2)"
+    except AttributeError:
+        return "?"
+    m = re.search(r"\((.*)\)", text)
+    return m.group(1) if m else text
+
+
+CHILDREN = {
+    "edoc-write": child_edoc_write,
+    "floor-write": child_floor_write,
+    "edoc-read": child_edoc_read,
+    "floor-read": child_floor_read,
+    "floor-read-nosha": child_floor_read,
+    "info": child_info,
+}
+
+# --------------------------------------------------------------------------------------
+# parent side
+# --------------------------------------------------------------------------------------
+
+
+def parse_size(text: str) -> int:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*", text, re.IGNORECASE)
+    if not m:
+        raise argparse.ArgumentTypeError(f"bad size {text!r} (use e.g. 1M, 100M, 1G)")
+    scale = {"": 1, "K": 1 << 10, "M": MiB, "G": GiB}[m.group(2).upper()]
+    return int(float(m.group(1)) * scale)
+
+
+def size_label(n: int) -> str:
+    for unit, scale in (("G", GiB), ("M", MiB), ("K", 1 << 10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale}{unit}"
+    return f"{n}B"
+
+
+def run_child(op: str, args: dict[str, Any]) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", op, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"child {op} failed with exit code {proc.returncode}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine(info: dict[str, Any]) -> dict[str, Any]:
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), cpu)
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count() or 0
+    return {
+        "nproc": usable,
+        "cpu": cpu,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        **{k: v for k, v in info.items() if k != "baseline_kib"},
+    }
+
+
+def generate(path: Path, size: int) -> str:
+    sha = hashlib.sha256()
+    left = size
+    with open(path, "wb") as fh:
+        while left:
+            chunk = os.urandom(min(GEN_CHUNK, left))
+            sha.update(chunk)
+            fh.write(chunk)
+            left -= len(chunk)
+    return sha.hexdigest()
+
+
+def _unlink(*paths: Path) -> None:
+    for p in paths:
+        p.unlink(missing_ok=True)
+
+
+def _settle() -> None:
+    """Flush dirty pages so one operation's writeback does not land in the next's time."""
+    if hasattr(os, "sync"):
+        os.sync()
+
+
+def bench_size(size: int, repeat: int, work: Path, chunk: int, memory_threshold: int,
+               read_floor_nosha: bool) -> dict[str, Any]:
+    src = work / f"attachment-{size_label(size)}.pdf"
+    pkg = work / f"package-{size_label(size)}.edxml"
+    b64 = work / f"floor-{size_label(size)}.b64"
+    dec = work / f"floor-{size_label(size)}.dec"
+    spool = work / "spool"
+    spool.mkdir(exist_ok=True)
+    expected = generate(src, size)
+    runs: dict[str, list[dict[str, Any]]] = {op: [] for op in CHILDREN if op != "info"}
+    if not read_floor_nosha:
+        del runs["floor-read-nosha"]
+    for r in range(repeat):
+        verify = r == 0
+        # Each operation reads a file written just before (input, package, base64 file):
+        # everything is read warm from the page cache, alike for edoc and the floor.
+        _unlink(pkg)
+        _settle()
+        res = run_child("edoc-write", {"input": str(src), "output": str(pkg)})
+        runs["edoc-write"].append(res)
+
+        _unlink(b64)
+        _settle()
+        res = run_child("floor-write", {"input": str(src), "output": str(b64), "chunk": chunk})
+        runs["floor-write"].append(res)
+
+        _settle()
+        res = run_child("edoc-read", {
+            "input": str(pkg), "spool_dir": str(spool), "size": size,
+            "package_size": pkg.stat().st_size, "memory_threshold": memory_threshold,
+            "verify": verify,
+        })
+        if verify and res["sha256_out"] != expected:
+            raise SystemExit(f"edoc.read decoded {size_label(size)} wrongly (SHA-256 differs)")
+        if res["spool_left"]:
+            raise SystemExit(f"edoc.read left spool files behind: {res['spool_left']}")
+        if res["bytes_out"] != size:
+            raise SystemExit(f"edoc.read decoded {res['bytes_out']} bytes, expected {size}")
+        runs["edoc-read"].append(res)
+
+        for op in ("floor-read", "floor-read-nosha") if read_floor_nosha else ("floor-read",):
+            _unlink(dec)
+            _settle()
+            res = run_child(op, {
+                "input": str(b64), "output": str(dec), "chunk": chunk,
+                "hash_input": op == "floor-read", "verify": verify,
+            })
+            if verify and res["sha256_out"] != expected:
+                raise SystemExit("the read floor decoded wrongly (SHA-256 differs)")
+            runs[op].append(res)
+        _unlink(dec)
+    out = {
+        "size": size,
+        "package_bytes": pkg.stat().st_size,
+        "base64_bytes": b64.stat().st_size,
+        "runs": runs,
+        "best": {op: min(rs, key=lambda x: x["seconds"]) for op, rs in runs.items()},
+        "peak": {op: max(rs, key=lambda x: x["peak_kib"]) for op, rs in runs.items()},
+    }
+    _unlink(src, pkg, b64, dec)
+    return out
+
+
+def _mib(kib: int) -> float:
+    return kib / 1024
+
+
+def rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    size = result["size"]
+    out = []
+    for op in ("write", "read"):
+        e_best, f_best = result["best"][f"edoc-{op}"], result["best"][f"floor-{op}"]
+        e_peak, f_peak = result["peak"][f"edoc-{op}"], result["peak"][f"floor-{op}"]
+        ratio = e_best["seconds"] / f_best["seconds"]
+        e_delta = e_peak["peak_kib"] - e_peak["baseline_kib"]
+        f_delta = f_peak["peak_kib"] - f_peak["baseline_kib"]
+        rss_checked = size >= RSS_TARGET_FROM
+        row = {
+            "size": size_label(size),
+            "op": op,
+            "edoc_s": e_best["seconds"],
+            "floor_s": f_best["seconds"],
+            "ratio": ratio,
+            "edoc_mb_s": size / 1e6 / e_best["seconds"],
+            "edoc_peak_mib": _mib(e_peak["peak_kib"]),
+            "edoc_delta_mib": _mib(e_delta),
+            "floor_peak_mib": _mib(f_peak["peak_kib"]),
+            "floor_delta_mib": _mib(f_delta),
+            "ratio_pass": ratio <= RATIO_TARGET,
+            "rss_pass": (_mib(e_delta) < RSS_TARGET_MIB) if rss_checked else None,
+        }
+        if op == "write":
+            row["edoc_fsync_s"] = e_best.get("fsync_seconds")
+            row["floor_fsync_s"] = f_best.get("fsync_seconds")
+        elif "floor-read-nosha" in result["best"]:
+            nosha = result["best"]["floor-read-nosha"]["seconds"]
+            row["floor_nosha_s"] = nosha
+            row["ratio_nosha"] = e_best["seconds"] / nosha
+        out.append(row)
+    return out
+
+
+def print_table(all_rows: list[dict[str, Any]]) -> None:
+    head = (f"{'size':>5} {'op':<5} {'edoc s':>8} {'floor s':>8} {'ratio':>6} "
+            f"{'edoc MB/s':>9} {'edoc peak MiB (Δ)':>18} {'floor peak MiB (Δ)':>19}  "
+            f"{'ratio≤1.3':<9} {'Δ RSS<64MiB':<11}")
+    print(head)
+    print("-" * len(head))
+    for r in all_rows:
+        rss = "-" if r["rss_pass"] is None else ("PASS" if r["rss_pass"] else "FAIL")
+        print(f"{r['size']:>5} {r['op']:<5} {r['edoc_s']:8.3f} {r['floor_s']:8.3f} "
+              f"{r['ratio']:6.2f} {r['edoc_mb_s']:9.0f} "
+              f"{r['edoc_peak_mib']:9.1f} ({r['edoc_delta_mib']:5.1f}) "
+              f"{r['floor_peak_mib']:10.1f} ({r['floor_delta_mib']:5.1f})  "
+              f"{'PASS' if r['ratio_pass'] else 'FAIL':<9} {rss:<11}")
+
+
+def print_notes(all_rows: list[dict[str, Any]]) -> None:
+    print()
+    for r in all_rows:
+        if r["op"] == "write" and r.get("edoc_fsync_s") is not None:
+            print(f"{r['size']:>5} write: fsync inside the times: edoc {r['edoc_fsync_s']:.3f} s, "
+                  f"floor {r['floor_fsync_s']:.3f} s")
+        if r["op"] == "read" and "floor_nosha_s" in r:
+            print(f"{r['size']:>5} read:  edoc.read hashes nothing; floor without SHA-256 "
+                  f"{r['floor_nosha_s']:.3f} s -> ratio {r['ratio_nosha']:.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        op, payload = sys.argv[2], json.loads(sys.argv[3])
+        print(json.dumps(CHILDREN[op](payload)))
+        return 0
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="1M,100M,1G",
+                    help="attachment sizes, binary units (1M = 1 MiB); default 1M,100M,1G")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per operation; the best time is kept")
+    ap.add_argument("--workdir", type=Path, default=None,
+                    help="where the files go (default: a temp dir under benchmarks/.work/, removed)")
+    ap.add_argument("--chunk", type=parse_size, default=CHUNK,
+                    help="floor chunk size, a multiple of 12 (default 3M)")
+    ap.add_argument("--memory-threshold", type=parse_size, default=0,
+                    help="edoc.read memory_threshold (default 0: always decode to a spool file, "
+                         "the I/O the read floor does)")
+    ap.add_argument("--no-nosha-floor", dest="nosha", action="store_false",
+                    help="skip the extra read floor without SHA-256")
+    ap.add_argument("--json", type=Path, default=None, help="also write all figures here")
+    ap.add_argument("--check", action="store_true", help="exit 1 if a target fails")
+    args = ap.parse_args(argv)
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    if args.repeat < 1 or args.chunk % 12:
+        ap.error("--repeat must be >= 1 and --chunk a multiple of 12")
+
+    info = run_child("info", {})
+    mach = machine(info)
+    print("edoc I/O benchmark")
+    print(f"machine: nproc={mach['nproc']}  cpu={mach['cpu']}  {mach['os']}")
+    print(f"python {mach['python']}  edoc {mach['edoc']}  lxml {mach['lxml']} "
+          f"(libxml2 {mach['libxml2']})  pybase64 {mach['pybase64']} ({mach['pybase64_simd']})")
+    print(f"repeat={args.repeat} (best time, highest peak)  floor chunk={size_label(args.chunk)}  "
+          f"edoc.read memory_threshold={args.memory_threshold}  page cache: warm for all")
+
+    own = args.workdir is None
+    if own:
+        (HERE / ".work").mkdir(exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="bench-", dir=HERE / ".work"))
+    else:
+        work = args.workdir
+        work.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(work).free
+    need = max(sizes, default=0) * 4
+    if free < need:
+        raise SystemExit(f"{work} has {free / GiB:.1f} GiB free; about {need / GiB:.1f} GiB needed")
+    print(f"workdir: {work}")
+    print()
+
+    results = []
+    try:
+        for size in sizes:
+            t = time.perf_counter()
+            print(f"  {size_label(size)} ...", end="", flush=True, file=sys.stderr)
+            results.append(bench_size(size, args.repeat, work, args.chunk,
+                                      args.memory_threshold, args.nosha))
+            print(f" {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    finally:
+        if own:
+            shutil.rmtree(work, ignore_errors=True)
+
+    all_rows = [row for res in results for row in rows(res)]
+    print_table(all_rows)
+    print_notes(all_rows)
+    failed = [r for r in all_rows if not r["ratio_pass"] or r["rss_pass"] is False]
+    print()
+    print(f"targets: time <= {RATIO_TARGET}x floor; edoc peak RSS minus its after-import baseline "
+          f"< {RSS_TARGET_MIB} MiB at >= {size_label(RSS_TARGET_FROM)}. "
+          f"{'all PASS' if not failed else f'{len(failed)} row(s) FAIL'}")
+    if args.json:
+        args.json.write_text(json.dumps(
+            {"machine": mach, "args": {"sizes": args.sizes, "repeat": args.repeat,
+                                       "chunk": args.chunk,
+                                       "memory_threshold": args.memory_threshold},
+             "rows": all_rows, "results": results}, indent=2))
+    return 1 if (args.check and failed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Shared fixtures: the real vectors beside the project, and a small valid package."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import edoc
+
+VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
+
+
+@pytest.fixture
+def vectors() -> Path:
+    if not VECTORS.is_dir():
+        pytest.skip(f"the shared vectors are not at {VECTORS} (CI puts shared/ beside the project)")
+    return VECTORS
+
+
+def make_package(**attachments: bytes) -> edoc.EdocPackage:
+    """A new-document package with the given attachments (name -> bytes)."""
+    header = edoc.MessageHeader(
+        from_=edoc.Organization(organ_id="000.00.00.G22", organ_name="Văn phòng Chính phủ"),
+        to=[edoc.Organization(organ_id="000.00.00.H41", organ_name="UBND tỉnh Nghệ An")],
+        code=edoc.Code(number="7816", notation="VPCP-TTĐT"),
+        promulgation_info=edoc.PromulgationInfo(place="Hà Nội", promulgation_date=dt.date(2015, 9, 30)),
+        document_type=edoc.DocumentType(type_code=1, type_name="Công văn"),
+        subject="V/v kết nối, liên thông phần mềm quản lý văn bản",
+    )
+    trace = edoc.TraceHeaderList(
+        business=edoc.Business(doc_reason="Văn bản điện tử mới"),
+        trace_headers=[
+            edoc.TraceHeader(
+                organ_id="000.00.00.G22",
+                timestamp=dt.datetime(2015, 9, 30, 10, 15, tzinfo=edoc.VN_TZ),
+            )
+        ],
+    )
+    return edoc.EdocPackage(
+        header=header,
+        trace=trace,
+        attachments=[edoc.Attachment.from_bytes(data, name=name) for name, data in attachments.items()],
+    )
+
+
+@pytest.fixture
+def package() -> edoc.EdocPackage:
+    return make_package(**{"qd.pdf": b"%PDF-1.4 test"})
