@@ -25,7 +25,9 @@ def make_package(**attachments: bytes) -> edoc.EdocPackage:
         from_=edoc.Organization(organ_id="000.00.00.G22", organ_name="Văn phòng Chính phủ"),
         to=[edoc.Organization(organ_id="000.00.00.H41", organ_name="UBND tỉnh Nghệ An")],
         code=edoc.Code(number="7816", notation="VPCP-TTĐT"),
-        promulgation_info=edoc.PromulgationInfo(place="Hà Nội", promulgation_date=dt.date(2015, 9, 30)),
+        promulgation_info=edoc.PromulgationInfo(
+            place="Hà Nội", promulgation_date=dt.date(2015, 9, 30)
+        ),
         document_type=edoc.DocumentType(type_code=1, type_name="Công văn"),
         subject="V/v kết nối, liên thông phần mềm quản lý văn bản",
     )
@@ -41,7 +43,9 @@ def make_package(**attachments: bytes) -> edoc.EdocPackage:
     return edoc.EdocPackage(
         header=header,
         trace=trace,
-        attachments=[edoc.Attachment.from_bytes(data, name=name) for name, data in attachments.items()],
+        attachments=[
+            edoc.Attachment.from_bytes(data, name=name) for name, data in attachments.items()
+        ],
     )
 
 

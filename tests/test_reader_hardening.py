@@ -32,7 +32,7 @@ def test_doctype_with_internal_entity_is_refused(valid: bytes) -> None:
 
 
 def test_billion_laughs_is_refused_fast(valid: bytes) -> None:
-    lol = "".join(f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10}">' for i in range(1, 10))
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     data = _replace(valid, "<edXML ", f'<!DOCTYPE edXML [<!ENTITY l0 "lol">{lol}]>\n<edXML ')
     data = _replace(data, "<edXML:Subject>", "<edXML:Subject>&l9;")
     with pytest.raises(ForbiddenXMLError):
@@ -83,7 +83,9 @@ def test_undefined_entity_is_a_parse_error_with_line(valid: bytes) -> None:
     ("encoding_decl", "body_encoding"),
     [("ISO-8859-1", "utf-8"), ("windows-1258", "utf-8"), ("UTF-16", "utf-16")],
 )
-def test_encodings_other_than_utf8_are_refused(valid: bytes, encoding_decl: str, body_encoding: str) -> None:
+def test_encodings_other_than_utf8_are_refused(
+    valid: bytes, encoding_decl: str, body_encoding: str
+) -> None:
     text = valid.decode().replace('encoding="UTF-8"', f'encoding="{encoding_decl}"')
     with pytest.raises(ParseError, match="UTF-8 only"):
         edoc.read(text.encode(body_encoding))
@@ -100,9 +102,13 @@ def test_gzip_is_not_decompressed(valid: bytes, tmp_path) -> None:
         edoc.read(path)
 
 
-def test_comments_and_cdata_inside_text_do_not_truncate(valid: bytes, package: edoc.EdocPackage) -> None:
+def test_comments_and_cdata_inside_text_do_not_truncate(
+    valid: bytes, package: edoc.EdocPackage
+) -> None:
     subject = package.header.subject
-    data = _replace(valid, subject, subject[:5] + "<!--x--><?pi data?>" + "<![CDATA[" + subject[5:] + "]]>")
+    data = _replace(
+        valid, subject, subject[:5] + "<!--x--><?pi data?>" + "<![CDATA[" + subject[5:] + "]]>"
+    )
     assert edoc.read(data).header.subject == subject
 
 
@@ -126,7 +132,9 @@ def test_missing_required_element_names_parent_and_line(valid: bytes) -> None:
 
 
 def test_impossible_date_is_refused_not_rolled_over(valid: bytes) -> None:
-    data = _replace(valid, "<edXML:PromulgationDate>2015/09/30", "<edXML:PromulgationDate>2015/02/30")
+    data = _replace(
+        valid, "<edXML:PromulgationDate>2015/09/30", "<edXML:PromulgationDate>2015/02/30"
+    )
     with pytest.raises(ParseError, match="PromulgationDate '2015/02/30' is not a date"):
         edoc.read(data)
 
@@ -145,19 +153,29 @@ def test_unknown_status_code_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("bad", "why"),
-    [("QUJD$RA==", "character '\\$'"), ("QUJDRA==QUJD", "after the '=' padding"), ("QUJDR", "multiple of 4")],
+    [
+        ("QUJD$RA==", "character '\\$'"),
+        ("QUJDRA==QUJD", "after the '=' padding"),
+        ("QUJDR", "multiple of 4"),
+    ],
 )
 def test_bad_base64_is_refused(valid: bytes, bad: str, why: str) -> None:
-    good = edoc.to_bytes(edoc.EdocPackage(header=edoc.read(valid).header, attachments=[
-        edoc.Attachment.from_bytes(b"ABCD", name="a.bin")]))
+    good = edoc.to_bytes(
+        edoc.EdocPackage(
+            header=edoc.read(valid).header,
+            attachments=[edoc.Attachment.from_bytes(b"ABCD", name="a.bin")],
+        )
+    )
     data = _replace(good, ">QUJDRA==<", f">{bad}<")
     with pytest.raises(ParseError, match=why):
         edoc.read(data)
 
 
 def test_base64_with_line_breaks_is_accepted(valid: bytes) -> None:
-    pkg = edoc.EdocPackage(header=edoc.read(valid).header, attachments=[
-        edoc.Attachment.from_bytes(bytes(range(200)), name="a.bin")])
+    pkg = edoc.EdocPackage(
+        header=edoc.read(valid).header,
+        attachments=[edoc.Attachment.from_bytes(bytes(range(200)), name="a.bin")],
+    )
     data = edoc.to_bytes(pkg)
     start = data.index(b'">', data.index(b"ContentTransferEncoded xmlns")) + 2
     end = data.index(b"</edXML:ContentTransferEncoded>")
@@ -207,16 +225,24 @@ def test_size_limits(valid: bytes) -> None:
         edoc.read(valid, limits=edoc.Limits(max_bytes=1000))
     assert info.value.limit == "max_bytes"
     with pytest.raises(LimitExceededError, match="max_text_bytes"):
-        edoc.read(_replace(valid, "<edXML:Subject>", "<edXML:Subject>" + "a" * 5000),
-                  limits=edoc.Limits(max_text_bytes=4096))
+        edoc.read(
+            _replace(valid, "<edXML:Subject>", "<edXML:Subject>" + "a" * 5000),
+            limits=edoc.Limits(max_text_bytes=4096),
+        )
     with pytest.raises(LimitExceededError, match="max_attachment_bytes"):
         edoc.read(valid, limits=edoc.Limits(max_attachment_bytes=4))
 
 
 @pytest.mark.parametrize(
     "mangle",
-    [lambda d: d[: len(d) // 2], lambda d: d + b"<edXML/>", lambda d: d.replace(b"Subject>", b"Subj\x00ect>", 1),
-     lambda d: b"", lambda d: b"1212" + d, lambda d: d.replace(b"\xc3\xb4", b"\xc3", 1)],
+    [
+        lambda d: d[: len(d) // 2],
+        lambda d: d + b"<edXML/>",
+        lambda d: d.replace(b"Subject>", b"Subj\x00ect>", 1),
+        lambda d: b"",
+        lambda d: b"1212" + d,
+        lambda d: d.replace(b"\xc3\xb4", b"\xc3", 1),
+    ],
     ids=["truncated", "second-root", "nul", "empty", "leading-garbage", "invalid-utf8"],
 )
 def test_malformed_input_gives_parse_error_only(valid: bytes, mangle) -> None:
@@ -236,8 +262,10 @@ def test_not_an_edxml_document(tmp_path) -> None:
 
 
 def test_temp_files_removed_when_parse_fails(package: edoc.EdocPackage, tmp_path) -> None:
-    big = edoc.EdocPackage(header=package.header, attachments=[
-        edoc.Attachment.from_bytes(bytes(3 << 20), name="a.bin")])
+    big = edoc.EdocPackage(
+        header=package.header,
+        attachments=[edoc.Attachment.from_bytes(bytes(3 << 20), name="a.bin")],
+    )
     data = edoc.to_bytes(big)
     broken = data[: len(data) - 200]  # cut inside the attachment's end
     with pytest.raises(ParseError):

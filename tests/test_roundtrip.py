@@ -14,11 +14,14 @@ import edoc
 # astral-plane characters), but not the characters XML cannot carry at all.
 xml_chars = st.characters(
     blacklist_categories=("Cs",),
-    blacklist_characters=[chr(c) for c in range(0x20) if c not in (0x9, 0xA, 0xD)] + ["\ufffe", "\uffff"],
+    blacklist_characters=[chr(c) for c in range(0x20) if c not in (0x9, 0xA, 0xD)]
+    + ["\ufffe", "\uffff"],
 )
 text = st.text(xml_chars, min_size=1, max_size=40)
 vietnamese = st.sampled_from(["Công văn", "Văn phòng Chính phủ", "Thượng khẩn", "Hỏa tốc", "Đ"])
-any_text = st.one_of(text, vietnamese, st.just(" leading and trailing "), st.just("a\r\nb ]]> & <c>"))
+any_text = st.one_of(
+    text, vietnamese, st.just(" leading and trailing "), st.just("a\r\nb ]]> & <c>")
+)
 opt_text = st.one_of(st.none(), any_text)
 organ_ids = st.one_of(
     st.from_regex(r"\A\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}\Z"),
@@ -26,21 +29,37 @@ organ_ids = st.one_of(
 )
 dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31))
 timestamps = st.datetimes(
-    min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1),
-    timezones=st.sampled_from([edoc.VN_TZ, dt.timezone.utc, dt.timezone(dt.timedelta(hours=-5))]),
+    min_value=dt.datetime(1990, 1, 1),
+    max_value=dt.datetime(2100, 1, 1),
+    timezones=st.sampled_from([edoc.VN_TZ, dt.UTC, dt.timezone(dt.timedelta(hours=-5))]),
 )
 small = st.integers(min_value=0, max_value=10_000)
 
 organizations = st.builds(
-    edoc.Organization, organ_id=organ_ids, organization_in_charge=opt_text, organ_name=opt_text,
-    organ_address=opt_text, email=opt_text, telephone=opt_text, fax=opt_text, website=opt_text,
+    edoc.Organization,
+    organ_id=organ_ids,
+    organization_in_charge=opt_text,
+    organ_name=opt_text,
+    organ_address=opt_text,
+    email=opt_text,
+    telephone=opt_text,
+    fax=opt_text,
+    website=opt_text,
 )
 staff = st.builds(
-    edoc.StaffInfo, department=opt_text, department_id=opt_text, staff=opt_text,
-    staff_id=opt_text, email=opt_text, mobile=opt_text,
+    edoc.StaffInfo,
+    department=opt_text,
+    department_id=opt_text,
+    staff=opt_text,
+    staff_id=opt_text,
+    email=opt_text,
+    mobile=opt_text,
 )
 response_fors = st.builds(
-    edoc.ResponseFor, organ_id=organ_ids, code=opt_text, document_id=opt_text,
+    edoc.ResponseFor,
+    organ_id=organ_ids,
+    code=opt_text,
+    document_id=opt_text,
     promulgation_date=st.one_of(st.none(), dates),
 )
 headers = st.builds(
@@ -50,18 +69,27 @@ headers = st.builds(
     code=st.builds(edoc.Code, number=any_text, notation=any_text),
     promulgation_info=st.builds(edoc.PromulgationInfo, place=opt_text, promulgation_date=dates),
     document_type=st.builds(
-        edoc.DocumentType, type_code=small, type_name=opt_text, type_detail=st.one_of(st.none(), small)
+        edoc.DocumentType,
+        type_code=small,
+        type_name=opt_text,
+        type_detail=st.one_of(st.none(), small),
     ),
     subject=any_text,
     document_id=st.one_of(st.none(), any_text),
     content=opt_text,
-    signer_info=st.builds(edoc.SignerInfo, competence=opt_text, position=opt_text, full_name=opt_text),
+    signer_info=st.builds(
+        edoc.SignerInfo, competence=opt_text, position=opt_text, full_name=opt_text
+    ),
     due_date=st.one_of(st.none(), dates),
     to_places=st.lists(any_text, max_size=3),
     other_info=st.builds(
-        edoc.OtherInfo, priority=st.sampled_from(edoc.Priority), sphere_of_promulgation=opt_text,
-        typer_notation=opt_text, promulgation_amount=st.one_of(st.none(), small),
-        page_amount=st.one_of(st.none(), small), direction=st.booleans(),
+        edoc.OtherInfo,
+        priority=st.sampled_from(edoc.Priority),
+        sphere_of_promulgation=opt_text,
+        typer_notation=opt_text,
+        promulgation_amount=st.one_of(st.none(), small),
+        page_amount=st.one_of(st.none(), small),
+        direction=st.booleans(),
         appendixes=st.lists(any_text, max_size=3),
     ),
     response_for=st.lists(response_fors, max_size=2),
@@ -75,13 +103,23 @@ businesses = st.builds(
     doc_reason=opt_text,
     paper=small,
     document_id=st.one_of(st.none(), any_text),
-    document_info=st.one_of(st.none(), st.builds(
-        edoc.BusinessDocumentInfo, document_info=small, document_receiver=small,
-        receivers=st.lists(st.builds(edoc.Receiver, organ_id=organ_ids, receiver_type=small), max_size=3),
-    )),
-    replacements=st.lists(st.builds(
-        edoc.ReplacementInfo, document_id=any_text, organ_ids=st.lists(organ_ids, max_size=3)
-    ), max_size=2),
+    document_info=st.one_of(
+        st.none(),
+        st.builds(
+            edoc.BusinessDocumentInfo,
+            document_info=small,
+            document_receiver=small,
+            receivers=st.lists(
+                st.builds(edoc.Receiver, organ_id=organ_ids, receiver_type=small), max_size=3
+            ),
+        ),
+    ),
+    replacements=st.lists(
+        st.builds(
+            edoc.ReplacementInfo, document_id=any_text, organ_ids=st.lists(organ_ids, max_size=3)
+        ),
+        max_size=2,
+    ),
     staff_info=st.one_of(st.none(), staff),
 )
 attachments = st.lists(
@@ -89,7 +127,9 @@ attachments = st.lists(
         edoc.Attachment.from_bytes,
         st.binary(max_size=3000),
         name=any_text,
-        content_type=st.sampled_from(["application/pdf", "application/zip", "text/plain; charset=utf-8"]),
+        content_type=st.sampled_from(
+            ["application/pdf", "application/zip", "text/plain; charset=utf-8"]
+        ),
         description=opt_text,
     ),
     max_size=3,
@@ -100,7 +140,9 @@ edoc_packages = st.builds(
     trace=st.builds(
         edoc.TraceHeaderList,
         business=st.one_of(st.none(), businesses),
-        trace_headers=st.lists(st.builds(edoc.TraceHeader, organ_id=organ_ids, timestamp=timestamps), max_size=3),
+        trace_headers=st.lists(
+            st.builds(edoc.TraceHeader, organ_id=organ_ids, timestamp=timestamps), max_size=3
+        ),
     ),
     attachments=attachments,
 )

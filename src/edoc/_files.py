@@ -45,7 +45,9 @@ def atomic_write(target: str | os.PathLike[str], *, overwrite: bool = True) -> I
             try:
                 os.link(tmp, path)
             except FileExistsError:
-                raise InputError(f"{path} exists; pass overwrite=True (--force) to replace it")
+                raise InputError(
+                    f"{path} exists; pass overwrite=True (--force) to replace it"
+                ) from None
             os.unlink(tmp)
         else:
             os.replace(tmp, path)
@@ -70,10 +72,7 @@ def safe_filename(name: str, *, fallback: str = "attachment") -> str:
         name = "_" + name
     while len(name.encode("utf-8")) > _MAX_NAME_BYTES:
         base, dot, ext = name.rpartition(".")
-        if dot and len(ext) < 16 and base:
-            name = base[:-1] + "." + ext
-        else:
-            name = name[:-1]
+        name = base[:-1] + "." + ext if dot and len(ext) < 16 and base else name[:-1]
     if not name:
         if not fallback:
             raise InputError(f"no usable file name in {shorten(name)!r}")

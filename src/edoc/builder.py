@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from edoc.errors import InputError
+from edoc.errors import InputError, SourceError
 from edoc.formats import VN_TZ
 from edoc.model import (
     Attachment,
@@ -75,6 +75,7 @@ def _make(cls: type[T], table: object, where: str) -> T:
     names = {a.name for a in attrs.fields(cls)}  # type: ignore[arg-type]
     values: dict[str, Any] = {}
     for key, value in table.items():
+        key = str(key)
         name = _ALIASES.get(key, key)
         if name not in names:
             known = ", ".join(sorted(n.rstrip("_") for n in names))
@@ -104,7 +105,10 @@ def _timestamp(value: object, where: str) -> dt.datetime:
 
 
 def package_from_mapping(
-    data: Mapping[str, Any], *, base_dir: str | os.PathLike[str] = ".", now: dt.datetime | None = None
+    data: Mapping[str, Any],
+    *,
+    base_dir: str | os.PathLike[str] = ".",
+    now: dt.datetime | None = None,
 ) -> EdocPackage:
     """Build a package from parsed TOML (or any mapping of the same shape)."""
     data = dict(data)
@@ -120,9 +124,13 @@ def package_from_mapping(
     doc_type = business_table.get("doc_type", "new")
     if isinstance(doc_type, str):
         if doc_type.lower() not in _DOC_TYPES:
-            raise InputError(f"business.doc_type {doc_type!r} is not one of {', '.join(_DOC_TYPES)}")
+            raise InputError(
+                f"business.doc_type {doc_type!r} is not one of {', '.join(_DOC_TYPES)}"
+            )
         business_table["doc_type"] = _DOC_TYPES[doc_type.lower()]
-    business_table.setdefault("doc_reason", _DEFAULT_REASONS[BusinessDocType(business_table["doc_type"])])
+    business_table.setdefault(
+        "doc_reason", _DEFAULT_REASONS[BusinessDocType(business_table["doc_type"])]
+    )
     business = _make(Business, business_table, "business")
 
     traces = data.get("trace")
@@ -135,9 +143,14 @@ def package_from_mapping(
             where = f"trace[{i}]"
             extra = set(t) - {"organ_id", "timestamp"}
             if extra:
-                raise InputError(f"{where}.{sorted(extra)[0]} is not a known key (known: organ_id, timestamp)")
+                raise InputError(
+                    f"{where}.{sorted(extra)[0]} is not a known key (known: organ_id, timestamp)"
+                )
             trace_headers.append(
-                TraceHeader(organ_id=t.get("organ_id", header.from_.organ_id), timestamp=_timestamp(t.get("timestamp"), f"{where}.timestamp"))
+                TraceHeader(
+                    organ_id=t.get("organ_id", header.from_.organ_id),
+                    timestamp=_timestamp(t.get("timestamp"), f"{where}.timestamp"),
+                )
             )
 
     attachments = []
@@ -150,7 +163,10 @@ def package_from_mapping(
         allowed = {"name", "content_type", "description", "content_id"}
         extra = set(a) - allowed
         if extra:
-            raise InputError(f"{where}.{sorted(extra)[0]} is not a known key (known: path, {', '.join(sorted(allowed))})")
+            raise InputError(
+                f"{where}.{sorted(extra)[0]} is not a known key "
+                f"(known: path, {', '.join(sorted(allowed))})"
+            )
         attachments.append(Attachment.from_path(Path(base_dir) / path, **a))
 
     return EdocPackage(
@@ -167,7 +183,7 @@ def load_toml(path: str | os.PathLike[str], *, now: dt.datetime | None = None) -
         with p.open("rb") as fh:
             data = tomllib.load(fh)
     except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror}") from exc
+        raise SourceError(f"cannot read {p}: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p} is not valid TOML: {exc}") from exc
     return package_from_mapping(data, base_dir=p.parent, now=now)

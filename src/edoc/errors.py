@@ -4,7 +4,8 @@
 
     EdocError(Exception)
     ├── InputError(EdocError, ValueError)        bad arguments or configuration from the caller
-    │   └── IdentifierError                      an agency code or DocumentId that does not parse
+    │   ├── IdentifierError                      an agency code or DocumentId that does not parse
+    │   └── SourceError                          a file or stream that cannot be opened or read
     ├── ParseError(EdocError, ValueError)        not well-formed, or not an edXML package
     │   ├── ForbiddenXMLError                    DTD, entity, external reference: refused outright
     │   └── LimitExceededError                   a Limits value was exceeded; raise it to proceed
@@ -28,6 +29,7 @@ __all__ = [
     "LimitExceededError",
     "ParseError",
     "SignatureError",
+    "SourceError",
     "TransportError",
     "ValidationError",
 ]
@@ -51,6 +53,10 @@ class InputError(EdocError, ValueError):
 
 class IdentifierError(InputError):
     """An agency code (OrganId) or a DocumentId does not follow its format."""
+
+
+class SourceError(InputError):
+    """A file or stream the caller named cannot be opened or read (missing, no permission)."""
 
 
 class ParseError(EdocError, ValueError):
@@ -100,7 +106,9 @@ class LimitExceededError(ParseError):
     ``maximum`` the limit in force. Pass a larger ``Limits`` to proceed.
     """
 
-    def __init__(self, message: str, *, limit: str, value: int, maximum: int, **where: object) -> None:
+    def __init__(
+        self, message: str, *, limit: str, value: int, maximum: int, **where: object
+    ) -> None:
         super().__init__(message, **where)  # type: ignore[arg-type]
         self.limit = limit
         self.value = value

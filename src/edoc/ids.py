@@ -92,7 +92,9 @@ class DocumentId:
     value: str = attrs.field(validator=_text)
 
     @classmethod
-    def build(cls, organ_id: OrganId | str, date: dt.date, number: str, notation: str) -> DocumentId:
+    def build(
+        cls, organ_id: OrganId | str, date: dt.date, number: str, notation: str
+    ) -> DocumentId:
         """Compose the standard form from its parts."""
         return cls(f"{organ_id},{format_date(date)},{number}/{notation}")
 

@@ -63,18 +63,33 @@ def _progress_bar(label: str) -> Any:
 
 @main.command()
 @click.argument("description", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The .edxml file to write (written atomically).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The .edxml file to write (written atomically).",
+)
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
-@click.option("--content-types", type=click.Choice(["standard", "reference"]), default="standard",
-              show_default=True, help="'reference' writes the reference SDK's literal content types.")
+@click.option(
+    "--content-types",
+    type=click.Choice(["standard", "reference"]),
+    default="standard",
+    show_default=True,
+    help="'reference' writes the reference SDK's literal content types.",
+)
 def build(description: Path, output: Path, force: bool, content_types: str) -> None:
     """Build a package from a TOML DESCRIPTION (see docs/build-toml.md)."""
     pkg = load_toml(description)
     bar, progress = _progress_bar("writing attachments")
     try:
-        result = write(pkg, output, overwrite=force, content_types=content_types,  # type: ignore[arg-type]
-                       progress=progress)
+        result = write(
+            pkg,
+            output,
+            overwrite=force,
+            content_types=content_types,  # type: ignore[arg-type]
+            progress=progress,
+        )
     finally:
         if bar is not None:
             bar.render_finish()
@@ -84,8 +99,11 @@ def build(description: Path, output: Path, force: bool, content_types: str) -> N
 @main.command()
 @click.argument("package", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON description (edoc.inspect/1).")
-@click.option("--extract", type=click.Path(file_okay=False, path_type=Path),
-              help="Save the attachments into this folder (created if needed).")
+@click.option(
+    "--extract",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save the attachments into this folder (created if needed).",
+)
 @click.option("--force", is_flag=True, help="With --extract: replace files that exist.")
 def inspect(package: Path, as_json: bool, extract: Path | None, force: bool) -> None:
     """Show what PACKAGE holds; optionally extract its attachments."""

@@ -28,6 +28,7 @@ class ExitCode(enum.IntEnum):
 # Most specific first.
 _TABLE: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (errors.ParseError, ExitCode.UNREADABLE),
+    (errors.SourceError, ExitCode.UNREADABLE),
     (errors.ValidationError, ExitCode.INVALID),
     (errors.SignatureError, ExitCode.SIGNATURE),
     (errors.TransportError, ExitCode.TRANSPORT),

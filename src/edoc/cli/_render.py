@@ -25,11 +25,17 @@ def _value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return format_date(value)
     if isinstance(value, Attachment):
-        d = {a.name: _value(getattr(value, a.name)) for a in attrs.fields(Attachment) if a.name != "content"}
+        d = {
+            a.name: _value(getattr(value, a.name))
+            for a in attrs.fields(Attachment)
+            if a.name != "content"
+        }
         d["size"] = value.size
         return d
     if attrs.has(type(value)):
-        return {a.name.rstrip("_"): _value(getattr(value, a.name)) for a in attrs.fields(type(value))}
+        return {
+            a.name.rstrip("_"): _value(getattr(value, a.name)) for a in attrs.fields(type(value))
+        }
     if isinstance(value, (list, tuple)):
         return [_value(v) for v in value]
     return value
@@ -57,7 +63,10 @@ def to_text(pkg: Package) -> str:
     lines: list[str] = []
     add = lines.append
     if isinstance(pkg, StatusPackage):
-        add(f"status package  {pkg.status_code.value} {pkg.status_code.name} ({pkg.status_code.meaning_vi})")
+        add(
+            f"status package  {pkg.status_code.value} {pkg.status_code.name} "
+            f"({pkg.status_code.meaning_vi})"
+        )
         add(f"from            {pkg.from_.organ_id} {pkg.from_.organ_name or ''}".rstrip())
         add(f"about           {pkg.response_for.document_id or pkg.response_for.code or '?'}")
         add(f"timestamp       {format_timestamp(pkg.timestamp)}")
@@ -71,7 +80,10 @@ def to_text(pkg: Package) -> str:
         add(f"edoc package    {kind}")
         add(f"document id     {pkg.document_id}")
         add(f"code            {h.code}  ({h.document_type.type_name or h.document_type.type_code})")
-        add(f"promulgated     {format_date(h.promulgation_info.promulgation_date)} {h.promulgation_info.place or ''}".rstrip())
+        add(
+            f"promulgated     {format_date(h.promulgation_info.promulgation_date)} "
+            f"{h.promulgation_info.place or ''}".rstrip()
+        )
         add(f"from            {h.from_.organ_id} {h.from_.organ_name or ''}".rstrip())
         for to in h.to:
             add(f"to              {to.organ_id} {to.organ_name or ''}".rstrip())

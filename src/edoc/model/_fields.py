@@ -55,7 +55,7 @@ def text_tuple(instance: object, attribute: attrs.Attribute[Any], value: tuple[s
         check_text(_owner(instance), attribute.name, item)
 
 
-def to_tuple(value: Iterable[T]) -> tuple[T, ...]:
+def to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     if isinstance(value, (str, bytes)):
         raise InputError(f"expected a sequence, not {type(value).__name__} {shorten(str(value))!r}")
     return tuple(value)
@@ -63,6 +63,10 @@ def to_tuple(value: Iterable[T]) -> tuple[T, ...]:
 
 def to_organ_id(value: OrganId | str) -> OrganId:
     return value if isinstance(value, OrganId) else OrganId(value)
+
+
+def to_organ_ids(value: Iterable[OrganId | str]) -> tuple[OrganId, ...]:
+    return tuple(to_organ_id(v) for v in to_tuple(value))
 
 
 def to_opt_organ_id(value: OrganId | str | None) -> OrganId | None:

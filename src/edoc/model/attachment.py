@@ -13,7 +13,7 @@ from typing import BinaryIO
 import attrs
 
 from edoc._files import atomic_write, safe_filename
-from edoc.errors import InputError
+from edoc.errors import InputError, SourceError
 from edoc.model import _fields as f
 
 __all__ = [
@@ -80,7 +80,7 @@ class FileContent(AttachmentContent):
         try:
             return self.path.open("rb")
         except OSError as exc:
-            raise InputError(f"cannot open attachment file {self.path}: {exc.strerror}") from exc
+            raise SourceError(f"cannot open attachment file {self.path}: {exc.strerror}") from exc
 
     @property
     def size(self) -> int:
@@ -131,7 +131,9 @@ class StreamContent(AttachmentContent):
 
 def _to_content(value: AttachmentContent) -> AttachmentContent:
     if not isinstance(value, AttachmentContent):
-        raise InputError(f"Attachment.content must be AttachmentContent, not {type(value).__name__}")
+        raise InputError(
+            f"Attachment.content must be AttachmentContent, not {type(value).__name__}"
+        )
     return value
 
 
@@ -177,7 +179,7 @@ class Attachment:
         """An attachment read from ``path`` when the package is written."""
         p = Path(path)
         if not p.is_file():
-            raise InputError(f"attachment {p} is not a readable file")
+            raise SourceError(f"attachment {p} is not a readable file")
         name = name or p.name
         return cls(
             name=name,

@@ -76,9 +76,7 @@ class ReplacementInfo:
     """``ReplacementInfo`` (2.2.8): a replaced document and the recipients affected."""
 
     document_id: DocumentId = attrs.field(converter=DocumentId)
-    organ_ids: tuple[OrganId, ...] = attrs.field(
-        default=(), converter=lambda v: tuple(f.to_organ_id(x) for x in f.to_tuple(v))
-    )
+    organ_ids: tuple[OrganId, ...] = attrs.field(default=(), converter=f.to_organ_ids)
     """``OrganIdList/OrganId``."""
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import binascii
+from types import ModuleType
+from typing import cast
 
+_pyb: ModuleType | None
 try:
     import pybase64 as _pyb
 except ImportError:  # pragma: no cover - pybase64 is a dependency; kept for odd platforms
@@ -15,7 +18,7 @@ __all__ = ["decode_strict", "encode"]
 def encode(data: bytes) -> bytes:
     """Standard base64, no line breaks."""
     if _pyb is not None:
-        return _pyb.b64encode(data)
+        return cast(bytes, _pyb.b64encode(data))
     return binascii.b2a_base64(data, newline=False)
 
 
@@ -24,7 +27,7 @@ def decode_strict(data: str | bytes) -> bytes:
     character outside the alphabet or misplaced padding."""
     if _pyb is not None:
         try:
-            return _pyb.b64decode(data, validate=True)
+            return cast(bytes, _pyb.b64decode(data, validate=True))
         except (ValueError, TypeError) as exc:  # binascii.Error is a ValueError
             raise ValueError(str(exc)) from None
     try:

@@ -13,12 +13,13 @@ text or structure past :class:`edoc.Limits`. The parser never touches the networ
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
 import tempfile
 from collections.abc import Mapping
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from lxml import etree
 
@@ -44,7 +45,9 @@ class Node:
 
     __slots__ = ("attrib", "children", "content", "index", "parent", "parts", "tag")
 
-    def __init__(self, tag: str, attrib: Mapping[str, str], parent: Node | None, index: int) -> None:
+    def __init__(
+        self, tag: str, attrib: Mapping[str, str], parent: Node | None, index: int
+    ) -> None:
         self.tag = tag
         self.attrib = dict(attrib)
         self.parent = parent
@@ -104,7 +107,8 @@ class Spool:
     def finish(self) -> AttachmentContent:
         if self.buffer is not None:
             return BytesContent(self.buffer.getvalue())
-        assert self.file is not None and self.path is not None
+        assert self.file is not None
+        assert self.path is not None
         self.file.close()
         return FileContent(self.path, owned=True)
 
@@ -112,10 +116,8 @@ class Spool:
         if self.file is not None:
             self.file.close()
         if self.path is not None:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
-            except FileNotFoundError:
-                pass
 
 
 class _Decoder:
@@ -145,7 +147,9 @@ class _Decoder:
             try:
                 raw = _base64.decode_strict(chunk)
             except ValueError as exc:
-                bad = next((c for c in chunk if not (c.isalnum() and c.isascii()) and c not in "+/="), None)
+                bad = next(
+                    (c for c in chunk if not (c.isalnum() and c.isascii()) and c not in "+/="), None
+                )
                 if bad:
                     why = f"character {bad!r}"
                 elif "=" in chunk.rstrip("="):
@@ -171,7 +175,9 @@ class _Decoder:
     def finish(self) -> AttachmentContent:
         rest = self.pending.translate(_WS_DELETE)
         if rest:
-            raise self._fail(f"{len(rest)} trailing character(s): the length is not a multiple of 4")
+            raise self._fail(
+                f"{len(rest)} trailing character(s): the length is not a multiple of 4"
+            )
         return self.spool.finish()
 
 
@@ -193,11 +199,15 @@ class _Target:
         self.first_cte_index: int | None = None
 
     def doctype(self, *_: object) -> None:
-        raise ForbiddenXMLError("DOCTYPE is not allowed in an edXML package (DTDs and entities are refused)")
+        raise ForbiddenXMLError(
+            "DOCTYPE is not allowed in an edXML package (DTDs and entities are refused)"
+        )
 
     def start(self, tag: str, attrib: Mapping[str, str], nsmap: object = None) -> None:
         if self.decoder is not None:
-            raise ParseError("ContentTransferEncoded must hold only base64 text", path=self.decoder.node.path)
+            raise ParseError(
+                "ContentTransferEncoded must hold only base64 text", path=self.decoder.node.path
+            )
         self.count += 1
         if self.count > self.limits.max_elements:
             raise LimitExceededError(
@@ -320,11 +330,16 @@ def _finish_tree(
     except etree.XMLSyntaxError as exc:
         # The log is lxml's per-thread one, cleared when this parse began.
         problems = [
-            (e.line, shorten(e.message, 160)) for e in exc.error_log if e.domain_name == "NAMESPACE"
+            (e.line, shorten(e.message, 160))
+            for e in exc.error_log  # type: ignore[attr-defined]  # lxml-stubs lack __iter__
+            if e.domain_name == "NAMESPACE"
         ]
     if first is None:
         return {}, problems
-    lines = {i: el.sourceline for i, el in enumerate(first.iter(etree.Element)) if el.sourceline}
+    lines: dict[int, int] = {}
+    for i, el in enumerate(first.iter(etree.Element)):
+        if el.sourceline:
+            lines[i] = cast(int, el.sourceline)
     return lines, problems
 
 
@@ -340,7 +355,7 @@ def parse_events(
     target = _Target(limits, memory_threshold, spool_dir)
     etree.clear_error_log()
     parser = etree.XMLParser(
-        target=target,
+        target=target,  # type: ignore[arg-type]  # lxml-stubs type data() as str | bytes
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -374,17 +389,19 @@ def parse_events(
             if tree is not None:
                 tree.feed(chunk)
                 for _, el in tree.read_events():
-                    if first is None:
+                    if first is None and isinstance(el, etree._Element):
                         first = el
                 if target.envelope_done:
                     lines, ns_errors = _finish_tree(tree, first)
                     tree = None
-        root = parser.close()
+        root = cast("Node | None", parser.close())
     except etree.XMLSyntaxError as exc:
         target.discard()
-        line, column = (exc.position if exc.position else (None, None))
+        line, column = exc.position if exc.position else (None, None)
         msg = exc.msg.rsplit(", line ", 1)[0] if exc.msg else "not well-formed XML"
-        raise ParseError(f"not well-formed XML: {msg}", line=line, column=column, source=source) from None
+        raise ParseError(
+            f"not well-formed XML: {msg}", line=line, column=column, source=source
+        ) from None
     except ParseError as exc:
         target.discard()
         if exc.source is None:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from edoc.errors import InputError, ParseError, shorten
+from edoc.errors import InputError, ParseError, SourceError, shorten
 from edoc.formats import parse_date, parse_timestamp
 from edoc.limits import Limits
 from edoc.model import (
@@ -107,7 +107,9 @@ class _Mapper:
     def one(self, node: Node, local: str) -> Node | None:
         found = self.kids(node, local)
         if len(found) > 1:
-            raise self.error(found[1], f"{node.local} has {len(found)} {local} elements; expected one")
+            raise self.error(
+                found[1], f"{node.local} has {len(found)} {local} elements; expected one"
+            )
         return found[0] if found else None
 
     def need(self, node: Node, local: str) -> Node:
@@ -123,9 +125,11 @@ class _Mapper:
             if c.tag in allowed or c.tag in n.SPELLING_VARIANTS:
                 # A known name in no namespace: an undeclared prefix or xmlns="". Reading it
                 # by local name (as the reference SDK does) would be guessing; refuse.
-                raise self.error(c, f"{c.tag} is in no namespace (undeclared prefix or xmlns=\"\")")
+                raise self.error(c, f'{c.tag} is in no namespace (undeclared prefix or xmlns="")')
             if c.tag not in known:
-                self.note("EDX-READ-UNKNOWN", c, f"unknown element {c.tag} in {node.local} was ignored")
+                self.note(
+                    "EDX-READ-UNKNOWN", c, f"unknown element {c.tag} in {node.local} was ignored"
+                )
 
     def check_order(self, node: Node, order: tuple[str, ...]) -> None:
         rank = {name: i for i, name in enumerate(order)}
@@ -162,7 +166,9 @@ class _Mapper:
         try:
             return fn(value)
         except (ValueError, InputError) as exc:
-            raise self.error(node, f"{node.local} {shorten(value)!r} is not {kind}: {exc}") from None
+            raise self.error(
+                node, f"{node.local} {shorten(value)!r} is not {kind}: {exc}"
+            ) from None
 
     def integer(self, parent: Node, local: str, *, required: bool = False) -> int | None:
         node = self.need(parent, local) if required else self.one(parent, local)
@@ -180,7 +186,9 @@ class _Mapper:
             if required:
                 raise self.error(node or parent, f"{local} is empty, but a date is required")
             return None
-        parsed, legacy = self.convert(node, value.strip(), "a date", lambda v: parse_date(v, legacy_ok=True))
+        parsed, legacy = self.convert(
+            node, value.strip(), "a date", lambda v: parse_date(v, legacy_ok=True)
+        )
         if legacy:
             self.note("EDX-READ-DATE-FORMAT", node, f"{local} {value!r} read as dd/MM/yyyy")
         return parsed
@@ -194,7 +202,9 @@ class _Mapper:
             node, value.strip(), "a timestamp", lambda v: parse_timestamp(v, legacy_ok=True)
         )
         if legacy:
-            self.note("EDX-READ-DATE-FORMAT", node, f"{local} {value!r} read as dd/MM/yyyy HH:mm:ss")
+            self.note(
+                "EDX-READ-DATE-FORMAT", node, f"{local} {value!r} read as dd/MM/yyyy HH:mm:ss"
+            )
         return parsed
 
     def enum(self, parent: Node, local: str, fn: Callable[[int], T], default: T) -> T:
@@ -268,7 +278,10 @@ class _Mapper:
             to=[self.organization(t) for t in self.kids(mh, "To")],
             document_id=self.opt(mh, "DocumentId"),
             code=self.build(
-                code, Code, number=self.req(code, "CodeNumber"), notation=self.req(code, "CodeNotation")
+                code,
+                Code,
+                number=self.req(code, "CodeNumber"),
+                notation=self.req(code, "CodeNotation"),
             ),
             promulgation_info=self.build(
                 prom,
@@ -401,7 +414,10 @@ class _Mapper:
             self.expect_only(th, ("OrganId", "Timestamp"))
             headers.append(
                 self.build(
-                    th, TraceHeader, organ_id=self.req(th, "OrganId"), timestamp=self.timestamp(th, "Timestamp")
+                    th,
+                    TraceHeader,
+                    organ_id=self.req(th, "OrganId"),
+                    timestamp=self.timestamp(th, "Timestamp"),
                 )
             )
         business = self.one(node, n.BUSINESS)
@@ -411,11 +427,17 @@ class _Mapper:
         )
 
     def signature(self, header: Node) -> SignatureBlock | None:
-        sigs = [c for c in header.children if c.local == n.SIGNATURE and c.tag in (n.q(n.SIGNATURE), n.q(n.SIGNATURE, n.DSIG_NS))]
+        sigs = [
+            c
+            for c in header.children
+            if c.local == n.SIGNATURE and c.tag in (n.q(n.SIGNATURE), n.q(n.SIGNATURE, n.DSIG_NS))
+        ]
         if not sigs:
             return None
         if len(sigs) > 1:
-            raise self.error(sigs[1], f"edXMLHeader has {len(sigs)} Signature elements; expected one")
+            raise self.error(
+                sigs[1], f"edXMLHeader has {len(sigs)} Signature elements; expected one"
+            )
         sig = sigs[0]
         ns = sig.tag[1:].partition("}")[0]
 
@@ -434,14 +456,22 @@ class _Mapper:
             return next((x.attrib.get("Algorithm") for x in find(sig, *path)), None)
 
         if sig is not header.children[-1]:
-            self.note("EDX-READ-SIGNATURE-POSITION", sig, "Signature is not the last child of edXMLHeader")
+            self.note(
+                "EDX-READ-SIGNATURE-POSITION", sig, "Signature is not the last child of edXMLHeader"
+            )
         if ns == n.NS:
-            self.note("EDX-READ-SIGNATURE-NAMESPACE", sig, "Signature is in the edXML namespace, not xmldsig")
+            self.note(
+                "EDX-READ-SIGNATURE-NAMESPACE",
+                sig,
+                "Signature is in the edXML namespace, not xmldsig",
+            )
         return SignatureBlock(
             namespace=ns,
             canonicalization_method=algorithm("SignedInfo", "CanonicalizationMethod"),
             signature_method=algorithm("SignedInfo", "SignatureMethod"),
-            reference_uris=tuple(r.attrib.get("URI", "") for r in find(sig, "SignedInfo", "Reference")),
+            reference_uris=tuple(
+                r.attrib.get("URI", "") for r in find(sig, "SignedInfo", "Reference")
+            ),
             transforms=tuple(
                 t.attrib.get("Algorithm", "")
                 for t in find(sig, "SignedInfo", "Reference", "Transforms", "Transform")
@@ -465,12 +495,22 @@ class _Mapper:
                 )  # fmt: skip
                 self.expect_only(node, fields)
                 cte = self.one(node, n.CONTENT_TRANSFER_ENCODED)
-                content = cte.content if cte is not None and cte.content is not None else BytesContent(b"")
+                content = (
+                    cte.content
+                    if cte is not None and cte.content is not None
+                    else BytesContent(b"")
+                )
                 if cte is None:
-                    self.note("EDX-READ-NO-CONTENT", node, "Attachment has no ContentTransferEncoded")
+                    self.note(
+                        "EDX-READ-NO-CONTENT", node, "Attachment has no ContentTransferEncoded"
+                    )
                 content_id = self.opt(node, "ContentId")
                 if content_id is not None and not content_id.startswith("cid:"):
-                    self.note("EDX-READ-CID", node, f"ContentId {shorten(content_id)!r} lacks the cid: prefix")
+                    self.note(
+                        "EDX-READ-CID",
+                        node,
+                        f"ContentId {shorten(content_id)!r} lacks the cid: prefix",
+                    )
                 name = self.opt(node, "AttachmentName")
                 if name is None:
                     raise self.error(node, "Attachment has no AttachmentName, which is required")
@@ -502,15 +542,18 @@ class _Mapper:
             if cid not in ids:
                 self.note("EDX-READ-MANIFEST", ref, f"manifest Reference {cid} has no Attachment")
         for att in attachments:
-            ref = by_cid.get(att.content_id)
-            if ref is None:
-                node = manifest or self.doc.root
-                self.note("EDX-READ-MANIFEST", node, f"Attachment {att.content_id} is not in the manifest")
-            elif self.opt(ref, "ContentType") not in (None, att.content_type):
+            match = by_cid.get(att.content_id)
+            if match is None:
                 self.note(
                     "EDX-READ-MANIFEST",
-                    ref,
-                    f"manifest says {self.opt(ref, 'ContentType')} for {att.content_id}, "
+                    manifest or self.doc.root,
+                    f"Attachment {att.content_id} is not in the manifest",
+                )
+            elif self.opt(match, "ContentType") not in (None, att.content_type):
+                self.note(
+                    "EDX-READ-MANIFEST",
+                    match,
+                    f"manifest says {self.opt(match, 'ContentType')} for {att.content_id}, "
                     f"the attachment {att.content_type}",
                 )
 
@@ -523,12 +566,16 @@ class _Mapper:
             status_code = StatusCode(code)
         except ValueError:
             known = ", ".join(c.value for c in StatusCode)
-            raise self.error(code_node, f"StatusCode {shorten(code)!r} is not one of {known}") from None
+            raise self.error(
+                code_node, f"StatusCode {shorten(code)!r} is not one of {known}"
+            ) from None
         staff = self.one(mh, "StaffInfo")
         rf_node = self.need(mh, "ResponseFor")
         response_for = self.response_for(rf_node)
         if response_for is None:
-            raise self.error(rf_node, "ResponseFor is empty, but a status package must name the document")
+            raise self.error(
+                rf_node, "ResponseFor is empty, but a status package must name the document"
+            )
         return self.build(
             mh,
             StatusPackage,
@@ -557,8 +604,14 @@ class _Mapper:
             )
         if root.tag != n.q(n.ROOT):
             if root.local == n.ROOT:
-                raise self.error(root, f"the root element is in namespace {root.tag[1:].partition('}')[0]!r}, not {n.NS}")
-            raise self.error(root, f"the root element is {root.tag}, not edXML: this is not an edXML package")
+                raise self.error(
+                    root,
+                    f"the root element is in namespace {root.tag[1:].partition('}')[0]!r}, "
+                    f"not {n.NS}",
+                )
+            raise self.error(
+                root, f"the root element is {root.tag}, not edXML: this is not an edXML package"
+            )
         self.expect_only(root, (n.ENVELOPE, n.ATTACHMENT_ENCODED))
         env = self.need(root, n.ENVELOPE)
         self.expect_only(env, (n.HEADER, n.BODY, n.ATTACHMENT_ENCODED))
@@ -569,7 +622,9 @@ class _Mapper:
         if not found:
             raise self.error(header, "edXMLHeader has no MessageHeader, which is required")
         if len(found) > 1:
-            raise self.error(found[1], f"edXMLHeader has {len(found)} MessageHeader elements; expected one")
+            raise self.error(
+                found[1], f"edXMLHeader has {len(found)} MessageHeader elements; expected one"
+            )
         mh = found[0]
         if mh.local != n.MESSAGE_HEADER:
             self.note("EDX-READ-STATUS-WRAPPER", mh, f"{mh.local} read as MessageHeader")
@@ -579,13 +634,19 @@ class _Mapper:
         manifest = None
         if body is not None:
             self.expect_only(body, (n.MANIFEST, *n.MANIFEST_VARIANTS))
-            manifests = [c for c in body.children if c.tag in {n.q(m) for m in (n.MANIFEST, *n.MANIFEST_VARIANTS)}]
+            manifests = [
+                c
+                for c in body.children
+                if c.tag in {n.q(m) for m in (n.MANIFEST, *n.MANIFEST_VARIANTS)}
+            ]
             if len(manifests) > 1:
                 raise self.error(manifests[1], "edXMLBody has more than one manifest")
             manifest = manifests[0] if manifests else None
             if manifest is not None:
                 if manifest.local != n.MANIFEST:
-                    self.note("EDX-READ-MANIFEST-NAME", manifest, f"{manifest.local} read as {n.MANIFEST}")
+                    self.note(
+                        "EDX-READ-MANIFEST-NAME", manifest, f"{manifest.local} read as {n.MANIFEST}"
+                    )
                 self.expect_only(manifest, (n.REFERENCE,))
         encoded = self.kids(root, n.ATTACHMENT_ENCODED)
         inner = self.kids(env, n.ATTACHMENT_ENCODED)
@@ -619,7 +680,7 @@ def _open(source: Source) -> tuple[BinaryIO, str | None, bool]:
         try:
             return path.open("rb"), str(path), True
         except OSError as exc:
-            raise InputError(f"cannot open {path}: {exc.strerror}") from exc
+            raise SourceError(f"cannot open {path}: {exc.strerror}") from exc
     if hasattr(source, "read"):
         return source, getattr(source, "name", None) or "<stream>", False
     raise InputError(f"cannot read a package from {type(source).__name__}")

@@ -42,7 +42,15 @@ Progress = Callable[[int, int | None], None]
 _RAW_CHUNK = 3 * (1 << 20)  # a multiple of 3: each chunk encodes to whole base64 quads
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTR_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#9;"}
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\r": "&#13;",
+        "\n": "&#10;",
+        "\t": "&#9;",
+    }
 )
 
 
@@ -291,25 +299,26 @@ class _HashingWriter:
         self.size += len(data)
 
 
-def _stream(pkg: Package, out: BinaryIO, content_types: ContentTypes, progress: Progress | None) -> WriteResult:
+def _stream(
+    pkg: Package, out: BinaryIO, content_types: ContentTypes, progress: Progress | None
+) -> WriteResult:
     w = _HashingWriter(out)
     w.write(_envelope_text(pkg, content_types).encode("utf-8"))
-    if isinstance(pkg, EdocPackage):
-        if pkg.attachments:
-            known = [a.size for a in pkg.attachments]
-            total = None if None in known else sum(k for k in known if k is not None)
-            done = 0
-            w.write(b"  <AttachmentEncoded>\n")
-            for att in pkg.attachments:
-                w.write(_attachment_head(att, content_types).encode("utf-8"))
-                with att.open() as src:
-                    while chunk := src.read(_RAW_CHUNK):
-                        w.write(_base64.encode(chunk))
-                        done += len(chunk)
-                        if progress is not None:
-                            progress(done, total)
-                w.write(f"</{n.PREFIX}:{n.CONTENT_TRANSFER_ENCODED}>\n    </Attachment>\n".encode())
-            w.write(b"  </AttachmentEncoded>\n")
+    if isinstance(pkg, EdocPackage) and pkg.attachments:
+        known = [a.size for a in pkg.attachments]
+        total = None if None in known else sum(k for k in known if k is not None)
+        done = 0
+        w.write(b"  <AttachmentEncoded>\n")
+        for att in pkg.attachments:
+            w.write(_attachment_head(att, content_types).encode("utf-8"))
+            with att.open() as src:
+                while chunk := src.read(_RAW_CHUNK):
+                    w.write(_base64.encode(chunk))
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, total)
+            w.write(f"</{n.PREFIX}:{n.CONTENT_TRANSFER_ENCODED}>\n    </Attachment>\n".encode())
+        w.write(b"  </AttachmentEncoded>\n")
     w.write(f"</{n.ROOT}>\n".encode())
     return WriteResult(None, w.size, w.sha.hexdigest())
 
