@@ -25,11 +25,15 @@ _MAX_NAME_BYTES = 200
 
 
 @contextlib.contextmanager
-def atomic_write(target: str | os.PathLike[str], *, overwrite: bool = True) -> Iterator[BinaryIO]:
+def atomic_write(
+    target: str | os.PathLike[str], *, overwrite: bool = True, durable: bool = True
+) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``target``; rename it into place only on success.
 
     On any exception the temporary file is removed and ``target`` is left as it was.
     With ``overwrite=False`` an existing ``target`` raises :class:`InputError` first.
+    With ``durable`` (the default) the data is flushed to the disk (fsync) before the
+    rename, so a crash never leaves a renamed but empty file.
     """
     path = Path(target)
     if not overwrite and path.exists():
@@ -39,7 +43,8 @@ def atomic_write(target: str | os.PathLike[str], *, overwrite: bool = True) -> I
         with os.fdopen(fd, "wb") as out:
             yield out
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         if not overwrite:
             # link() fails if the target appeared meanwhile: never clobber without consent.
             try:
