@@ -18,7 +18,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, cast
 
@@ -33,6 +33,7 @@ from edoc.xml import names as n
 __all__ = ["Node", "ParsedDocument", "parse_events"]
 
 _HEADER_CHUNK = 64 * 1024
+_SYNC_DECODE_BYTES = 4 << 20
 _BODY_CHUNK = 256 * 1024  # measured: libxml2 scans 256 KiB feeds ~1.5x faster than 1 MiB
 _WS_DELETE = str.maketrans("", "", " \t\r\n")
 _DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
@@ -129,7 +130,9 @@ class _Decoder:
     next chunk. A decoding error surfaces at the next call, naming the attachment.
     """
 
-    def __init__(self, spool: Spool, node: Node, limits: Limits, pool: ThreadPoolExecutor) -> None:
+    def __init__(
+        self, spool: Spool, node: Node, limits: Limits, pool: Callable[[], ThreadPoolExecutor]
+    ) -> None:
         self.spool = spool
         self.node = node
         self.limits = limits
@@ -165,7 +168,10 @@ class _Decoder:
                 path=self.node.path,
             )
         self.wait()
-        self.future = self.pool.submit(self._decode_and_write, chunk)
+        if self.size <= _SYNC_DECODE_BYTES:
+            self._decode_and_write(chunk)  # small attachments: a thread is not worth it
+        else:
+            self.future = self.pool().submit(self._decode_and_write, chunk)
 
     def _decode_and_write(self, chunk: str) -> None:
         try:
@@ -264,9 +270,7 @@ class _Target:
                 self.first_cte_index = node.index
             spool = Spool(self.threshold, self.spool_dir)
             self.spools.append(spool)
-            if self.pool is None:
-                self.pool = ThreadPoolExecutor(1, thread_name_prefix="edoc-base64")
-            self.decoder = _Decoder(spool, node, self.limits, self.pool)
+            self.decoder = _Decoder(spool, node, self.limits, self.worker)
 
     def data(self, text: str) -> None:
         if self.decoder is not None:
@@ -303,6 +307,12 @@ class _Target:
 
     def close(self) -> Node | None:
         return self.root
+
+    def worker(self) -> ThreadPoolExecutor:
+        """The decoding thread, started for the first large attachment."""
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="edoc-base64")
+        return self.pool
 
     def shutdown(self) -> None:
         """Stop the worker thread (after the chunk in flight, whose errors are dropped)."""
