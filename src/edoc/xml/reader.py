@@ -720,4 +720,5 @@ def read(
     pkg = mapper.package()
     import attrs
 
-    return attrs.evolve(pkg, deviations=tuple(mapper.deviations))
+    unique = tuple(dict.fromkeys(mapper.deviations))  # a lookup may note the same thing twice
+    return attrs.evolve(pkg, deviations=unique)
