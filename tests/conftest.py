@@ -19,11 +19,13 @@ def vectors() -> Path:
     return VECTORS
 
 
-def make_package(**attachments: bytes) -> edoc.EdocPackage:
+def make_package(
+    *, to: list[edoc.Organization] | None = None, **attachments: bytes
+) -> edoc.EdocPackage:
     """A new-document package with the given attachments (name -> bytes)."""
     header = edoc.MessageHeader(
         from_=edoc.Organization(organ_id="000.00.00.G22", organ_name="Văn phòng Chính phủ"),
-        to=[edoc.Organization(organ_id="000.00.00.H41", organ_name="UBND tỉnh Nghệ An")],
+        to=to or [edoc.Organization(organ_id="000.00.00.H41", organ_name="UBND tỉnh Nghệ An")],
         code=edoc.Code(number="7816", notation="VPCP-TTĐT"),
         promulgation_info=edoc.PromulgationInfo(
             place="Hà Nội", promulgation_date=dt.date(2015, 9, 30)

@@ -47,17 +47,6 @@ EXPECTED_STATUS = f"""<?xml version="1.0" encoding="UTF-8"?>
 
 def test_status_reply_is_written_exactly_like_the_reference() -> None:
     pkg = make_package()
-    pkg = edoc.EdocPackage(
-        header=pkg.header.__class__(
-            **{
-                **{
-                    a: getattr(pkg.header, a)
-                    for a in ("from_", "code", "promulgation_info", "document_type", "subject")
-                },
-                "to": [edoc.Organization(organ_id="000.00.00.H41", organ_name="UBND tỉnh Nghệ An")],
-            }
-        ),
-    )
     reply = edoc.StatusPackage.reply_to(
         pkg,
         code=edoc.StatusCode.ACCEPTED,
@@ -68,20 +57,11 @@ def test_status_reply_is_written_exactly_like_the_reference() -> None:
 
 
 def test_reply_to_needs_from_when_several_recipients() -> None:
-    pkg = make_package()
-    two = edoc.EdocPackage(
-        header=pkg.header.__class__(
-            **{
-                **{
-                    a: getattr(pkg.header, a)
-                    for a in ("from_", "code", "promulgation_info", "document_type", "subject")
-                },
-                "to": [
-                    edoc.Organization(organ_id="000.00.00.H41"),
-                    edoc.Organization(organ_id="000.00.00.H14"),
-                ],
-            }
-        )
+    two = make_package(
+        to=[
+            edoc.Organization(organ_id="000.00.00.H41"),
+            edoc.Organization(organ_id="000.00.00.H14"),
+        ]
     )
     with pytest.raises(edoc.errors.InputError, match="2 recipients"):
         edoc.StatusPackage.reply_to(two, code=edoc.StatusCode.RECEIVED)

@@ -180,14 +180,7 @@ class Attachment:
         p = Path(path)
         if not p.is_file():
             raise SourceError(f"attachment {p} is not a readable file")
-        name = name or p.name
-        return cls(
-            name=name,
-            content_type=content_type or guess_content_type(name),
-            content=FileContent(p),
-            description=description,
-            content_id=content_id,
-        )
+        return cls._with(FileContent(p), name or p.name, content_type, description, content_id)
 
     @classmethod
     def from_bytes(
@@ -200,13 +193,7 @@ class Attachment:
         content_id: str | None = None,
     ) -> Attachment:
         """An attachment from bytes in memory."""
-        return cls(
-            name=name,
-            content_type=content_type or guess_content_type(name),
-            content=BytesContent(data),
-            description=description,
-            content_id=content_id,
-        )
+        return cls._with(BytesContent(data), name, content_type, description, content_id)
 
     @classmethod
     def from_stream(
@@ -219,10 +206,21 @@ class Attachment:
         content_id: str | None = None,
     ) -> Attachment:
         """An attachment read once from a binary stream when the package is written."""
+        return cls._with(StreamContent(stream), name, content_type, description, content_id)
+
+    @classmethod
+    def _with(
+        cls,
+        content: AttachmentContent,
+        name: str,
+        content_type: str | None,
+        description: str | None,
+        content_id: str | None,
+    ) -> Attachment:
         return cls(
             name=name,
             content_type=content_type or guess_content_type(name),
-            content=StreamContent(stream),
+            content=content,
             description=description,
             content_id=content_id,
         )
