@@ -13,6 +13,7 @@ from edoc import errors
 from edoc.builder import load_toml
 from edoc.cli._exit import ExitCode, exit_code_for
 from edoc.cli._render import to_dict, to_text
+from edoc.cli.validate import rules_command, validate_command
 from edoc.model import EdocPackage
 from edoc.xml import read, write
 
@@ -135,3 +136,7 @@ def inspect(package: Path, as_json: bool, extract: Path | None, force: bool) -> 
         click.echo(to_text(pkg))
         for path in saved:
             click.echo(f"extracted       {path}")
+
+
+main.add_command(validate_command)
+main.add_command(rules_command)

@@ -18,7 +18,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, cast
 
@@ -344,6 +344,15 @@ class ParsedDocument:
 
     def line(self, node: Node) -> int | None:
         return self.lines.get(node.index)
+
+    def iter_nodes(self, tag: str | None = None) -> Iterator[Node]:
+        """Every node in document order (only those with ``tag`` when given)."""
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if tag is None or node.tag == tag:
+                yield node
+            stack.extend(reversed(node.children))
 
 
 def _check_declaration(head: bytes, source: str | None) -> None:

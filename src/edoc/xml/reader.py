@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+import attrs
+
 from edoc.errors import InputError, ParseError, SourceError, shorten
 from edoc.formats import parse_date, parse_timestamp
 from edoc.limits import Limits
@@ -52,7 +54,7 @@ from edoc.model.attachment import BytesContent
 from edoc.xml import names as n
 from edoc.xml._events import Node, ParsedDocument, parse_events
 
-__all__ = ["Source", "read"]
+__all__ = ["Source", "package_from_document", "parse_document", "read"]
 
 Source = str | os.PathLike[str] | bytes | BinaryIO
 """A path, the package's bytes, or a binary stream."""
@@ -686,6 +688,39 @@ def _open(source: Source) -> tuple[BinaryIO, str | None, bool]:
     raise InputError(f"cannot read a package from {type(source).__name__}")
 
 
+def parse_document(
+    source: Source,
+    *,
+    limits: Limits | None = None,
+    spool_dir: str | os.PathLike[str] | None = None,
+    memory_threshold: int = _MEMORY_THRESHOLD,
+) -> ParsedDocument:
+    """The streaming, hardened pass alone: the element tree with lines, attachments spooled.
+
+    :func:`read` is this plus :func:`package_from_document`; validation uses both halves.
+    """
+    stream, name, owned = _open(source)
+    try:
+        return parse_events(
+            stream,
+            limits=limits or Limits(),
+            source=name,
+            memory_threshold=memory_threshold,
+            spool_dir=os.fspath(spool_dir) if spool_dir is not None else None,
+        )
+    finally:
+        if owned:
+            stream.close()
+
+
+def package_from_document(doc: ParsedDocument) -> Package:
+    """Map a parsed document to the model; raise :class:`ParseError` naming the element."""
+    mapper = _Mapper(doc)
+    pkg = mapper.package()
+    unique = tuple(dict.fromkeys(mapper.deviations))  # a lookup may note the same thing twice
+    return attrs.evolve(pkg, deviations=unique)
+
+
 def read(
     source: Source,
     *,
@@ -703,22 +738,7 @@ def read(
     Raises :class:`~edoc.errors.ParseError` (or a subclass) for anything it refuses; no
     lxml exception escapes. A ``str`` is a path, never XML text: pass ``bytes`` for that.
     """
-    limits = limits or Limits()
-    stream, name, owned = _open(source)
-    try:
-        doc = parse_events(
-            stream,
-            limits=limits,
-            source=name,
-            memory_threshold=memory_threshold,
-            spool_dir=os.fspath(spool_dir) if spool_dir is not None else None,
-        )
-    finally:
-        if owned:
-            stream.close()
-    mapper = _Mapper(doc)
-    pkg = mapper.package()
-    import attrs
-
-    unique = tuple(dict.fromkeys(mapper.deviations))  # a lookup may note the same thing twice
-    return attrs.evolve(pkg, deviations=unique)
+    doc = parse_document(
+        source, limits=limits, spool_dir=spool_dir, memory_threshold=memory_threshold
+    )
+    return package_from_document(doc)

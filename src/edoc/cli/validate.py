@@ -1,0 +1,138 @@
+"""``edoc validate`` and ``edoc rules``: thin shells over :mod:`edoc.validation`."""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import click
+
+from edoc._files import atomic_write
+from edoc.cli._exit import ExitCode
+from edoc.errors import SourceError
+from edoc.validation import PROFILES, Report, Severity, validate
+from edoc.validation.catalog import render_catalog
+
+__all__ = ["expand_paths", "rules_command", "validate_command"]
+
+_PATTERN_CHARS = set("*?[")
+
+
+def expand_paths(args: Sequence[str]) -> list[Path]:
+    """Files as given; folders searched recursively for ``*.edxml``; quoted globs expanded.
+
+    Order is kept, duplicates dropped; a name that matches nothing raises SourceError.
+    """
+    out: dict[Path, None] = {}
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            out.update(dict.fromkeys(sorted(path.rglob("*.edxml"))))
+        elif path.exists():
+            out[path] = None
+        elif _PATTERN_CHARS & set(arg):
+            matches = sorted(glob.glob(arg, recursive=True))
+            if not matches:
+                raise SourceError(f"{arg}: no file matches")
+            out.update(dict.fromkeys(Path(m) for m in matches if Path(m).is_file()))
+        else:
+            raise SourceError(f"{arg}: no such file or folder")
+    return list(out)
+
+
+def _one(args: tuple[str, str, bool]) -> Report:
+    path, profile, require_signature = args
+    return validate(path, profile=profile, require_signature=require_signature)
+
+
+def _run(paths: list[Path], profile: str, require_signature: bool, jobs: int) -> Iterator[Report]:
+    work = [(str(p), profile, require_signature) for p in paths]
+    if jobs <= 1 or len(work) < 4:
+        yield from map(_one, work)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_one, work, chunksize=max(1, len(work) // (jobs * 8)))
+
+
+def exit_code(reports: Sequence[Report], fail_on: Severity) -> ExitCode:
+    """4 when any input was unreadable, else 1 when any finding reaches ``fail_on``, else 0."""
+    if any(not r.readable for r in reports):
+        return ExitCode.UNREADABLE
+    if any(r.fails(fail_on) for r in reports):
+        return ExitCode.INVALID
+    return ExitCode.OK
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILES),
+    default="interop",
+    show_default=True,
+    help="interop: accept real-world variants as warnings; strict: the standard as written.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit", "sarif"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report here (atomically) instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="The least severity that makes the run fail (exit 1).",
+)
+@click.option("--require-signature", is_flag=True, help="An unsigned package is an error.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parallel processes (default: all cores).",
+)
+def validate_command(
+    paths: tuple[str, ...], profile: str, fmt: str, output: Path | None, fail_on: str,
+    require_signature: bool, jobs: int | None,
+) -> None:  # fmt: skip
+    """Validate PATHS (files, folders searched for *.edxml, or globs).
+
+    Exit codes: 0 valid; 1 findings at or above --fail-on; 2 usage; 4 unreadable input.
+    """
+    from edoc.validation.render import render
+
+    files = expand_paths(paths)
+    jobs = jobs or os.cpu_count() or 1
+    run = _run(files, profile, require_signature, jobs)
+    if sys.stderr.isatty() and len(files) > 1:  # a bar for people; nothing in CI logs
+        with click.progressbar(run, length=len(files), label="validating", file=sys.stderr) as bar:
+            reports = list(bar)
+    else:
+        reports = list(run)
+    color = fmt == "text" and output is None and sys.stdout.isatty()
+    text = render(reports, profile, fmt, color=color)
+    if output is not None:
+        with atomic_write(output) as out:
+            out.write(text.encode("utf-8"))
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+    sys.exit(int(exit_code(reports, Severity(fail_on))))
+
+
+@click.command("rules")
+def rules_command() -> None:
+    """Print the catalogue of validation rules (Markdown, as in docs/rules.md)."""
+    click.echo(render_catalog(), nl=False)

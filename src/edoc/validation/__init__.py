@@ -1,0 +1,21 @@
+"""Validation for people and for CI: edoc's XSDs plus business rules with stable ids.
+
+>>> report = edoc.validate("in.edxml", profile="interop")        # doctest: +SKIP
+>>> for f in report.findings: print(f.rule, f.severity, f.path, f.line, f.message)
+"""
+
+from edoc.validation.engine import validate
+from edoc.validation.findings import REPORT_FORMAT, Finding, Report, Severity
+from edoc.validation.registry import RULES, Rule
+from edoc.validation.schema import PROFILES
+
+__all__ = [
+    "PROFILES",
+    "REPORT_FORMAT",
+    "RULES",
+    "Finding",
+    "Report",
+    "Rule",
+    "Severity",
+    "validate",
+]

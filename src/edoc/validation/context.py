@@ -1,0 +1,91 @@
+"""What a rule sees: the skeleton tree (with lines), the model when it could be built."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import cast
+
+import attrs
+from lxml import etree
+
+from edoc.model import Package
+from edoc.validation.findings import Finding
+from edoc.validation.registry import RULES
+from edoc.xml import names as n
+from edoc.xml._events import Node, ParsedDocument
+from edoc.xml.skeleton import element_path
+
+__all__ = ["Context", "q"]
+
+
+def q(local: str) -> str:
+    """``{edXML namespace}local``."""
+    return n.q(local)
+
+
+@attrs.define(kw_only=True)
+class Context:
+    """The package under validation, as the rules see it."""
+
+    profile: str
+    tree: etree._Element
+    doc: ParsedDocument
+    package: Package | None
+    kind: str | None
+    source: str | None
+    now: dt.datetime
+    require_signature: bool = False
+
+    @property
+    def envelope(self) -> etree._Element | None:
+        return self.tree.find(q(n.ENVELOPE))
+
+    @property
+    def header(self) -> etree._Element | None:
+        env = self.envelope
+        return None if env is None else env.find(q(n.HEADER))
+
+    @property
+    def message_header(self) -> etree._Element | None:
+        header = self.header
+        if header is None:
+            return None
+        for name in (n.MESSAGE_HEADER, *n.STATUS_WRAPPER_VARIANTS):
+            found = header.find(q(name))
+            if found is not None:
+                return found
+        return None
+
+    def iter(self, *locals_: str, within: etree._Element | None = None) -> Iterator[etree._Element]:
+        """Elements with one of these local names in the edXML namespace, in document order."""
+        root = self.tree if within is None else within
+        yield from root.iter(*(q(name) for name in locals_))
+
+    def finding(
+        self, rule_id: str, where: etree._Element | Node | None, message: str, message_vi: str
+    ) -> Finding:
+        """A finding of ``rule_id`` at ``where`` (an element or a parsed node), with the
+        profile's severity."""
+        if isinstance(where, Node):
+            path, line = where.path, self.doc.line(where)
+        elif where is not None:
+            path, line = element_path(where), cast("int | None", where.sourceline)
+        else:
+            path, line = None, None
+        return Finding(
+            rule=rule_id,
+            severity=RULES[rule_id].severity_for(self.profile),
+            message=message,
+            message_vi=message_vi,
+            path=path,
+            line=line or None,
+            source=self.source,
+        )
+
+
+def text(el: etree._Element | None) -> str | None:
+    """The element's text, ``None`` when absent or empty."""
+    if el is None:
+        return None
+    return el.text or None

@@ -1,0 +1,186 @@
+"""Run every check on one package: parse, schema, model, recorded deviations, rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from edoc.errors import LimitExceededError, ParseError, SourceError
+from edoc.formats import VN_TZ
+from edoc.limits import Limits
+from edoc.model import Package
+from edoc.validation import rules as _rules  # noqa: F401  (registers the rule functions)
+from edoc.validation.context import Context
+from edoc.validation.findings import Finding, Report, Severity
+from edoc.validation.registry import RULES, declare
+from edoc.validation.schema import PROFILES, schema_findings
+from edoc.xml import names as n
+from edoc.xml.reader import Source, package_from_document, parse_document
+from edoc.xml.skeleton import skeleton
+
+__all__ = ["validate"]
+
+_S = Severity
+
+declare(
+    "EDX-XML-001",
+    "The input is well-formed UTF-8 XML without DTDs or entities",
+    "Dữ liệu là XML UTF-8 đúng cú pháp, không có DTD hay thực thể",
+    _S.ERROR,
+    source="parser",
+)
+declare(
+    "EDX-XML-002",
+    "The input stays within the reader's limits (size, depth, elements, text, attachments)",
+    "Dữ liệu nằm trong giới hạn của bộ đọc (kích thước, độ sâu, số phần tử, văn bản, tệp)",
+    _S.ERROR,
+    source="parser",
+)
+declare(
+    "EDX-ATT-004",
+    "Attachment content is valid base64",
+    "Nội dung tệp đính kèm là base64 hợp lệ",
+    _S.ERROR,
+    source="parser",
+)
+declare(
+    "EDX-MODEL-001",
+    "The package can be read into edoc's model (required elements present, singletons once, "
+    "values of the right type)",
+    "Gói tin đọc được vào mô hình (đủ phần tử bắt buộc, không lặp, giá trị đúng kiểu)",
+    _S.ERROR,
+    source="reader",
+)
+
+# The reader's deviations (docs/reading.md), as rules of the interop profile. In the strict
+# profile the schema reports the structural ones, so those are not repeated.
+_DEVIATIONS: tuple[tuple[str, str, str, Severity, Severity, bool], ...] = (
+    ("EDX-READ-SPELLING", "Business* spellings are Bussiness*, as the reference writes them",
+     "Dùng cách viết Bussiness* như bản tham chiếu", _S.WARNING, _S.ERROR, True),
+    ("EDX-READ-ORDER", "Children are in the reference writer's order",
+     "Các phần tử con theo thứ tự của bản tham chiếu", _S.WARNING, _S.ERROR, True),
+    ("EDX-READ-DATE-FORMAT", "Dates are yyyy/MM/dd, not dd/MM/yyyy",
+     "Ngày theo dạng yyyy/MM/dd, không phải dd/MM/yyyy", _S.WARNING, _S.ERROR, True),
+    ("EDX-READ-STATUS-WRAPPER", "A status package's header is MessageHeader, not Status",
+     "Tiêu đề gói tin trạng thái là MessageHeader, không phải Status", _S.WARNING, _S.ERROR, True),
+    ("EDX-READ-MANIFEST-NAME", "The manifest is edXMLManifest, not Manifest",
+     "Manifest có tên edXMLManifest, không phải Manifest", _S.WARNING, _S.ERROR, True),
+    ("EDX-READ-ATTACHMENTS-PLACE", "AttachmentEncoded follows edXMLEnvelope, not inside it",
+     "AttachmentEncoded đứng sau edXMLEnvelope, không nằm trong", _S.WARNING, _S.ERROR, True),
+    ("EDX-READ-CID", "ContentIds carry the cid: prefix",
+     "ContentId có tiền tố cid:", _S.WARNING, _S.ERROR, False),
+    ("EDX-READ-NO-CONTENT", "Every Attachment has ContentTransferEncoded",
+     "Mỗi Attachment có ContentTransferEncoded", _S.ERROR, _S.ERROR, True),
+    ("EDX-READ-NO-CONTENT-TYPE", "Every Attachment has a ContentType",
+     "Mỗi Attachment có ContentType", _S.WARNING, _S.ERROR, True),
+    ("EDX-READ-EMPTY", "No element is present but empty where a value is expected",
+     "Không có phần tử rỗng ở nơi cần giá trị", _S.WARNING, _S.ERROR, False),
+    ("EDX-READ-UNKNOWN", "No unknown elements", "Không có phần tử lạ", _S.WARNING, _S.ERROR, True),
+    ("EDX-READ-UNMODELLED", "No ReplyFors or ReferenceCodes (structure unknown; ignored)",
+     "Không có ReplyFors hay ReferenceCodes (chưa rõ cấu trúc; bỏ qua)", _S.NOTE, _S.NOTE, False),
+    ("EDX-READ-UNDECLARED-PREFIX", "Every namespace prefix is declared",
+     "Mọi tiền tố không gian tên đều được khai báo", _S.WARNING, _S.ERROR, False),
+    ("EDX-READ-SIGNATURE-NAMESPACE", "The Signature is in the xmldsig namespace",
+     "Chữ ký thuộc không gian tên xmldsig", _S.NOTE, _S.WARNING, False),
+    ("EDX-READ-SIGNATURE-POSITION", "The Signature is the last child of edXMLHeader",
+     "Chữ ký là phần tử con cuối của edXMLHeader", _S.WARNING, _S.ERROR, False),
+)  # fmt: skip
+_SCHEMA_COVERED_IN_STRICT = {code for code, *_, covered in _DEVIATIONS if covered}
+for _code, _title, _title_vi, _sev, _strict, _ in _DEVIATIONS:
+    declare(_code, _title, _title_vi, _sev, strict=_strict, source="reader")
+# Covered by EDX-ATT-001 with its own wording.
+_SUPPRESSED = {"EDX-READ-MANIFEST"}
+
+_BASE64_MESSAGE = "attachment content is not valid base64"
+
+
+def _finding(rule_id: str, profile: str, exc: ParseError, source: str | None) -> Finding:
+    return Finding(
+        rule=rule_id,
+        severity=RULES[rule_id].severity_for(profile),
+        message=str(exc.message),
+        message_vi=RULES[rule_id].title_vi,
+        path=exc.path,
+        line=exc.line,
+        source=source,
+    )
+
+
+def validate(
+    source: Source,
+    *,
+    profile: str = "interop",
+    limits: Limits | None = None,
+    now: dt.datetime | None = None,
+    require_signature: bool = False,
+    spool_dir: str | os.PathLike[str] | None = None,
+) -> Report:
+    """Check one package against the schema and every rule of ``profile``; never raises for
+    a bad package: everything wrong is a finding in the returned :class:`Report`.
+
+    ``profile`` is ``"interop"`` (accepts what real systems write, reporting each variant as
+    a warning) or ``"strict"`` (the standard as written). ``now`` fixes "today" for the
+    date rules (default: the current time). ``require_signature`` makes an unsigned
+    package an error (EDX-SIG-001). Signatures are not verified here: see ``edoc verify``.
+    """
+    if profile not in PROFILES:
+        from edoc.errors import InputError
+
+        raise InputError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+    name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else None
+    try:
+        doc = parse_document(source, limits=limits, spool_dir=spool_dir)
+    except SourceError as exc:
+        finding = Finding(
+            rule="EDX-XML-001", severity=_S.ERROR, message=str(exc),
+            message_vi="không mở được tệp", source=name,
+        )  # fmt: skip
+        return Report(source=name, profile=profile, findings=(finding,), readable=False)
+    except LimitExceededError as exc:
+        f = _finding("EDX-XML-002", profile, exc, name)
+        return Report(source=name, profile=profile, findings=(f,), readable=False)
+    except ParseError as exc:
+        if exc.message.startswith(_BASE64_MESSAGE):
+            f = _finding("EDX-ATT-004", profile, exc, name)
+            return Report(source=name, profile=profile, findings=(f,), readable=True)
+        f = _finding("EDX-XML-001", profile, exc, name)
+        return Report(source=name, profile=profile, findings=(f,), readable=False)
+    name = name or doc.source
+
+    tree = skeleton(doc)
+    ctx = Context(
+        profile=profile, tree=tree, doc=doc, package=None, kind=None, source=name,
+        now=now or dt.datetime.now(VN_TZ), require_signature=require_signature,
+    )  # fmt: skip
+    mh = ctx.message_header
+    if tree.tag == n.q(n.ROOT) and mh is not None:
+        ctx.kind = "status" if mh.find(n.q("StatusCode")) is not None else "edoc"
+    findings: list[Finding] = []
+    if ctx.kind is not None:
+        findings += schema_findings(tree, ctx.kind, profile, name)
+    package: Package | None = None
+    try:
+        package = package_from_document(doc)
+    except ParseError as exc:
+        if not findings:  # a schema error usually says the same thing first
+            findings.append(_finding("EDX-MODEL-001", profile, exc, name))
+    if package is not None:
+        ctx.package = package
+        for d in package.deviations:
+            if d.code in _SUPPRESSED or (
+                profile == "strict" and d.code in _SCHEMA_COVERED_IN_STRICT
+            ):
+                continue
+            r = RULES[d.code]
+            findings.append(
+                Finding(
+                    rule=d.code, severity=r.severity_for(profile), message=d.message,
+                    message_vi=r.title_vi, path=d.path, line=d.line, source=name,
+                )
+            )  # fmt: skip
+    if ctx.kind is not None:
+        for r in RULES.values():
+            if r.check is not None:
+                findings.extend(r.check(ctx))
+    findings.sort(key=lambda f: (f.line is None, f.line or 0))
+    return Report(source=name, profile=profile, findings=tuple(findings), kind=ctx.kind)

@@ -1,0 +1,54 @@
+"""The document as an lxml tree without attachment content, for schema and rule checks.
+
+Built from the parsed node tree: same elements, attributes and text, with each
+``ContentTransferEncoded`` left empty (its base64 was checked and decoded while parsing).
+Elements carry their source line where the reader knows it (the envelope).
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from edoc.xml._events import Node, ParsedDocument
+
+__all__ = ["element_path", "skeleton"]
+
+
+def skeleton(doc: ParsedDocument) -> etree._Element:
+    """An lxml element tree mirroring ``doc`` (attachment content excluded)."""
+
+    def build(node: Node, parent: etree._Element | None) -> etree._Element:
+        el = etree.Element(node.tag) if parent is None else etree.SubElement(parent, node.tag)
+        for key, value in node.attrib.items():
+            el.set(key, value)
+        if node.content is None:
+            text = node.text
+            if node.children:
+                el.text = text if text.strip() else None
+            else:
+                el.text = text
+        line = doc.lines.get(node.index)
+        if line:
+            el.sourceline = line  # type: ignore[assignment]  # lxml-stubs: Ellipsis
+        for child in node.children:
+            build(child, el)
+        return el
+
+    return build(doc.root, None)
+
+
+def element_path(el: etree._Element) -> str:
+    """``/edXML/edXMLEnvelope/edXMLHeader/MessageHeader/To[2]``: local names, positions
+    where siblings share a name."""
+    steps = []
+    node: etree._Element | None = el
+    while node is not None:
+        step = etree.QName(node).localname
+        parent = node.getparent()
+        if parent is not None:
+            same = [c for c in parent if c.tag == node.tag]
+            if len(same) > 1:
+                step += f"[{same.index(node) + 1}]"
+        steps.append(step)
+        node = parent
+    return "/" + "/".join(reversed(steps))
