@@ -23,6 +23,9 @@ any_text = st.one_of(
     text, vietnamese, st.just(" leading and trailing "), st.just("a\r\nb ]]> & <c>")
 )
 opt_text = st.one_of(st.none(), any_text)
+# Identifiers must hold more than white space (the model refuses blank ones).
+ids_text = any_text.filter(str.strip)
+opt_ids = st.one_of(st.none(), ids_text)
 organ_ids = st.one_of(
     st.from_regex(r"\A\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}\Z"),
     st.sampled_from(["H26.107", "vxp.saas.03", "01.02.G22"]),
@@ -59,7 +62,7 @@ response_fors = st.builds(
     edoc.ResponseFor,
     organ_id=organ_ids,
     code=opt_text,
-    document_id=opt_text,
+    document_id=opt_ids,
     promulgation_date=st.one_of(st.none(), dates),
 )
 headers = st.builds(
@@ -75,7 +78,7 @@ headers = st.builds(
         type_detail=st.one_of(st.none(), small),
     ),
     subject=any_text,
-    document_id=st.one_of(st.none(), any_text),
+    document_id=opt_ids,
     content=opt_text,
     signer_info=st.builds(
         edoc.SignerInfo, competence=opt_text, position=opt_text, full_name=opt_text
@@ -102,7 +105,7 @@ businesses = st.builds(
     doc_type=st.sampled_from(edoc.BusinessDocType),
     doc_reason=opt_text,
     paper=small,
-    document_id=st.one_of(st.none(), any_text),
+    document_id=opt_ids,
     document_info=st.one_of(
         st.none(),
         st.builds(
@@ -116,7 +119,7 @@ businesses = st.builds(
     ),
     replacements=st.lists(
         st.builds(
-            edoc.ReplacementInfo, document_id=any_text, organ_ids=st.lists(organ_ids, max_size=3)
+            edoc.ReplacementInfo, document_id=ids_text, organ_ids=st.lists(organ_ids, max_size=3)
         ),
         max_size=2,
     ),
