@@ -18,7 +18,7 @@ from cryptography import x509
 from lxml import etree
 
 from edoc.errors import shorten
-from edoc.formats import VN_TZ, parse_date, parse_timestamp
+from edoc.formats import VN_TZ, format_date, parse_date, parse_timestamp
 from edoc.ids import DocumentId, OrganId, OrganIdScheme
 from edoc.model import BusinessDocType, EdocPackage, StatusCode
 from edoc.validation.context import Context, q, text
@@ -89,9 +89,15 @@ def document_id_consistent(ctx: Context) -> Iterator[Finding]:
         return
     h = pkg.header
     el = ctx.message_header.find(q("DocumentId")) if ctx.message_header is not None else None
+    assert doc_id.promulgation_date is not None
     checks = [
         ("issuer", str(doc_id.organ_id), str(h.from_.organ_id), "cơ quan ban hành"),
-        ("date", str(doc_id.promulgation_date), str(h.promulgation_info.promulgation_date), "ngày"),
+        (
+            "date",
+            format_date(doc_id.promulgation_date),
+            format_date(h.promulgation_info.promulgation_date),
+            "ngày",
+        ),
         ("code", doc_id.code, str(h.code), "số, ký hiệu"),
     ]
     for what, got, want, vi in checks:
@@ -640,23 +646,30 @@ def signature_not_placeholder(ctx: Context) -> Iterator[Finding]:
         return
     ns = etree.QName(sig).namespace
     sig_value = "".join((sig.findtext(f"{{{ns}}}SignatureValue") or "").split())
-    reasons = []
+    reasons: list[tuple[str, str]] = []
     if sig_value.startswith(_SDK_PLACEHOLDER_SIGNATURE):
-        reasons.append("its SignatureValue is the reference SDK's sample value")
-    certs = [c for c in sig.iter(f"{{{ns}}}X509Certificate")]
+        reasons.append(
+            ("its SignatureValue is the reference SDK's sample value",
+             "SignatureValue là giá trị mẫu của bộ SDK tham chiếu")
+        )  # fmt: skip
+    certs = list(sig.iter(f"{{{ns}}}X509Certificate"))
     for cert in certs:
         try:
             x509.load_der_x509_certificate(base64.b64decode("".join((cert.text or "").split())))
         except (ValueError, binascii.Error):
-            reasons.append(f"X509Certificate {shorten(cert.text or '', 20)!r} is not a certificate")
+            shown = shorten(cert.text or "", 20)
+            reasons.append(
+                (f"X509Certificate {shown!r} is not a certificate",
+                 f"X509Certificate {shown!r} không phải chứng thư số")
+            )  # fmt: skip
     if not certs:
-        reasons.append("it carries no X509Certificate")
-    for reason in reasons:
+        reasons.append(("it carries no X509Certificate", "không có X509Certificate"))
+    if reasons:
         yield ctx.finding(
             "EDX-SIG-002",
             sig,
-            f"the Signature is a placeholder and cannot verify: {reason}",
-            f"chữ ký là giá trị mẫu, không thể xác thực: {reason}",
+            "the Signature is a placeholder and cannot verify: " + "; ".join(r[0] for r in reasons),
+            "chữ ký là giá trị mẫu, không thể xác thực: " + "; ".join(r[1] for r in reasons),
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from edoc.validation.registry import declare
 __all__ = ["PROFILES", "schema_findings", "schema_path"]
 
 PROFILES = ("strict", "interop")
+_PREFIX = re.compile(r"\b\w+:")  # lxml's paths name namespaces ns0:, ns1:…; edoc's do not
 
 declare(
     "XSD",
@@ -60,7 +62,7 @@ def schema_findings(
                 severity=Severity.ERROR,
                 message=shorten(message, 300),
                 message_vi=f"không phù hợp lược đồ XML: {shorten(message, 300)}",
-                path=entry.path or None,
+                path=_PREFIX.sub("", entry.path) or None,
                 line=entry.line or None,
                 source=source,
             )
