@@ -84,3 +84,18 @@ def test_unknown_elements_are_reported_not_kept(written: bytes) -> None:
         f"unknown element {{{edoc.xml.names.NS}}}Extra in MessageHeader was ignored",
         "unknown element {urn:o}Other in MessageHeader was ignored",
     ]
+
+
+def test_xmldsig_signature_is_read_not_reported_unknown(written: bytes) -> None:
+    sig = (
+        '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo>'
+        '<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+        "</SignedInfo><SignatureValue>AAAA</SignatureValue></Signature>"
+    )
+    got = edoc.read(
+        written.replace(b"    </edXML:edXMLHeader>", sig.encode() + b"</edXML:edXMLHeader>")
+    )
+    assert got.signature is not None
+    assert got.signature.namespace == "http://www.w3.org/2000/09/xmldsig#"
+    assert got.signature.signature_method == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    assert _codes(got) == []

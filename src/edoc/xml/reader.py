@@ -120,8 +120,10 @@ class _Mapper:
             raise self.error(node, f"{node.local} has no {local}, which is required")
         return child
 
-    def expect_only(self, node: Node, allowed: tuple[str, ...]) -> None:
-        known = {n.q(a) for a in allowed}
+    def expect_only(
+        self, node: Node, allowed: tuple[str, ...], *, also: tuple[str, ...] = ()
+    ) -> None:
+        known = {n.q(a) for a in allowed} | set(also)
         known |= {n.q(v) for v, s in n.SPELLING_VARIANTS.items() if s in allowed}
         for c in node.children:
             if c.tag in allowed or c.tag in n.SPELLING_VARIANTS:
@@ -619,7 +621,11 @@ class _Mapper:
         self.expect_only(env, (n.HEADER, n.BODY, n.ATTACHMENT_ENCODED))
         header = self.need(env, n.HEADER)
         wrappers = (n.MESSAGE_HEADER, *n.STATUS_WRAPPER_VARIANTS)
-        self.expect_only(header, (*wrappers, n.TRACE_HEADER_LIST, n.SIGNATURE))
+        self.expect_only(
+            header,
+            (*wrappers, n.TRACE_HEADER_LIST, n.SIGNATURE),
+            also=(n.q(n.SIGNATURE, n.DSIG_NS),),
+        )
         found = [c for c in header.children if c.tag in {n.q(w) for w in wrappers}]
         if not found:
             raise self.error(header, "edXMLHeader has no MessageHeader, which is required")
