@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from typing import cast
 
@@ -24,7 +25,7 @@ def q(local: str) -> str:
     return n.q(local)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)  # slots=False: cached_property
 class Context:
     """The package under validation, as the rules see it."""
 
@@ -37,16 +38,16 @@ class Context:
     now: dt.datetime
     require_signature: bool = False
 
-    @property
+    @functools.cached_property
     def envelope(self) -> etree._Element | None:
         return self.tree.find(q(n.ENVELOPE))
 
-    @property
+    @functools.cached_property
     def header(self) -> etree._Element | None:
         env = self.envelope
         return None if env is None else env.find(q(n.HEADER))
 
-    @property
+    @functools.cached_property
     def message_header(self) -> etree._Element | None:
         header = self.header
         if header is None:

@@ -7,6 +7,8 @@ and ``OrganAdd`` are the reference SDK's (and so the hub's) spellings: edoc writ
 
 from __future__ import annotations
 
+import functools
+
 __all__ = ["DSIG_NS", "NS", "PREFIX", "XLINK_NS", "q"]
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
@@ -16,6 +18,7 @@ DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 
 
+@functools.cache
 def q(local: str, ns: str = NS) -> str:
     """Clark notation ``{ns}local``, as lxml reports tags."""
     return f"{{{ns}}}{local}"

@@ -69,6 +69,7 @@ _HEADER_ORDER = (
     "Content", "SignerInfo", "DueDate", "OtherInfo", "ResponseFor", "SteeringType",
     "ResponseForTask", "ApplicationType", "ToPlaces",
 )  # fmt: skip
+_VARIANT_OF = {standard: variant for variant, standard in n.SPELLING_VARIANTS.items()}
 _STATUS_FIELDS = ("From", "ResponseFor", "StaffInfo", "StatusCode", "Description", "Timestamp")
 
 
@@ -97,13 +98,14 @@ class _Mapper:
     # -- lookup --------------------------------------------------------------------
     def kids(self, node: Node, local: str) -> list[Node]:
         """Children named ``local`` in the edXML namespace, or in a known variant spelling."""
-        found = [c for c in node.children if c.tag == n.q(local)]
-        for variant, standard in n.SPELLING_VARIANTS.items():
-            if standard == local:
-                for c in node.children:
-                    if c.tag == n.q(variant):
-                        self.note("EDX-READ-SPELLING", c, f"{variant} read as {standard}")
-                        found.append(c)
+        found = node.children_named(n.q(local))
+        variant = _VARIANT_OF.get(local)
+        if variant is not None:
+            others = node.children_named(n.q(variant))
+            for c in others:
+                self.note("EDX-READ-SPELLING", c, f"{variant} read as {local}")
+            if others:
+                found = found + others
         return found
 
     def one(self, node: Node, local: str) -> Node | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from edoc.xml import names as n
 from edoc.xml._events import Node, ParsedDocument
 
 __all__ = ["element_path", "skeleton"]
@@ -16,6 +17,13 @@ __all__ = ["element_path", "skeleton"]
 
 def skeleton(doc: ParsedDocument) -> etree._Element:
     """An lxml element tree mirroring ``doc`` (attachment content excluded)."""
+    if doc.tree is not None:  # a small document: the parser's own tree, content emptied
+        attachment = n.q(n.ATTACHMENT)
+        for el in doc.tree.iter(n.q(n.CONTENT_TRANSFER_ENCODED)):
+            parent = el.getparent()
+            if parent is not None and parent.tag == attachment:
+                el.text = ""
+        return doc.tree
 
     def build(node: Node, parent: etree._Element | None) -> etree._Element:
         el = etree.Element(node.tag) if parent is None else etree.SubElement(parent, node.tag)
