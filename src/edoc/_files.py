@@ -40,7 +40,7 @@ def atomic_write(
         raise InputError(f"{path} exists; pass overwrite=True (--force) to replace it")
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out:
+        with os.fdopen(fd, "w+b") as out:  # readable too: a signer re-reads to hash the file
             yield out
             out.flush()
             if durable:

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, Protocol
 
 import attrs
 
@@ -34,14 +34,15 @@ from edoc.model import (
 from edoc.xml import _base64
 from edoc.xml import names as n
 
-__all__ = ["ContentTypes", "WriteResult", "to_bytes", "write"]
+__all__ = ["ContentTypes", "SignatureSlot", "WriteResult", "to_bytes", "write"]
 
 ContentTypes = Literal["standard", "reference"]
 Progress = Callable[[int, int | None], None]
 """Called with (attachment bytes done, total or None) while attachments stream."""
 
 _RAW_CHUNK = 3 * (1 << 20)  # a multiple of 3: each chunk encodes to whole base64 quads
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+# Exactly what exclusive C14N writes for text, so that the output is its own canonical form.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
 _ATTR_ESCAPES = str.maketrans(
     {
         "&": "&amp;",
@@ -294,12 +295,23 @@ class _HashingWriter:
 
     _PARALLEL_MIN = 1 << 16
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(
+        self, out: BinaryIO, *, hash_name: str = "sha256", canonical_only: bool = False
+    ) -> None:
         self.out = out
-        self.sha = hashlib.sha256()
+        self.sha = hashlib.new(hash_name)
+        self.canonical_only = canonical_only
         self.size = 0
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future[None] | None = None
+
+    def raw(self, data: bytes) -> None:
+        """Write without hashing when the hash is a canonical digest (not the file's)."""
+        if self.canonical_only:
+            self.out.write(data)
+            self.size += len(data)
+        else:
+            self.write(data)
 
     def write(self, data: bytes) -> None:
         if self._pending is not None:
@@ -318,6 +330,10 @@ class _HashingWriter:
         self.close()
         return self.sha.hexdigest()
 
+    def digest(self) -> bytes:
+        self.close()
+        return self.sha.digest()
+
     def close(self) -> None:
         if self._pending is not None:
             self._pending.result()
@@ -327,21 +343,92 @@ class _HashingWriter:
             self._pool = None
 
 
+class SignatureSlot(Protocol):
+    """Where a signature goes: the signing layer's side of signing while writing.
+
+    The writer reserves :attr:`size` bytes as the last child of ``edXMLHeader``, streams
+    the rest of the package while hashing its exclusive canonical form without the slot
+    (what an enveloped-signature Reference with ``URI=""`` digests: edoc writes its
+    packages in canonical form, so the bytes written are the bytes digested), then asks
+    :meth:`render` for exactly ``size`` bytes to fill the slot.
+    """
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def hash_name(self) -> str:
+        """The hashlib name of the Reference's digest algorithm."""
+
+    def render(self, digest: bytes) -> bytes: ...
+
+
+_HEADER_END = f"    </{n.PREFIX}:{n.HEADER}>\n"
+_SLOT_INDENT = "      "
+
+
 def _stream(
-    pkg: Package, out: BinaryIO, content_types: ContentTypes, progress: Progress | None
+    pkg: Package,
+    out: BinaryIO,
+    content_types: ContentTypes,
+    progress: Progress | None,
+    slot: SignatureSlot | None = None,
 ) -> WriteResult:
-    w = _HashingWriter(out)
+    if slot is None:
+        w = _HashingWriter(out)
+        try:
+            _write_package(w, pkg, content_types, progress, None)
+        finally:
+            w.close()
+        return WriteResult(None, w.size, w.hexdigest())
+    start = out.tell()
+    w = _HashingWriter(out, hash_name=slot.hash_name, canonical_only=True)
     try:
-        _write_package(w, pkg, content_types, progress)
+        offset = _write_package(w, pkg, content_types, progress, slot)
     finally:
         w.close()
-    return WriteResult(None, w.size, w.hexdigest())
+    assert offset is not None
+    signature = slot.render(w.digest())
+    if len(signature) != slot.size:
+        raise AssertionError(f"signature is {len(signature)} bytes, {slot.size} were reserved")
+    end = out.tell()
+    out.seek(offset)
+    out.write(signature)
+    out.seek(start)
+    sha = hashlib.sha256()
+    remaining = end - start
+    while remaining > 0:
+        chunk = out.read(min(_RAW_CHUNK, remaining))
+        if not chunk:
+            break
+        sha.update(chunk)
+        remaining -= len(chunk)
+    out.seek(end)
+    return WriteResult(None, end - start, sha.hexdigest())
 
 
 def _write_package(
-    w: _HashingWriter, pkg: Package, content_types: ContentTypes, progress: Progress | None
-) -> None:
-    w.write(_envelope_text(pkg, content_types).encode("utf-8"))
+    w: _HashingWriter,
+    pkg: Package,
+    content_types: ContentTypes,
+    progress: Progress | None,
+    slot: SignatureSlot | None,
+) -> int | None:
+    """Write the package; return the offset of the reserved signature slot, if any."""
+    declaration, _, envelope = _envelope_text(pkg, content_types).partition("\n")
+    w.raw((declaration + "\n").encode())
+    offset = None
+    if slot is not None:
+        cut = envelope.index(_HEADER_END)
+        w.write((envelope[:cut] + _SLOT_INDENT).encode("utf-8"))
+        w.close()  # the slot's offset must be exact: let the hashing thread catch up
+        w.out.flush()
+        offset = w.out.tell()
+        w.out.write(b" " * slot.size)
+        w.size += slot.size
+        w.write(b"\n" + envelope[cut:].encode("utf-8"))
+    else:
+        w.write(envelope.encode("utf-8"))
     if isinstance(pkg, EdocPackage) and pkg.attachments:
         known = [a.size for a in pkg.attachments]
         total = None if None in known else sum(k for k in known if k is not None)
@@ -357,7 +444,9 @@ def _write_package(
                         progress(done, total)
             w.write(f"</{n.PREFIX}:{n.CONTENT_TRANSFER_ENCODED}>\n    </Attachment>\n".encode())
         w.write(b"  </AttachmentEncoded>\n")
-    w.write(f"</{n.ROOT}>\n".encode())
+    w.write(f"</{n.ROOT}>".encode())
+    w.raw(b"\n")
+    return offset
 
 
 def write(
@@ -368,6 +457,7 @@ def write(
     overwrite: bool = True,
     durable: bool = True,
     progress: Progress | None = None,
+    signature: SignatureSlot | None = None,
 ) -> WriteResult:
     """Write ``package`` as edXML to a file path or a binary stream.
 
@@ -386,9 +476,11 @@ def write(
     if isinstance(target, (str, os.PathLike)):
         path = Path(target)
         with atomic_write(path, overwrite=overwrite, durable=durable) as out:
-            result = _stream(package, out, content_types, progress)
+            result = _stream(package, out, content_types, progress, signature)
         return attrs.evolve(result, path=path)
-    return _stream(package, target, content_types, progress)
+    if signature is not None and not target.seekable():
+        raise InputError("signing while writing needs a file path or a seekable stream")
+    return _stream(package, target, content_types, progress, signature)
 
 
 def to_bytes(package: Package, *, content_types: ContentTypes = "standard") -> bytes:
