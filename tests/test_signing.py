@@ -299,3 +299,23 @@ def test_key_loading_errors_never_echo_the_password(pki: Path) -> None:
         load_pem(pki / "rsa2048-enc.pem", password=secret, certificates=pki / "ec256.crt")
     with pytest.raises(KeyLoadError, match="cannot read"):
         load_pem(pki / "missing.pem")
+
+
+def test_sign_command_with_password_file(pki: Path, tmp_path: Path) -> None:
+    import sys
+
+    draft = tmp_path / "draft.edxml"
+    edoc.write(make_package(**{"qd.pdf": b"%PDF-1.4"}), draft)
+    pw = tmp_path / "pw.txt"
+    pw.write_text("mat-khau-bi-mat\n")
+    out = tmp_path / "signed.edxml"
+    args = [sys.executable, "-m", "edoc", "sign", str(draft), "-o", str(out)]
+    cmd = [*args, "--key", str(pki / "rsa2048.p12"), "--password-file", str(pw)]
+    r = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)
+    assert r.returncode == 0, r.stderr
+    _signxml_verify(out.read_bytes(), pki / "ca.pem")
+    pw.write_text("Zx9-not-it")
+    r = subprocess.run([*cmd, "--force"], capture_output=True, text=True, check=False, timeout=60)
+    assert r.returncode == 1
+    assert "password is wrong" in r.stderr
+    assert "Zx9" not in r.stderr + r.stdout

@@ -13,6 +13,7 @@ from edoc import errors
 from edoc.builder import load_toml
 from edoc.cli._exit import ExitCode, exit_code_for
 from edoc.cli._render import to_dict, to_text
+from edoc.cli.sign import sign_command
 from edoc.cli.validate import rules_command, validate_command
 from edoc.model import EdocPackage
 from edoc.xml import read, write
@@ -140,3 +141,4 @@ def inspect(package: Path, as_json: bool, extract: Path | None, force: bool) -> 
 
 main.add_command(validate_command)
 main.add_command(rules_command)
+main.add_command(sign_command)
