@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Literal, Protocol
 
 import attrs
 
 from edoc._files import atomic_write
+from edoc._hashing import ParallelHash
 from edoc.errors import InputError
 from edoc.formats import format_date, format_timestamp
 from edoc.model import (
@@ -290,20 +290,15 @@ def _attachment_head(att: Attachment, content_types: ContentTypes) -> str:
 
 
 class _HashingWriter:
-    """Writes and hashes; large chunks are hashed on a second core while the write runs
-    (both release the GIL), so hashing costs no wall-clock time on big attachments."""
-
-    _PARALLEL_MIN = 1 << 16
+    """Writes and hashes what it writes (large chunks hash on a second core meanwhile)."""
 
     def __init__(
         self, out: BinaryIO, *, hash_name: str = "sha256", canonical_only: bool = False
     ) -> None:
         self.out = out
-        self.sha = hashlib.new(hash_name)
+        self.hash = ParallelHash(hash_name)
         self.canonical_only = canonical_only
         self.size = 0
-        self._pool: ThreadPoolExecutor | None = None
-        self._pending: Future[None] | None = None
 
     def raw(self, data: bytes) -> None:
         """Write without hashing when the hash is a canonical digest (not the file's)."""
@@ -314,33 +309,12 @@ class _HashingWriter:
             self.write(data)
 
     def write(self, data: bytes) -> None:
-        if self._pending is not None:
-            self._pending.result()
-            self._pending = None
-        if len(data) >= self._PARALLEL_MIN:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="edoc-sha256")
-            self._pending = self._pool.submit(self.sha.update, data)
-        else:
-            self.sha.update(data)
+        self.hash.update(data)
         self.out.write(data)
         self.size += len(data)
 
-    def hexdigest(self) -> str:
-        self.close()
-        return self.sha.hexdigest()
-
-    def digest(self) -> bytes:
-        self.close()
-        return self.sha.digest()
-
     def close(self) -> None:
-        if self._pending is not None:
-            self._pending.result()
-            self._pending = None
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        self.hash.close()
 
 
 class SignatureSlot(Protocol):
@@ -380,7 +354,7 @@ def _stream(
             _write_package(w, pkg, content_types, progress, None)
         finally:
             w.close()
-        return WriteResult(None, w.size, w.hexdigest())
+        return WriteResult(None, w.size, w.hash.hexdigest())
     start = out.tell()
     w = _HashingWriter(out, hash_name=slot.hash_name, canonical_only=True)
     try:
@@ -388,7 +362,7 @@ def _stream(
     finally:
         w.close()
     assert offset is not None
-    signature = slot.render(w.digest())
+    signature = slot.render(w.hash.digest())
     if len(signature) != slot.size:
         raise AssertionError(f"signature is {len(signature)} bytes, {slot.size} were reserved")
     end = out.tell()
