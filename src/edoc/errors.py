@@ -11,6 +11,9 @@
     │   └── LimitExceededError                   a Limits value was exceeded; raise it to proceed
     ├── ValidationError(EdocError, ValueError)   the package breaks the standard's rules
     ├── SignatureError(EdocError)
+    │   └── InvalidSignatureError                the document must not be trusted (.reason)
+    │       ├── SignatureMissingError, SignatureProfileError, DigestMismatchError
+    │       └── UntrustedCertificateError, DisallowedAlgorithmError
     └── TransportError(EdocError)
     EdocWarning(UserWarning)
 
@@ -21,16 +24,23 @@ Messages name what was refused and where, are bounded in length, and never echo 
 from __future__ import annotations
 
 __all__ = [
+    "DigestMismatchError",
+    "DisallowedAlgorithmError",
     "EdocError",
     "EdocWarning",
     "ForbiddenXMLError",
     "IdentifierError",
     "InputError",
+    "InvalidSignatureError",
+    "LegacyAlgorithmWarning",
     "LimitExceededError",
     "ParseError",
     "SignatureError",
+    "SignatureMissingError",
+    "SignatureProfileError",
     "SourceError",
     "TransportError",
+    "UntrustedCertificateError",
     "ValidationError",
 ]
 
@@ -123,9 +133,42 @@ class SignatureError(EdocError):
     """A signature could not be produced, or the document is not trustworthy."""
 
 
+class InvalidSignatureError(SignatureError):
+    """The package's signature does not hold: it must not be trusted. ``reason`` says why."""
+
+    def __init__(self, message: str, *, reason: str = "invalid") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class SignatureMissingError(InvalidSignatureError):
+    """The package carries no signature, and one is required."""
+
+
+class SignatureProfileError(InvalidSignatureError):
+    """The signature is not shaped as edXML signatures must be (position, count, references,
+    transforms): the shapes signature-wrapping attacks use."""
+
+
+class DigestMismatchError(InvalidSignatureError):
+    """The signed content changed after signing (or the digest was copied from elsewhere)."""
+
+
+class UntrustedCertificateError(InvalidSignatureError):
+    """The signer's certificate does not chain to a trust anchor, or was not valid at ``at``."""
+
+
+class DisallowedAlgorithmError(InvalidSignatureError):
+    """An algorithm or key size outside the verification policy (e.g. SHA-1 without opt-in)."""
+
+
 class TransportError(EdocError):
     """A transport could not move a package."""
 
 
 class EdocWarning(UserWarning):
     """Base class for edoc's warnings."""
+
+
+class LegacyAlgorithmWarning(EdocWarning):
+    """A weak algorithm (SHA-1, short RSA) was accepted because the policy allowed it."""
