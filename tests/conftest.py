@@ -51,6 +51,14 @@ def make_package(
     )
 
 
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CA and agency signers generated for this run (see tests/pki.py)."""
+    from pki import make_pki
+
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
 @pytest.fixture
 def package() -> edoc.EdocPackage:
     return make_package(**{"qd.pdf": b"%PDF-1.4 test"})

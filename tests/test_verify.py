@@ -1,0 +1,274 @@
+# ruff: noqa: E501  (tables of hostile shapes and peer settings read best one per line)
+"""Verification: what edoc and xmlsec1 sign verifies; tampering, wrapping and bad trust do not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import edoc
+from conftest import make_package
+from edoc.errors import (
+    DigestMismatchError,
+    DisallowedAlgorithmError,
+    InvalidSignatureError,
+    LegacyAlgorithmWarning,
+    ParseError,
+    SignatureMissingError,
+    SignatureProfileError,
+    UntrustedCertificateError,
+)
+from edoc.signing import SignatureMethod, load_pem, sign_package
+from edoc.signing.trust import TrustStore
+from edoc.signing.verifier import VerifyPolicy, verify
+
+XMLSEC1 = shutil.which("xmlsec1")
+EXC = "http://www.w3.org/2001/10/xml-exc-c14n#"
+INC = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+ENV = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+needs_xmlsec1 = pytest.mark.skipif(
+    XMLSEC1 is None, reason="xmlsec1 is not installed (Debian xmlsec1)"
+)
+
+
+def _package() -> edoc.EdocPackage:
+    return make_package(**{"qd.pdf": b"%PDF-1.4 " + bytes(range(256)) * 50})
+
+
+@pytest.fixture
+def trust(pki: Path) -> TrustStore:
+    return TrustStore.from_pem(pki / "ca.pem")
+
+
+@pytest.fixture
+def signed(pki: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "signed.edxml"
+    sign_package(_package(), out, key=load_pem(pki / "rsa2048.pem"))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("label", "policy", "method"),
+    [("rsa2048", "default", SignatureMethod.RSA_SHA256), ("rsa2048", "tt15-2025", SignatureMethod.RSA_PSS_SHA256),
+     ("ec256", "default", SignatureMethod.ECDSA_SHA256), ("ec384", "default", SignatureMethod.ECDSA_SHA384)],
+)  # fmt: skip
+def test_edoc_signed_packages_verify_and_return_the_signed_model(
+    pki: Path,
+    tmp_path: Path,
+    trust: TrustStore,
+    label: str,
+    policy: str,
+    method: SignatureMethod,
+) -> None:
+    pkg = _package()
+    out = tmp_path / "s.edxml"
+    sign_package(pkg, out, key=load_pem(pki / f"{label}.pem"), policy=policy)
+    result = verify(out, trust=trust, spool_dir=tmp_path)
+    assert result.package == pkg
+    assert [a.read_bytes() for a in result.package.attachments] == [
+        a.read_bytes() for a in pkg.attachments
+    ]
+    assert result.algorithm is method
+    assert result.dialect == "xmldsig"
+    assert result.signer.subject.rfc4514_string() == f"CN=Văn thư {label},C=VN"
+    assert result.findings == ()
+
+
+TEMPLATE = (
+    '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>'
+    '<ds:CanonicalizationMethod Algorithm="{c14n}"/><ds:SignatureMethod Algorithm="{method}"/>'
+    '<ds:Reference URI=""><ds:Transforms>{transforms}</ds:Transforms>'
+    '<ds:DigestMethod Algorithm="{digest}"/><ds:DigestValue/></ds:Reference></ds:SignedInfo>'
+    "<ds:SignatureValue/><ds:KeyInfo><ds:X509Data><ds:X509Certificate/></ds:X509Data></ds:KeyInfo>"
+    "</ds:Signature>"
+)
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+
+
+def _xmlsec1_sign(pki: Path, tmp_path: Path, unsigned: bytes, *, key: str = "rsa2048", c14n: str = EXC,
+                  transforms: tuple[str, ...] = (ENV, EXC), method: str = RSA_SHA256, digest: str = SHA256,
+                  ) -> Path:  # fmt: skip
+    assert XMLSEC1 is not None
+    tr = "".join(f'<ds:Transform Algorithm="{t}"/>' for t in transforms)
+    tpl = TEMPLATE.format(c14n=c14n, method=method, transforms=tr, digest=digest)
+    data = unsigned.replace(
+        b"    </edXML:edXMLHeader>", tpl.encode() + b"\n    </edXML:edXMLHeader>"
+    )
+    (tmp_path / "tpl.xml").write_bytes(data)
+    out = tmp_path / "xmlsec1-signed.edxml"
+    key_pem = pki / f"{key}.pem"
+    r = subprocess.run([XMLSEC1, "--sign", "--privkey-pem", f"{key_pem},{key_pem}", "--output", str(out),
+                        str(tmp_path / "tpl.xml")], capture_output=True, text=True, check=False)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+VARIANTS = {
+    "as-written": lambda d: d,
+    "crlf": lambda d: d.replace(b"\n", b"\r\n"),
+    "comment-in-text": lambda d: d.replace(b"<edXML:Subject>V/v", b"<edXML:Subject><!-- x -->V/v"),
+    "processing-instruction": lambda d: d.replace(b"<edXML:edXMLBody>", b"<?edoc hint?><edXML:edXMLBody>"),
+    "foreign-attributes": lambda d: d.replace(
+        b'<edXML:edXMLManifest version="1.0">', b"<edXML:edXMLManifest  xmlns:z='urn:z' z:b='2' version='1.0' >"
+    ),
+    "cdata-and-references": lambda d: d.replace(b"<edXML:CodeNumber>7816", b"<edXML:CodeNumber><![CDATA[78]]>&#49;6"),
+}  # fmt: skip
+
+
+@needs_xmlsec1
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize(
+    ("key", "c14n", "transforms"),
+    [("rsa2048", EXC, (ENV, EXC)), ("rsa2048", INC, (ENV,)), ("ec256", INC, (ENV, INC)), ("ec256", EXC, (ENV,))],
+    ids=["rsa-exc", "rsa-inc-default", "ec-inc", "ec-exc-signedinfo"],
+)  # fmt: skip
+def test_packages_signed_by_xmlsec1_verify(pki: Path, tmp_path: Path, trust: TrustStore, variant: str,
+                                           key: str, c14n: str, transforms: tuple[str, ...]) -> None:  # fmt: skip
+    unsigned = VARIANTS[variant](edoc.to_bytes(_package()))
+    method = (
+        RSA_SHA256
+        if key.startswith("rsa")
+        else "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+    )
+    out = _xmlsec1_sign(
+        pki, tmp_path, unsigned, key=key, c14n=c14n, transforms=transforms, method=method
+    )
+    result = verify(out, trust=trust)
+    assert result.package.header.subject == _package().header.subject
+    assert result.package.header.code.number == "7816"
+
+
+def _tamper(data: bytes, how: str) -> bytes:
+    from test_signing import _tamper as signing_tamper
+
+    return signing_tamper(data, how)
+
+
+@pytest.mark.parametrize("how", ["attachment-byte", "subject", "duplicate-to", "added-element"])
+def test_tampering_is_a_digest_mismatch(signed: Path, trust: TrustStore, how: str) -> None:
+    signed.write_bytes(_tamper(signed.read_bytes(), how))
+    with pytest.raises(DigestMismatchError):
+        verify(signed, trust=trust)
+
+
+def _sig_block(data: bytes) -> tuple[int, int]:
+    start = data.index(b"<Signature ")
+    return start, data.index(b"</Signature>") + len(b"</Signature>")
+
+
+WRAPPING = {
+    "signature-moved-to-body": lambda d: _move_sig(d, b"  </AttachmentEncoded>"),
+    "signature-moved-to-root": lambda d: _move_sig(d, b"</edXML>"),
+    "second-signature": lambda d: d.replace(b"</edXML:edXMLHeader>", d[slice(*_sig_block(d))] + b"</edXML:edXMLHeader>"),
+    "signature-not-last": lambda d: d.replace(b"</Signature>\n    </edXML:edXMLHeader>",
+                                              b"</Signature><edXML:Extra/>\n    </edXML:edXMLHeader>"),
+    "planted-digest-value": lambda d: d.replace(
+        b"<edXML:MessageHeader>",
+        b'<edXML:MessageHeader><ds:Reference xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:DigestValue>'
+        b"AAAA</ds:DigestValue></ds:Reference>"),
+    "reference-to-an-id": lambda d: d.replace(b'<Reference URI="">', b'<Reference URI="#hdr">'),
+    "xslt-transform": lambda d: d.replace(
+        b'</Transforms>', b'<Transform Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116"></Transform></Transforms>'),
+    "object-in-signature": lambda d: d.replace(b"</Signature>", b"<Object>x</Object></Signature>"),
+    "second-message-header": lambda d: d.replace(
+        b"<edXML:TraceHeaderList>", d[d.index(b"<edXML:MessageHeader>"):d.index(b"</edXML:MessageHeader>") + 22]
+        + b"<edXML:TraceHeaderList>"),
+    "header-wrapped-in-extra-element": lambda d: d.replace(b"<edXML:MessageHeader>", b"<edXML:Wrap><edXML:MessageHeader>")
+        .replace(b"</edXML:MessageHeader>", b"</edXML:MessageHeader></edXML:Wrap>"),
+}  # fmt: skip
+
+
+def _move_sig(data: bytes, before: bytes) -> bytes:
+    start, end = _sig_block(data)
+    sig = data[start:end]
+    data = data[:start] + data[end:]
+    i = data.rindex(before)
+    return data[:i] + sig + data[i:]
+
+
+@pytest.mark.parametrize("shape", sorted(WRAPPING))
+def test_signature_wrapping_shapes_are_refused(signed: Path, trust: TrustStore, shape: str) -> None:
+    data = WRAPPING[shape](signed.read_bytes())
+    assert data != signed.read_bytes()
+    signed.write_bytes(data)
+    with pytest.raises((SignatureProfileError, DigestMismatchError, DisallowedAlgorithmError)):
+        verify(signed, trust=trust)
+
+
+def test_comments_injected_into_signed_text_do_not_change_the_model(
+    signed: Path, trust: TrustStore
+) -> None:
+    data = signed.read_bytes().replace(b"<edXML:Subject>V/v", b"<edXML:Subject>V/<!--x-->v", 1)
+    signed.write_bytes(data)
+    result = verify(signed, trust=trust)  # comments are outside the canonical form
+    assert result.package.header.subject == _package().header.subject
+
+
+def test_trust_is_the_callers(pki: Path, signed: Path, tmp_path: Path) -> None:
+    with pytest.raises(UntrustedCertificateError):
+        verify(signed, trust=TrustStore.from_pem(pki / "ec256.crt"))  # an unrelated certificate
+    pinned = TrustStore.from_pem(pki / "rsa2048.crt")
+    assert verify(signed, trust=pinned).signer.subject.rfc4514_string() == "CN=Văn thư rsa2048,C=VN"
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
+    with pytest.raises(UntrustedCertificateError, match="valid"):
+        verify(signed, trust=TrustStore.from_pem(pki / "ca.pem"), at=later)
+
+
+def test_unsigned_package_is_refused(tmp_path: Path, trust: TrustStore) -> None:
+    out = tmp_path / "u.edxml"
+    edoc.write(_package(), out)
+    with pytest.raises(SignatureMissingError):
+        verify(out, trust=trust)
+
+
+@needs_xmlsec1
+def test_sha1_needs_the_legacy_policy_and_is_reported(
+    pki: Path, tmp_path: Path, trust: TrustStore
+) -> None:
+    out = _xmlsec1_sign(pki, tmp_path, edoc.to_bytes(_package()), c14n=INC, transforms=(ENV,),
+                        method="http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+                        digest="http://www.w3.org/2000/09/xmldsig#sha1")  # fmt: skip
+    with pytest.raises(DisallowedAlgorithmError, match="rsa-sha1"):
+        verify(out, trust=trust)
+    with pytest.warns(LegacyAlgorithmWarning):
+        result = verify(out, trust=trust, policy=VerifyPolicy.legacy())
+    assert result.algorithm is SignatureMethod.RSA_SHA1
+    assert any("weak algorithm" in f for f in result.findings)
+
+
+def test_hostile_xml_is_refused_before_any_crypto(signed: Path, trust: TrustStore) -> None:
+    data = signed.read_bytes()
+    for bad in (
+        data.replace(b"<edXML ", b'<!DOCTYPE edXML [<!ENTITY x "y">]>\n<edXML ', 1),
+        data.replace(b"<edXML:Subject>", b"<edXML:Subject>&undefined;", 1),
+        data.replace(b"<edXML:Subject>", b"<nope:Subject>", 1),
+        data[: len(data) // 2],
+    ):
+        signed.write_bytes(bad)
+        with pytest.raises(ParseError):
+            verify(signed, trust=trust)
+
+
+def test_shared_vectors_never_verify(vectors: Path, trust: TrustStore) -> None:
+    """Their signatures are placeholders or copied values: refused with a reason, never valid."""
+    reasons = {}
+    for path in sorted(vectors.glob("*/*.edxml")):
+        try:
+            verify(path, trust=trust, policy=VerifyPolicy.legacy())
+        except InvalidSignatureError as exc:
+            reasons[path.name] = exc.reason
+        except ParseError:
+            reasons[path.name] = "unreadable"
+        else:
+            pytest.fail(f"{path} verified")
+    # Written by hand from the files (README of the vectors; edxml-reference §5.2):
+    assert reasons["dc0bdef0-c7a3-4aaf-b717-777303442973.edxml"] == "placeholder-certificate"
+    assert reasons["edoc_update.edxml"] == "placeholder-certificate"
+    assert reasons["status.edxml"] == "missing"
+    assert reasons["edoc_new.edxml"] in ("unreadable", "placeholder-certificate")
+    assert reasons["edoc_bad_end_tag.edxml"] == "unreadable"
