@@ -272,3 +272,33 @@ def test_shared_vectors_never_verify(vectors: Path, trust: TrustStore) -> None:
     assert reasons["status.edxml"] == "missing"
     assert reasons["edoc_new.edxml"] in ("unreadable", "placeholder-certificate")
     assert reasons["edoc_bad_end_tag.edxml"] == "unreadable"
+
+
+def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "edoc", *map(str, args)], capture_output=True, text=True,
+                          check=False, timeout=60)  # fmt: skip
+
+
+def test_verify_command_exit_codes_and_json(pki: Path, signed: Path, tmp_path: Path) -> None:
+    import json
+
+    r = _cli("verify", signed, "--trust", pki / "ca.pem", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["valid"] is True
+    assert data["signer"] == "CN=Văn thư rsa2048,C=VN"
+    assert data["algorithm"] == SignatureMethod.RSA_SHA256.value
+    assert data["package"]["header"]["code"]["number"] == "7816"
+    bad = tmp_path / "bad.edxml"
+    bad.write_bytes(_tamper(signed.read_bytes(), "subject"))
+    r = _cli("verify", bad, "--trust", pki / "ca.pem", "--format", "json")
+    assert r.returncode == 3
+    assert json.loads(r.stdout)["reason"] == "digest-mismatch"
+    r = _cli("verify", signed, "--trust", pki / "ec256.crt")
+    assert r.returncode == 3
+    assert "NOT VALID" in r.stderr
+    (tmp_path / "junk.edxml").write_bytes(b"<edXML")
+    assert _cli("verify", tmp_path / "junk.edxml", "--trust", pki / "ca.pem").returncode == 4
+    assert _cli("verify", signed).returncode == 2

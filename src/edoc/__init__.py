@@ -37,6 +37,9 @@ from edoc.model import (
     TraceHeader,
     TraceHeaderList,
 )
+from edoc.signing.signer import sign, sign_package
+from edoc.signing.trust import TrustStore
+from edoc.signing.verifier import VerificationResult, VerifyPolicy, verify
 from edoc.xml import WriteResult, read, to_bytes, write
 
 __version__ = "0.1.0.dev0"
@@ -74,10 +77,16 @@ __all__ = [
     "SteeringType",
     "TraceHeader",
     "TraceHeaderList",
+    "TrustStore",
+    "VerificationResult",
+    "VerifyPolicy",
     "WriteResult",
     "__version__",
     "errors",
     "read",
+    "sign",
+    "sign_package",
     "to_bytes",
+    "verify",
     "write",
 ]

@@ -15,6 +15,7 @@ from edoc.cli._exit import ExitCode, exit_code_for
 from edoc.cli._render import to_dict, to_text
 from edoc.cli.sign import sign_command
 from edoc.cli.validate import rules_command, validate_command
+from edoc.cli.verify import verify_command
 from edoc.model import EdocPackage
 from edoc.xml import read, write
 
@@ -142,3 +143,4 @@ def inspect(package: Path, as_json: bool, extract: Path | None, force: bool) -> 
 main.add_command(validate_command)
 main.add_command(rules_command)
 main.add_command(sign_command)
+main.add_command(verify_command)
