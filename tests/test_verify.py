@@ -302,3 +302,88 @@ def test_verify_command_exit_codes_and_json(pki: Path, signed: Path, tmp_path: P
     (tmp_path / "junk.edxml").write_bytes(b"<edXML")
     assert _cli("verify", tmp_path / "junk.edxml", "--trust", pki / "ca.pem").returncode == 4
     assert _cli("verify", signed).returncode == 2
+
+
+def _edxml_dialect_signed(pki: Path, *, typo_transform: bool) -> bytes:
+    """A package signed in the hub's legacy form by an independent implementation written
+    here (lxml's C14N + cryptography): an unprefixed Signature in the edXML namespace,
+    inclusive C14N for SignedInfo, rsa-sha1/sha1, as edxml-reference §5.1-5.2 describe."""
+    import base64
+    import hashlib
+
+    from cryptography.hazmat.primitives import hashes as h
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from lxml import etree
+
+    key_pem = (pki / "rsa2048.pem").read_bytes()
+    key = ser.load_pem_private_key(key_pem, password=None)
+    cert_b64 = "".join(
+        line for line in (pki / "rsa2048.crt").read_text().splitlines() if "CERTIFICATE" not in line
+    )
+    typo = '<Transform Algorithm="http://www.w3.org/TR/xml-exc-c14n#"/>' if typo_transform else ""
+    sig = (
+        "<Signature><SignedInfo>"
+        '<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>'
+        '<SignatureMethod Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"/>'
+        f'<Reference URI=""><Transforms><Transform Algorithm="{ENV}"/>{typo}</Transforms>'
+        '<DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/><DigestValue>DIGEST</DigestValue>'
+        "</Reference></SignedInfo><SignatureValue>SIGVALUE</SignatureValue>"
+        f"<KeyInfo><X509Data><X509Certificate>{cert_b64}</X509Certificate></X509Data></KeyInfo></Signature>"
+    )
+    data = edoc.to_bytes(_package()).replace(
+        b"    </edXML:edXMLHeader>", sig.encode() + b"\n    </edXML:edXMLHeader>"
+    )
+    ns = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
+    without = etree.fromstring(data)
+    (gone,) = without.iter(f"{{{ns}}}Signature")
+    tail = gone.tail
+    parent = gone.getparent()
+    prev = gone.getprevious()
+    parent.remove(gone)
+    if prev is not None:
+        prev.tail = (prev.tail or "") + (tail or "")
+    canon = etree.tostring(without, method="c14n", exclusive=typo_transform)
+    digest = base64.b64encode(hashlib.sha1(canon).digest()).decode()
+    data = data.replace(b"DIGEST", digest.encode())
+    # SignedInfo's inclusive canonical form, written by hand from C14N 1.0: the apex carries
+    # every namespace in scope (the root's default and the envelope's edXML prefix, both the
+    # edXML namespace); empty elements become start-end pairs. (libxml2's subtree C14N adds a
+    # spurious xmlns="" to Transforms here, where two prefixes share one URI.)
+    transforms = f'<Transform Algorithm="{ENV}"></Transform>'
+    if typo_transform:
+        transforms += '<Transform Algorithm="http://www.w3.org/TR/xml-exc-c14n#"></Transform>'
+    signed_info = (
+        f'<SignedInfo xmlns="{ns}" xmlns:edXML="{ns}">'
+        '<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"></CanonicalizationMethod>'
+        '<SignatureMethod Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"></SignatureMethod>'
+        f'<Reference URI=""><Transforms>{transforms}</Transforms>'
+        '<DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"></DigestMethod>'
+        f"<DigestValue>{digest}</DigestValue></Reference></SignedInfo>"
+    )
+    value = key.sign(signed_info.encode(), padding.PKCS1v15(), h.SHA1())  # type: ignore[union-attr, call-arg, arg-type]
+    return data.replace(b"SIGVALUE", base64.b64encode(value))
+
+
+@pytest.mark.parametrize(
+    "typo_transform", [False, True], ids=["enveloped-only", "sdk-typo-exc-c14n"]
+)
+def test_the_hubs_legacy_edxml_dialect_verifies_only_under_the_legacy_policy(
+    pki: Path, tmp_path: Path, trust: TrustStore, typo_transform: bool
+) -> None:
+    path = tmp_path / "legacy.edxml"
+    path.write_bytes(_edxml_dialect_signed(pki, typo_transform=typo_transform))
+    with pytest.raises(DisallowedAlgorithmError, match="edXML namespace"):
+        verify(path, trust=trust)
+    with pytest.warns(LegacyAlgorithmWarning):
+        result = verify(path, trust=trust, policy=VerifyPolicy.legacy())
+    assert result.dialect == "edxml"
+    assert result.algorithm is SignatureMethod.RSA_SHA1
+    assert result.package.header.subject == _package().header.subject
+    assert any("legacy dialect" in f for f in result.findings)
+    if typo_transform:
+        assert any("typo" in f for f in result.findings)
+    tampered = path.read_bytes().replace(b"<edXML:Subject>V/v", b"<edXML:Subject>V/V", 1)
+    path.write_bytes(tampered)
+    with pytest.raises(DigestMismatchError), pytest.warns(LegacyAlgorithmWarning):
+        verify(path, trust=trust, policy=VerifyPolicy.legacy())
