@@ -387,3 +387,43 @@ def test_the_hubs_legacy_edxml_dialect_verifies_only_under_the_legacy_policy(
     path.write_bytes(tampered)
     with pytest.raises(DigestMismatchError), pytest.warns(LegacyAlgorithmWarning):
         verify(path, trust=trust, policy=VerifyPolicy.legacy())
+
+
+@pytest.mark.parametrize(
+    ("field", "mangle"),
+    [("SignatureValue", lambda v: v[:10] + "!!!" + v[10:]), ("SignatureValue", lambda v: v + "=="),
+     ("DigestValue", lambda v: v[:-2] + "9="), ("DigestValue", lambda v: v + "AAAA")],
+    ids=["garbage", "excess-padding", "non-canonical-bits", "data-after-padding"],
+)  # fmt: skip
+def test_non_canonical_base64_in_signature_fields_is_refused(signed: Path, trust: TrustStore, field: str,
+                                                             mangle: object) -> None:  # fmt: skip
+    import re
+
+    data = signed.read_text(encoding="utf-8")
+    m = re.search(f"<{field}>([^<]*)</{field}>", data)
+    assert m is not None
+    value = m.group(1)
+    changed = mangle(value)  # type: ignore[operator]
+    signed.write_text(data.replace(f"<{field}>{value}<", f"<{field}>{changed}<"), encoding="utf-8")
+    with pytest.raises(InvalidSignatureError) as info:
+        verify(signed, trust=trust)
+    assert info.value.reason in ("format", "digest-mismatch")
+
+
+def test_an_ecdsa_value_in_der_form_is_refused(
+    pki: Path, tmp_path: Path, trust: TrustStore
+) -> None:
+    import base64
+    import re
+
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    out = tmp_path / "ec.edxml"
+    sign_package(_package(), out, key=load_pem(pki / "ec256.pem"))
+    data = out.read_text(encoding="utf-8")
+    raw = base64.b64decode(re.search("<SignatureValue>([^<]*)<", data).group(1))  # type: ignore[union-attr]
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    out.write_text(re.sub("<SignatureValue>[^<]*<", f"<SignatureValue>{base64.b64encode(der).decode()}<", data),
+                   encoding="utf-8")  # fmt: skip
+    with pytest.raises(InvalidSignatureError, match="r \\|\\| s"):
+        verify(out, trust=trust)

@@ -76,6 +76,8 @@ class VerifyPolicy:
     )
     digest_methods: frozenset[DigestMethod] = frozenset(d for d in DigestMethod if not d.legacy)
     min_rsa_bits: int = 2048
+    max_rsa_bits: int = 8192
+    ec_curves: frozenset[str] = frozenset({"secp256r1", "secp384r1", "secp521r1"})
     edxml_dialect: bool = False
     """Accept the edXML-namespace ``Signature`` of the reference SDK and the hub (and its
     invalid exclusive-C14N transform URI)."""
@@ -341,11 +343,20 @@ class _SignedInfo:
     notes: tuple[str, ...]
 
 
+_XML_WS = str.maketrans("", "", " \t\r\n")
+
+
 def _b64(text: str, what: str) -> bytes:
+    """Strict base64: only XML white space is dropped; non-canonical forms (stray bits,
+    excess padding, data after padding) are refused, so one value has one encoding."""
+    compact = text.translate(_XML_WS)
     try:
-        return base64.b64decode("".join(text.split()), validate=True)
+        raw = binascii.a2b_base64(compact, strict_mode=True)
     except (binascii.Error, ValueError):
-        raise InvalidSignatureError(f"{what} is not base64", reason="format") from None
+        raise InvalidSignatureError(f"{what} is not valid base64", reason="format") from None
+    if base64.b64encode(raw).decode("ascii") != compact:
+        raise InvalidSignatureError(f"{what} is not canonical base64", reason="format")
+    return raw
 
 
 def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo:
@@ -455,9 +466,10 @@ def _check_signature(
     algorithm = _HASHES[info.method.hash_name]()
     try:
         if isinstance(key, rsa.RSAPublicKey) and info.method.family in ("rsa", "rsa-pss"):
-            if key.key_size < policy.min_rsa_bits:
+            if not policy.min_rsa_bits <= key.key_size <= policy.max_rsa_bits:
                 raise DisallowedAlgorithmError(
-                    f"the RSA key has {key.key_size} bits; the policy needs {policy.min_rsa_bits}",
+                    f"the RSA key has {key.key_size} bits; the policy allows "
+                    f"{policy.min_rsa_bits} to {policy.max_rsa_bits}",
                     reason="key-size",
                 )
             pad: padding.AsymmetricPadding = (
@@ -467,6 +479,10 @@ def _check_signature(
             key.verify(info.signature_value, signed, pad, algorithm)
             return True
         if isinstance(key, ec.EllipticCurvePublicKey) and info.method.family == "ecdsa":
+            if key.curve.name not in policy.ec_curves:
+                raise DisallowedAlgorithmError(
+                    f"the EC curve {key.curve.name} is not allowed by the policy", reason="key-size"
+                )
             size = (key.curve.key_size + 7) // 8
             sig = info.signature_value
             if len(sig) != 2 * size:
@@ -528,10 +544,15 @@ def verify(
         info.signed_info_index,
         Canonicalizer(signed_info.extend, exclusive=info.c14n is CanonicalizationMethod.EXC_C14N),
     )
-    signer = next(
-        (c for c in info.certificates if _check_signature(c, info, bytes(signed_info), policy)),
-        None,
-    )
+    signers = [
+        c for c in info.certificates if _check_signature(c, info, bytes(signed_info), policy)
+    ]
+    if len(signers) > 1:
+        raise SignatureProfileError(
+            "more than one certificate in KeyInfo verifies the signature: the signer is ambiguous",
+            reason="profile",
+        )
+    signer = signers[0] if signers else None
     if signer is None:
         raise InvalidSignatureError(
             "SignatureValue does not verify with the certificate in KeyInfo",
