@@ -14,6 +14,7 @@ from edoc.builder import load_toml
 from edoc.cli._exit import ExitCode, exit_code_for
 from edoc.cli._render import to_dict, to_text
 from edoc.cli.sign import sign_command
+from edoc.cli.transport import hub_group, receive_command, send_command
 from edoc.cli.validate import rules_command, validate_command
 from edoc.cli.verify import verify_command
 from edoc.model import EdocPackage
@@ -144,3 +145,6 @@ main.add_command(validate_command)
 main.add_command(rules_command)
 main.add_command(sign_command)
 main.add_command(verify_command)
+main.add_command(send_command)
+main.add_command(receive_command)
+main.add_command(hub_group)

@@ -1,0 +1,51 @@
+"""Transports: move edXML packages to and from other agencies.
+
+Every transport follows :class:`Transport` (send, receive, acknowledge, close) and trades
+:class:`Receipt` and :class:`Incoming` values; it moves opaque bytes and never parses or
+logs a package. Available here:
+
+* :class:`MockTransport`: in memory, for tests;
+* :class:`DirectoryTransport`: a folder drop with atomic renames;
+* :class:`HubTransport`: the national document hub's REST API (needs ``edoc[http]``);
+* :mod:`edoc.transport.hub_server`: a local hub speaking the same API, for development.
+
+Errors are :class:`edoc.errors.TransportError` subclasses, in :mod:`edoc.transport.errors`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from edoc.transport import errors
+from edoc.transport.base import Incoming, Kind, Outcome, Outgoing, Payload, Receipt, Transport
+from edoc.transport.directory import DirectoryTransport
+from edoc.transport.mock import MockTransport
+
+if TYPE_CHECKING:
+    from edoc.transport.hub import HubTransport
+
+__all__ = [
+    "DirectoryTransport",
+    "HubTransport",
+    "Incoming",
+    "Kind",
+    "MockTransport",
+    "Outcome",
+    "Outgoing",
+    "Payload",
+    "Receipt",
+    "Transport",
+    "errors",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HubTransport":
+        try:
+            from edoc.transport.hub import HubTransport
+        except ImportError as exc:
+            raise ImportError(
+                "edoc.transport.HubTransport needs httpx: pip install 'edoc[http]'"
+            ) from exc
+        return HubTransport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

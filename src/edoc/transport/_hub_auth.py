@@ -1,0 +1,230 @@
+"""The national hub's header signing (``XroadVnpt-*``, HMAC-SHA256), both sides.
+
+Transcribed from the reference SDK's ``VnptService.addXroadVnptHashHeader``
+(edxml-reference §7.3):
+
+1. The request parameters, plus ``systemid``, ``timestamp`` (``ddMMyyyy'T'HHmmss+SSSS``,
+   ``SSSS`` = milliseconds on four digits) and ``Content-Type``, form a map.
+2. Each entry is sent as ``XroadVnpt-<name>: <value>``; ``XroadVnpt-sign-header-key`` lists
+   the names joined by ``;``; ``XroadVnpt-sign-header`` is the JSON object
+   ``{"XroadVnpt-<name>": "<value>", …}``; ``XroadVnpt-hash-header`` is
+   ``hex(HMAC-SHA256(secret, sign-header))``, both as UTF-8.
+
+A verifier checks the HMAC over the ``XroadVnpt-sign-header`` bytes *as received* (the
+SDK's key order is a Java ``HashMap``'s, so no re-serialisation can be trusted), then
+takes the parameters from that signed JSON.
+
+The secret lives in a :class:`Secret`, whose ``repr`` and ``str`` never show it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping
+
+import attrs
+
+from edoc.formats import VN_TZ
+
+__all__ = [
+    "PREFIX",
+    "USER_AGENT",
+    "VERSION",
+    "HeaderAuthError",
+    "Secret",
+    "SignedRequest",
+    "format_timestamp",
+    "parse_timestamp",
+    "sdk_hex",
+    "sign_headers",
+    "verify_headers",
+]
+
+PREFIX = "XroadVnpt-"
+USER_AGENT = "JAVASDKAgent/1.0.0 XRoad/VPCP"
+VERSION = "3.0.201608"
+_RESERVED = ("systemid", "timestamp", "Content-Type")
+
+
+class Secret:
+    """A shared secret that never shows itself: ``repr``, ``str`` and format print stars."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | bytes | Secret) -> None:
+        if isinstance(value, Secret):
+            self._value: bytes = value._value
+        elif isinstance(value, str):
+            self._value = value.encode("utf-8")
+        elif isinstance(value, bytes):
+            self._value = value
+        else:
+            raise TypeError(f"a secret is str or bytes, not {type(value).__name__}")
+        if not self._value:
+            raise ValueError("the secret is empty")
+
+    def reveal(self) -> bytes:
+        """The secret's bytes (UTF-8 of the configured text): pass them only to HMAC."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and hmac.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(hashlib.sha256(self._value).digest())
+
+
+def format_timestamp(moment: dt.datetime | None = None) -> str:
+    """``ddMMyyyy'T'HHmmss+SSSS`` in Vietnam time (``+`` literal, ``SSSS`` milliseconds)."""
+    moment = (moment or dt.datetime.now(VN_TZ)).astimezone(VN_TZ)
+    return moment.strftime("%d%m%YT%H%M%S") + f"+{moment.microsecond // 1000:04d}"
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    """The moment a :func:`format_timestamp` text names; ``ValueError`` if it is not one."""
+    head, plus, millis = text.partition("+")
+    if not plus or not millis.isdigit() or len(millis) > 4:
+        raise ValueError("not ddMMyyyy'T'HHmmss+SSSS")
+    base = dt.datetime.strptime(head, "%d%m%YT%H%M%S").replace(tzinfo=VN_TZ)
+    return base + dt.timedelta(milliseconds=int(millis))
+
+
+def hmac_hex(secret: Secret, message: bytes) -> str:
+    return hmac.new(secret.reveal(), message, hashlib.sha256).hexdigest()
+
+
+def sdk_hex(digest: bytes) -> str:
+    """Hex as the SDK writes it: ``Integer.toHexString(0xFF & b)`` drops leading zeros."""
+    return "".join(format(b, "x") for b in digest)
+
+
+def sign_headers(
+    params: Mapping[str, str],
+    *,
+    system_id: str,
+    secret: Secret,
+    content_type: str,
+    timestamp: str | None = None,
+) -> dict[str, str]:
+    """The headers of one signed hub request (§7.3), ``Content-Type`` included.
+
+    ``params`` are the operation's request parameters (``from``, ``servicetype``,
+    ``messagetype``, ``docId``, …) in the order they are to be signed.
+    """
+    for key in params:
+        if key in _RESERVED:
+            raise ValueError(f"{key} is set by the signer, not a parameter")
+    entries = {
+        **params,
+        "systemid": system_id,
+        "timestamp": timestamp if timestamp is not None else format_timestamp(),
+        "Content-Type": content_type,
+    }
+    sign_header = json.dumps(
+        {PREFIX + k: v for k, v in entries.items()}, ensure_ascii=False, separators=(",", ":")
+    )
+    headers = {"Content-Type": content_type}
+    headers.update({PREFIX + k: v for k, v in entries.items()})
+    headers[PREFIX + "sign-header-key"] = ";".join(entries)
+    headers[PREFIX + "sign-header"] = sign_header
+    headers[PREFIX + "hash-header"] = hmac_hex(secret, sign_header.encode("utf-8"))
+    headers["User-Agent"] = USER_AGENT
+    headers[PREFIX + "version"] = VERSION
+    return headers
+
+
+class HeaderAuthError(Exception):
+    """The request's header signature does not hold; ``reason`` says why (never a secret)."""
+
+    def __init__(self, reason: str, *, system_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.system_id = system_id
+
+
+@attrs.frozen
+class SignedRequest:
+    """What a verified request says: who sent it and the parameters it signed."""
+
+    system_id: str
+    params: dict[str, str]
+    timestamp: str
+    content_type: str
+
+
+def verify_headers(
+    get: Callable[[str], bytes | None],
+    secret_for: Callable[[str], Secret | None],
+    *,
+    max_skew: dt.timedelta | None = None,
+    now: dt.datetime | None = None,
+) -> SignedRequest:
+    """Check a request's ``XroadVnpt-*`` signature; raise :class:`HeaderAuthError` if it fails.
+
+    ``get(name)`` returns a header's raw bytes (case-insensitive) or ``None``;
+    ``secret_for(system_id)`` the agency's secret or ``None``. The HMAC is checked over the
+    ``XroadVnpt-sign-header`` bytes as received, and accepted as lowercase or uppercase hex,
+    64 digits or the SDK's zero-dropping form. Every signed entry sent again as its own
+    ``XroadVnpt-<name>`` header (and ``Content-Type``) must carry the signed value. With
+    ``max_skew``, the signed timestamp must be that close to ``now``.
+    """
+    raw = get(PREFIX + "sign-header")
+    given = get(PREFIX + "hash-header")
+    if raw is None or given is None:
+        raise HeaderAuthError("the request carries no XroadVnpt-sign-header/hash-header")
+    try:
+        signed = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise HeaderAuthError("XroadVnpt-sign-header is not a JSON object") from None
+    if not isinstance(signed, dict) or not all(
+        isinstance(k, str) and k.startswith(PREFIX) and isinstance(v, str)
+        for k, v in signed.items()
+    ):
+        raise HeaderAuthError("XroadVnpt-sign-header must map XroadVnpt-<name> to text values")
+    entries = {k[len(PREFIX) :]: v for k, v in signed.items()}
+    system_id = entries.get("systemid")
+    if not system_id:
+        raise HeaderAuthError("the signed headers carry no systemid")
+    secret = secret_for(system_id)
+    if secret is None:
+        raise HeaderAuthError(f"unknown system id {system_id!r}", system_id=system_id)
+    digest = hmac.new(secret.reveal(), raw, hashlib.sha256).digest()
+    text = given.decode("ascii", "replace").strip().lower()
+    if not (hmac.compare_digest(text, digest.hex()) or hmac.compare_digest(text, sdk_hex(digest))):
+        raise HeaderAuthError(
+            "XroadVnpt-hash-header does not match the HMAC of XroadVnpt-sign-header",
+            system_id=system_id,
+        )
+    keys = get(PREFIX + "sign-header-key")
+    if keys is not None and set(keys.decode("utf-8", "replace").split(";")) != set(entries):
+        raise HeaderAuthError(
+            "XroadVnpt-sign-header-key does not list the signed names", system_id=system_id
+        )
+    for name, value in entries.items():
+        sent = get(PREFIX + name)
+        if sent is not None and sent.decode("utf-8", "replace") != value:
+            raise HeaderAuthError(
+                f"header {PREFIX}{name} differs from its signed value", system_id=system_id
+            )
+    content_type = entries.get("Content-Type", "")
+    actual = get("Content-Type")
+    if actual is not None and actual.decode("latin-1") != content_type:
+        raise HeaderAuthError("Content-Type differs from its signed value", system_id=system_id)
+    timestamp = entries.get("timestamp", "")
+    if max_skew is not None:
+        try:
+            moment = parse_timestamp(timestamp)
+        except ValueError:
+            raise HeaderAuthError("the signed timestamp is not ddMMyyyy'T'HHmmss+SSSS") from None
+        if abs((now or dt.datetime.now(VN_TZ)) - moment) > max_skew:
+            raise HeaderAuthError("the signed timestamp is too old or in the future")
+    params = {k: v for k, v in entries.items() if k not in _RESERVED}
+    return SignedRequest(system_id, params, timestamp, content_type)

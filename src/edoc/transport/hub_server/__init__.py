@@ -1,0 +1,23 @@
+"""A local national hub for development and tests: ``edoc hub serve``.
+
+It speaks the hub's REST API (edxml-reference §7: ``sendEdoc``, ``getReceivedEdocList``,
+``getEdoc``, ``updateStatus``, ``getSentEdocList``, ``getAgenciesList``,
+``countReceiveEdoc``, ``countReceiveStatus``), checks the ``XroadVnpt-*`` header HMAC of
+every request against the configured agencies' secrets, routes each package to the
+systems that serve its recipients (the ``to`` header, or the package's own To list, or
+for a status package its ResponseFor agency), and keeps everything in a data folder so
+that it survives restarts. Faults can be switched on to test a client's retries.
+
+Only the standard library and edoc's core are used: no extra is needed.
+
+>>> from edoc.transport.hub_server import HubAgency, HubServer
+>>> hub = HubServer("hubdata", [HubAgency(system_id="A", secret="s1"),
+...                             HubAgency(system_id="B", secret="s2")])  # doctest: +SKIP
+>>> with hub:                                                             # doctest: +SKIP
+...     print(hub.url)
+"""
+
+from edoc.transport.hub_server._faults import FaultKind, Faults
+from edoc.transport.hub_server._server import HubAgency, HubServer
+
+__all__ = ["FaultKind", "Faults", "HubAgency", "HubServer"]

@@ -1,0 +1,201 @@
+"""The local hub as a server: what it refuses, how it routes, what survives a restart.
+
+Requests here are signed with the independent §7.3 code in _support.py and sent with
+plain httpx, so the hub is checked as any other client would meet it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from edoc.transport import Outgoing
+from edoc.transport.errors import RejectedError
+from edoc.transport.hub_server import HubAgency, HubServer
+
+from ._support import A_ORGAN, A_SECRET, A_SYSTEM, B_SECRET, B_SYSTEM, agencies, reference_sign
+
+NOW = "30092015T101500+0000"
+
+
+def post(hub: HubServer, op: str, params: dict[str, str], **kwargs: Any) -> Any:
+    content_type = kwargs.pop("content_type", "application/json")
+    headers = reference_sign(params, A_SYSTEM, A_SECRET, NOW, content_type)
+    headers.update(kwargs.pop("headers", {}))
+    return httpx.post(f"{hub.url}/{op}", headers=headers, timeout=5, **kwargs)
+
+
+def upload(
+    hub: HubServer,
+    data: bytes,
+    *,
+    params: dict[str, str] | None = None,
+    hash_file: str | None = None,
+    part: str = "file_doc",
+    chunked: bool = False,
+) -> Any:
+    boundary = "b0undary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{part}"; filename="p.edxml"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    params = params or {"from": A_ORGAN, "servicetype": "eDoc", "messagetype": "edoc"}
+    headers = {"hash-file": hash_file or hashlib.sha256(data).hexdigest()}
+    content: Any = body
+    if chunked:
+        content = iter([body[:100], body[100:]])  # httpx sends a generator chunked
+    return post(hub, "sendEdoc", params, content=content, headers=headers,
+                content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
+
+
+def test_upload_by_hand(hub: HubServer, new_package: Callable[..., Path]) -> None:
+    data = new_package().read_bytes()
+    answer = upload(hub, data).json()
+    assert answer["status"] == "OK"
+    [delivery] = hub.store.deliveries.values()
+    assert delivery.system_id == B_SYSTEM
+    assert hub.store.blob(delivery.sha256).read_bytes() == data
+
+
+def test_chunked_upload(hub: HubServer, new_package: Callable[..., Path]) -> None:
+    assert upload(hub, new_package().read_bytes(), chunked=True).json()["status"] == "OK"
+
+
+def test_sdk_style_hash_file_is_accepted(hub: HubServer, new_package: Callable[..., Path]) -> None:
+    data = new_package().read_bytes()
+    sdk = "".join(f"{b:x}" for b in hashlib.sha256(data).digest())  # zeros dropped
+    assert upload(hub, data, hash_file=sdk).json()["status"] == "OK"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code", "status"),
+    [
+        ({"hash_file": "0" * 64}, "E_HASH", 400),
+        ({"part": "other"}, "E_FILE", 400),
+        ({"params": {"from": A_ORGAN, "servicetype": "eDoc", "messagetype": "status"}},
+         "E_PARAM", 200),
+        ({"params": {"from": A_ORGAN, "servicetype": "eDoc", "messagetype": "x"}}, "E_PARAM", 400),
+        ({"params": {"messagetype": "edoc", "to": '["nobody"]'}}, "E_RECIPIENT", 200),
+        ({"params": {"messagetype": "edoc", "to": '{"a": 1}'}}, "E_PARAM", 400),
+    ],
+)  # fmt: skip
+def test_uploads_refused(
+    hub: HubServer, new_package: Callable[..., Path], kwargs: Any, code: str, status: int
+) -> None:
+    response = upload(hub, new_package().read_bytes(), **kwargs)
+    assert (response.status_code, response.json()["ErrorCode"]) == (status, code)
+    assert hub.store.deliveries == {}
+    assert list(hub.store.tmp.iterdir()) == []  # nothing half-kept
+
+
+def test_package_that_cannot_be_read_is_refused_without_to(hub: HubServer) -> None:
+    response = upload(hub, b"<not-edxml/>")
+    assert response.json()["ErrorCode"] == "E_PACKAGE"
+    with_to = {"messagetype": "edoc", "to": '["000.00.00.H41"]'}
+    assert upload(hub, b"<x/>", params=with_to).json()["status"] == "OK"  # not read
+
+
+def test_not_multipart(hub: HubServer) -> None:
+    response = post(hub, "sendEdoc", {"messagetype": "edoc"}, content=b"x")
+    assert response.status_code == 400
+
+
+def test_unknown_operation(hub: HubServer) -> None:
+    assert post(hub, "registerAgencyX", {}).status_code == 404
+
+
+def test_other_agencies_packages_are_invisible(
+    hub: HubServer, client: Callable[..., Any], new_package: Callable[..., Path]
+) -> None:
+    a, b = client(A_SYSTEM), client(B_SYSTEM)
+    a.send(new_package())
+    [entry] = b.list_received()
+    with pytest.raises(RejectedError) as info:
+        a.fetch(entry["docId"], a.inbox.parent)  # A is not the recipient
+    assert info.value.code == "E_NOT_FOUND"
+    with pytest.raises(RejectedError):
+        a.update_status(entry["docId"], "done")
+    with pytest.raises(RejectedError) as info:
+        b.update_status(entry["docId"], "lost")
+    assert info.value.status == 400
+
+
+def test_counts_and_page_size(
+    hub_data: Path, client: Callable[..., Any], new_package: Callable[..., Path], hub: HubServer
+) -> None:
+    hub.stop()
+    with HubServer(hub_data, agencies(), port=hub.port, page_size=2):
+        a, b = client(A_SYSTEM), client(B_SYSTEM)
+        for _ in range(3):
+            a.send(new_package())
+        assert len(b.list_received()) == 2
+        assert b._call("countReceiveEdoc", {})["count"] == 3
+        assert b._call("countReceiveStatus", {})["count"] == 0
+        first = list(b.receive())
+        for item in first:
+            item.ack()
+        assert len(first) == 2
+        assert len(list(b.receive())) == 1
+
+
+def test_statuses_survive_a_restart(
+    hub_data: Path, client: Callable[..., Any], new_package: Callable[..., Path], hub: HubServer
+) -> None:
+    a, b = client(A_SYSTEM), client(B_SYSTEM)
+    a.send(new_package())
+    a.send(Outgoing(payload=new_package()))
+    [first, _] = list(b.receive())
+    first.ack()
+    hub.stop()
+    with HubServer(hub_data, agencies(), port=hub.port) as again:
+        statuses = sorted(d.status for d in again.store.deliveries.values())
+        assert statuses == ["done", "initial"]
+        assert len(again.store.sent) == 2
+        assert {s["receiveStatus"] for s in a.list_sent()} == {"done", "initial"}
+
+
+def test_configuration_errors(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="twice"):
+        HubServer(tmp_path, [HubAgency(system_id="a", secret="1"),
+                             HubAgency(system_id="a", secret="2")])  # fmt: skip
+    with pytest.raises(ValueError, match="two systems"):
+        HubServer(tmp_path, [HubAgency(system_id="a", secret="1", organ_ids=["x"]),
+                             HubAgency(system_id="b", secret="2", organ_ids=["x"])])  # fmt: skip
+
+
+@pytest.fixture
+def big(new_package: Callable[..., Path]) -> Path:
+    return new_package(body=b"\x00\x01\x02" * 400_000)
+
+
+def test_get_edoc_answer_is_valid_json(
+    hub: HubServer, client: Callable[..., Any], big: Path
+) -> None:
+    """The streamed answer, read whole by a plain JSON parser, decodes to the package."""
+    import base64
+
+    client(A_SYSTEM).send(big)
+    [entry] = client(B_SYSTEM).list_received()
+    refused = post(hub, "getEdoc", {"docId": entry["docId"]})  # signed as A: not A's
+    assert refused.json()["ErrorCode"] == "E_NOT_FOUND"
+    headers = reference_sign({"docId": entry["docId"]}, B_SYSTEM, B_SECRET, NOW, "application/json")
+    response = httpx.post(f"{hub.url}/getEdoc", headers=headers, content=b"", timeout=10)
+    answer = json.loads(response.content)
+    assert answer["status"] == "OK"
+    assert base64.b64decode(answer["data"]) == big.read_bytes()
+
+
+def test_one_hub_per_data_folder(hub: HubServer, hub_data: Path) -> None:
+    second = HubServer(hub_data, agencies())
+    with pytest.raises(OSError, match="another hub"):
+        second.start()
