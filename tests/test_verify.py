@@ -427,3 +427,50 @@ def test_an_ecdsa_value_in_der_form_is_refused(
                    encoding="utf-8")  # fmt: skip
     with pytest.raises(InvalidSignatureError, match="r \\|\\| s"):
         verify(out, trust=trust)
+
+
+XMLSEC1_METHODS = [
+    (
+        "rsa2048",
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+        "http://www.w3.org/2001/04/xmldsig-more#sha384",
+    ),
+    (
+        "rsa2048",
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+        "http://www.w3.org/2001/04/xmlenc#sha512",
+    ),
+    (
+        "ec384",
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+        "http://www.w3.org/2001/04/xmldsig-more#sha384",
+    ),
+    ("ec256", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256", SHA256),
+]
+
+
+@needs_xmlsec1
+@pytest.mark.parametrize(
+    ("key", "method", "digest"), XMLSEC1_METHODS, ids=lambda v: str(v).rsplit("#", 1)[-1]
+)
+def test_every_algorithm_signed_by_xmlsec1_verifies(pki: Path, tmp_path: Path, trust: TrustStore, key: str,
+                                                    method: str, digest: str) -> None:  # fmt: skip
+    out = _xmlsec1_sign(
+        pki, tmp_path, edoc.to_bytes(_package()), key=key, method=method, digest=digest
+    )
+    result = verify(out, trust=trust)
+    assert result.algorithm.value == method
+    assert result.digest_algorithm.value == digest
+
+
+@needs_xmlsec1
+def test_rsa_below_2048_bits_needs_the_legacy_policy(
+    pki: Path, tmp_path: Path, trust: TrustStore
+) -> None:
+    out = _xmlsec1_sign(pki, tmp_path, edoc.to_bytes(_package()), key="rsa1024")
+    with pytest.raises(DisallowedAlgorithmError, match="1024 bits") as info:
+        verify(out, trust=trust)
+    assert info.value.reason == "key-size"
+    assert (
+        verify(out, trust=trust, policy=VerifyPolicy.legacy()).signer.public_key().key_size == 1024
+    )  # type: ignore[union-attr]
