@@ -1,5 +1,25 @@
 """Signing keys (``edoc.keys.load_pkcs12(...)``): re-exported from :mod:`edoc.signing.keys`."""
 
 from edoc.signing.keys import FileKey, KeyLoadError, SigningKey, load_pem, load_pkcs12
+from edoc.signing.pkcs11 import (
+    Pin,
+    Pkcs11Key,
+    TokenError,
+    pin_from_env,
+    pin_from_file,
+    pin_from_prompt,
+)
 
-__all__ = ["FileKey", "KeyLoadError", "SigningKey", "load_pem", "load_pkcs12"]
+__all__ = [
+    "FileKey",
+    "KeyLoadError",
+    "Pin",
+    "Pkcs11Key",
+    "SigningKey",
+    "TokenError",
+    "load_pem",
+    "load_pkcs12",
+    "pin_from_env",
+    "pin_from_file",
+    "pin_from_prompt",
+]

@@ -1,14 +1,18 @@
-"""``edoc sign``: sign a package with a key file (PEM or PKCS#12)."""
+"""``edoc sign``: sign a package with a key file (PEM or PKCS#12) or a token key (pkcs11: URI)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
 
 import click
 
 from edoc.errors import InputError
 from edoc.signing import load_pem, load_pkcs12, sign
+from edoc.signing.keys import SigningKey
+from edoc.signing.pkcs11 import PinSource, Pkcs11Key, pin_from_env, pin_from_file, pin_from_prompt
 
 __all__ = ["sign_command"]
 
@@ -31,20 +35,44 @@ def _password(password_file: Path | None, password_env: str | None) -> str | Non
     return None
 
 
+def _token_key(
+    uri: str, cert: Path | None, pin_file: Path | None, pin_env: str | None, module: Path | None
+) -> Pkcs11Key:
+    """Open a token key; the PIN from --pin-env, --pin-file, or a prompt on a terminal."""
+    if pin_file is not None and pin_env is not None:
+        raise click.UsageError("give --pin-file or --pin-env, not both")
+    pin: PinSource | None = None
+    if pin_file is not None:
+        pin = pin_from_file(pin_file)
+    elif pin_env is not None:
+        pin = pin_from_env(pin_env)
+    elif sys.stdin.isatty():
+        pin = pin_from_prompt  # asked only if the token wants a PIN
+    certificates = None
+    if cert is not None:
+        from cryptography import x509
+
+        try:
+            certificates = x509.load_pem_x509_certificates(cert.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{cert} holds no readable PEM certificate") from exc
+    return Pkcs11Key.open(uri, pin=pin, module=module, certificates=certificates)
+
+
 @click.command("sign")
 @click.argument("package", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
     "--key",
-    "key_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    "key_spec",
     required=True,
-    help="A PEM private key (with its certificate) or a PKCS#12 file (.p12, .pfx).",
+    help="A PEM private key (with its certificate), a PKCS#12 file (.p12, .pfx), or a token "
+    'key as a pkcs11: URI ("pkcs11:token=VPCP;object=van-thu"; see docs/tokens.md).',
 )
 @click.option(
     "--cert",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="PEM certificate chain, signer first (when the PEM key file holds none).",
+    help="PEM certificate chain, signer first (when the PEM key file or the token holds none).",
 )
 @click.option(
     "--password-file",
@@ -52,6 +80,20 @@ def _password(password_file: Path | None, password_env: str | None) -> str | Non
     help="A file holding the key's password (never pass a password on the command line).",
 )
 @click.option("--password-env", metavar="VAR", help="An environment variable holding the password.")
+@click.option(
+    "--pin-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Token keys: a file holding the PIN (without it and --pin-env, a terminal is asked).",
+)
+@click.option(
+    "--pin-env", metavar="VAR", help="Token keys: an environment variable holding the PIN."
+)
+@click.option(
+    "--pkcs11-module",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Token keys: the PKCS#11 module, when the URI has no module-path "
+    "(default: $EDOC_PKCS11_MODULE).",
+)
 @click.option(
     "--policy",
     type=click.Choice(["default", "tt15-2025"]),
@@ -61,14 +103,26 @@ def _password(password_file: Path | None, password_env: str | None) -> str | Non
 )
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def sign_command(
-    package: Path, output: Path, key_path: Path, cert: Path | None, password_file: Path | None,
-    password_env: str | None, policy: str, force: bool,
+    package: Path, output: Path, key_spec: str, cert: Path | None, password_file: Path | None,
+    password_env: str | None, pin_file: Path | None, pin_env: str | None,
+    pkcs11_module: Path | None, policy: str, force: bool,
 ) -> None:  # fmt: skip
     """Sign PACKAGE (any signature it has is replaced) and write OUTPUT."""
-    password = _password(password_file, password_env)
-    if key_path.suffix.lower() in (".p12", ".pfx"):
-        key = load_pkcs12(key_path, password=password)
-    else:
-        key = load_pem(key_path, password=password, certificates=cert)
-    result = sign(package, output, key=key, policy=policy, overwrite=force)
+    is_token = key_spec[:7].lower() == "pkcs11:"
+    if is_token and (password_file is not None or password_env is not None):
+        raise click.UsageError("a token key takes --pin-env or --pin-file, not a password")
+    if not is_token and (pin_file or pin_env or pkcs11_module):
+        raise click.UsageError("--pin-env, --pin-file and --pkcs11-module are for pkcs11: keys")
+    with contextlib.ExitStack() as stack:
+        key: SigningKey
+        if is_token:
+            key = stack.enter_context(_token_key(key_spec, cert, pin_file, pin_env, pkcs11_module))
+        else:
+            key_path = Path(key_spec)
+            password = _password(password_file, password_env)
+            if key_path.suffix.lower() in (".p12", ".pfx"):
+                key = load_pkcs12(key_path, password=password)
+            else:
+                key = load_pem(key_path, password=password, certificates=cert)
+        result = sign(package, output, key=key, policy=policy, overwrite=force)
     click.echo(f"{result.path}  {result.size} bytes  sha256 {result.sha256}")

@@ -103,7 +103,7 @@ class _Slot:
     def render(self, digest: bytes) -> bytes:
         try:
             value = self.key.sign(self.signed_info(digest).encode("ascii"), self.method)
-        except InputError:
+        except (InputError, SigningError):
             raise
         except Exception as exc:  # a token or backend failure: never echo key material
             raise SigningError(f"the key could not sign: {type(exc).__name__}") from exc
