@@ -474,3 +474,39 @@ def test_rsa_below_2048_bits_needs_the_legacy_policy(
     assert (
         verify(out, trust=trust, policy=VerifyPolicy.legacy()).signer.public_key().key_size == 1024
     )  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [lambda d: d, lambda d: d.replace(b"AAAA", b"AA<!-- x -->AA", 3), lambda d: _wrap_base64(d, b"\r\n"),
+     lambda d: _wrap_base64(d, b"\n")],
+    ids=["plain", "comments-inside-base64", "crlf-wrapped", "lf-wrapped"],
+)  # fmt: skip
+def test_large_attachments_verify_through_the_fast_path(pki: Path, tmp_path: Path, trust: TrustStore,
+                                                        mangle: object) -> None:  # fmt: skip
+    """Several 256 KiB chunks of attachment text, as edoc and as another signer lay them out."""
+    import hashlib
+
+    blob = bytes(3 * 1024 * 1024)  # zeros: base64 'AAAA…', so comments can be planted inside
+    pkg = edoc.EdocPackage(
+        header=_package().header, attachments=[edoc.Attachment.from_bytes(blob, name="a.bin")]
+    )
+    unsigned = mangle(edoc.to_bytes(pkg))  # type: ignore[operator]
+    if XMLSEC1 is None:
+        pytest.skip("xmlsec1 is not installed (Debian xmlsec1)")
+    out = _xmlsec1_sign(pki, tmp_path, unsigned)
+    result = verify(out, trust=trust, spool_dir=tmp_path)
+    with result.package.attachments[0].open() as fh:
+        assert hashlib.sha256(fh.read()).digest() == hashlib.sha256(blob).digest()
+    data = out.read_bytes()
+    i = data.rindex(b"AAAA", 0, len(data) // 2)
+    out.write_bytes(data[:i] + b"AAAB" + data[i + 4 :])  # one character deep inside the bulk text
+    with pytest.raises((DigestMismatchError, ParseError)):
+        verify(out, trust=trust, spool_dir=tmp_path)
+
+
+def _wrap_base64(data: bytes, eol: bytes) -> bytes:
+    start = data.index(b'">', data.index(b"ContentTransferEncoded xmlns")) + 2
+    end = data.index(b"</edXML:ContentTransferEncoded>")
+    b64 = data[start:end]
+    return data[:start] + eol.join(b64[i : i + 76] for i in range(0, len(b64), 76)) + data[end:]
