@@ -22,10 +22,10 @@ __all__ = [
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
 """Vietnam time, the zone of every date and timestamp on the wire."""
 
-_DATE = re.compile(r"(\d{4})/(\d{2})/(\d{2})")
-_LEGACY_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
-_TIMESTAMP = re.compile(r"(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2})")
-_LEGACY_TIMESTAMP = re.compile(r"(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})")
+_DATE = re.compile(r"(\d{4})/(\d{2})/(\d{2})", re.ASCII)
+_LEGACY_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})", re.ASCII)
+_TIMESTAMP = re.compile(r"(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2})", re.ASCII)
+_LEGACY_TIMESTAMP = re.compile(r"(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})", re.ASCII)
 
 
 def parse_date(text: str, *, legacy_ok: bool = False) -> tuple[dt.date, bool]:

@@ -20,9 +20,9 @@ from edoc.formats import format_date, parse_date
 
 __all__ = ["DocumentId", "OrganId", "OrganIdScheme"]
 
-_QCVN_2016 = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
-_QD20_2020 = re.compile(r"(?=[0-9A-Z.]{3,35}\Z)[A-K]\d{2}(?:\.[0-9A-Z]+)*")
-_DOCUMENT_ID = re.compile(r"([^,]+),(\d{4}/\d{2}/\d{2}),([^/]+)/(.+)", re.DOTALL)
+_QCVN_2016 = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}", re.ASCII)
+_QD20_2020 = re.compile(r"(?=[0-9A-Z.]{3,35}\Z)[A-K]\d{2}(?:\.[0-9A-Z]+)*", re.ASCII)
+_DOCUMENT_ID = re.compile(r"([^,]+),(\d{4}/\d{2}/\d{2}),([^/]+)/(.+)", re.DOTALL | re.ASCII)
 
 
 class OrganIdScheme(enum.Enum):
