@@ -153,3 +153,16 @@ def test_rules_catalogue_is_up_to_date() -> None:
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == r.stdout, (
         "docs/rules.md is stale: regenerate with `edoc rules > docs/rules.md`"
     )
+
+
+def test_the_schemas_ship_inside_the_wheel() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    force = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert force == {"schemas": "edoc/schemas"}
+    from edoc.validation.schema import schema_path
+
+    for kind in ("edoc", "status"):
+        for profile in ("strict", "interop"):
+            assert schema_path(kind, profile).is_file()
