@@ -9,6 +9,9 @@ logs a package. Available here:
 * :class:`HubTransport`: the national document hub's REST API (needs ``edoc[http]``);
 * :mod:`edoc.transport.hub_server`: a local hub speaking the same API, for development.
 
+:func:`open_transport` picks one by URL (``dir:///var/edoc``, ``https://…``, or a scheme a
+third-party package registers under the ``edoc.transports`` entry-point group).
+
 Errors are :class:`edoc.errors.TransportError` subclasses, in :mod:`edoc.transport.errors`.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from edoc.transport import errors
+from edoc.transport._open import ENTRY_POINT_GROUP, open_transport
 from edoc.transport.base import Incoming, Kind, Outcome, Outgoing, Payload, Receipt, Transport
 from edoc.transport.directory import DirectoryTransport
 from edoc.transport.mock import MockTransport
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from edoc.transport.hub import HubTransport
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "DirectoryTransport",
     "HubTransport",
     "Incoming",
@@ -36,6 +41,7 @@ __all__ = [
     "Receipt",
     "Transport",
     "errors",
+    "open_transport",
 ]
 
 
