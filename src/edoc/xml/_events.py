@@ -230,7 +230,6 @@ class _Target:
         self.spools: list[Spool] = []
         self.text_size = 0
         self.envelope_done = False
-        self.first_cte_index: int | None = None
         self.pool: ThreadPoolExecutor | None = None
 
     def doctype(self, *_: object) -> None:
@@ -277,8 +276,6 @@ class _Target:
                     maximum=self.limits.max_attachments,
                     path=node.path,
                 )
-            if self.first_cte_index is None:
-                self.first_cte_index = node.index
             spool = Spool(self.threshold, self.spool_dir)
             self.spools.append(spool)
             self.decoder = _Decoder(spool, node, self.limits, self.worker)

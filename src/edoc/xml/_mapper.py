@@ -194,14 +194,15 @@ class Mapper:
         return parsed
 
     def enum(self, parent: Node, local: str, fn: Callable[[int], T], default: T) -> T:
-        value = self.integer(parent, local)
-        if value is None:
+        node = self.one(parent, local)  # one lookup: a variant spelling is noted once
+        text = self.text(node)
+        if node is None or text is None:
             return default
-        node = self.need(parent, local)
+        number = self.convert(node, text.strip(), "a whole number", _nonneg_int)
         try:
-            return fn(value)
+            return fn(number)
         except ValueError:
-            raise self.error(node, f"{local} {value} is not a known code") from None
+            raise self.error(node, f"{local} {number} is not a known code") from None
 
     def texts(self, parent: Node, container: str, item: str) -> tuple[str, ...]:
         box = self.one(parent, container)

@@ -75,8 +75,7 @@ def package_from_document(doc: ParsedDocument) -> Package:
     """Map a parsed document to the model; raise :class:`ParseError` naming the element."""
     mapper = Mapper(doc)
     pkg = mapper.package()
-    unique = tuple(dict.fromkeys(mapper.deviations))  # a lookup may note the same thing twice
-    return attrs.evolve(pkg, deviations=unique)
+    return attrs.evolve(pkg, deviations=tuple(mapper.deviations))
 
 
 def read(

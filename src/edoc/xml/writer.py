@@ -43,17 +43,6 @@ Progress = Callable[[int, int | None], None]
 _RAW_CHUNK = 3 * (1 << 20)  # a multiple of 3: each chunk encodes to whole base64 quads
 # Exactly what exclusive C14N writes for text, so that the output is its own canonical form.
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
-_ATTR_ESCAPES = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "\r": "&#13;",
-        "\n": "&#10;",
-        "\t": "&#9;",
-    }
-)
 
 
 @attrs.frozen
