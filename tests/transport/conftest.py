@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from edoc.transport.hub_server import HubServer
 
+from ._rabbit import Rabbit, server_script
 from ._support import (
     A_ORGAN,
     A_SECRET,
@@ -24,14 +26,65 @@ from ._support import (
     write_package,
 )
 
+collect_ignore_glob: list[str] = []
 if importlib.util.find_spec("httpx") is None:  # the hub client needs edoc[http]
-    collect_ignore_glob = ["test_hub*.py", "test_secrets.py", "test_cli_transport.py"]
+    collect_ignore_glob += ["test_hub*.py", "test_secrets.py", "test_cli_transport.py"]
+if importlib.util.find_spec("pika") is None:  # the AMQP transport needs edoc[amqp]
+    collect_ignore_glob += ["test_amqp*.py"]
 
 
 def pytest_report_header() -> list[str]:
+    lines = []
     if importlib.util.find_spec("httpx") is None:
-        return ["httpx is not installed: the hub client tests are not collected (edoc[http])"]
-    return []
+        lines.append("httpx is not installed: the hub client tests are not collected (edoc[http])")
+    if importlib.util.find_spec("pika") is None:
+        lines.append("pika is not installed: the AMQP tests are not collected (edoc[amqp])")
+    return lines
+
+
+@pytest.fixture(scope="session")
+def rabbit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rabbit]:
+    """A real RabbitMQ node on loopback for the whole session (it takes seconds to start)."""
+    script = server_script()
+    if script is None:
+        pytest.skip("rabbitmq-server is not installed (Debian package rabbitmq-server)")
+    node = Rabbit(tmp_path_factory.mktemp("rabbitmq"), script)
+    try:
+        node.start()
+        yield node
+    finally:
+        node.close()
+
+
+@pytest.fixture
+def broker(rabbit: Rabbit) -> Rabbit:
+    """The session's broker, started again if an earlier test left it stopped."""
+    rabbit.start()
+    return rabbit
+
+
+@pytest.fixture
+def amqp(broker: Rabbit, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """Make AmqpTransports on the broker, under a prefix of this test's own; closed at the end."""
+    from edoc.transport.amqp import AmqpTransport
+
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    made: list[Any] = []
+
+    def make(system: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("inbox", tmp_path / f"inbox-{system}")
+        kwargs.setdefault("prefix", prefix)
+        kwargs.setdefault("timeout", 5.0)
+        kwargs.setdefault("backoff", 0.05)
+        kwargs.setdefault("idle_timeout", 0.3)
+        t = AmqpTransport(kwargs.pop("url", broker.url), system, **kwargs)
+        made.append(t)
+        return t
+
+    make.prefix = prefix  # type: ignore[attr-defined]
+    yield make
+    for t in made:
+        t.close()
 
 
 @pytest.fixture

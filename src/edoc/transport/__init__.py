@@ -7,6 +7,7 @@ logs a package. Available here:
 * :class:`MockTransport`: in memory, for tests;
 * :class:`DirectoryTransport`: a folder drop with atomic renames;
 * :class:`HubTransport`: the national document hub's REST API (needs ``edoc[http]``);
+* :class:`AmqpTransport`: queues on an AMQP 0-9-1 broker such as RabbitMQ (``edoc[amqp]``);
 * :mod:`edoc.transport.hub_server`: a local hub speaking the same API, for development.
 
 :func:`open_transport` picks one by URL (``dir:///var/edoc``, ``https://…``, or a scheme a
@@ -26,10 +27,12 @@ from edoc.transport.directory import DirectoryTransport
 from edoc.transport.mock import MockTransport
 
 if TYPE_CHECKING:
+    from edoc.transport.amqp import AmqpTransport
     from edoc.transport.hub import HubTransport
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "AmqpTransport",
     "DirectoryTransport",
     "HubTransport",
     "Incoming",
@@ -54,4 +57,8 @@ def __getattr__(name: str) -> Any:
                 "edoc.transport.HubTransport needs httpx: pip install 'edoc[http]'"
             ) from exc
         return HubTransport
+    if name == "AmqpTransport":
+        from edoc.transport.amqp import AmqpTransport
+
+        return AmqpTransport  # pika itself is imported when the transport is made
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

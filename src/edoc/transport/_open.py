@@ -32,7 +32,13 @@ def _hub(url: str, parsed: urllib.parse.SplitResult, options: dict[str, Any]) ->
     return hub_class(url, **options)  # type: ignore[no-any-return]
 
 
-_BUILT_IN = {"dir": _directory, "http": _hub, "https": _hub}
+def _amqp(url: str, parsed: urllib.parse.SplitResult, options: dict[str, Any]) -> Transport:
+    from edoc.transport.amqp import AmqpTransport
+
+    return AmqpTransport(url, **options)
+
+
+_BUILT_IN = {"dir": _directory, "http": _hub, "https": _hub, "amqp": _amqp, "amqps": _amqp}
 
 
 def open_transport(url: str, **options: Any) -> Transport:
@@ -41,6 +47,8 @@ def open_transport(url: str, **options: Any) -> Transport:
     * ``dir:///var/edoc`` or ``dir:relative/folder``: :class:`DirectoryTransport`;
     * ``https://hub.example`` (or ``http://`` on a local hub): :class:`HubTransport`, with
       ``system_id=`` and ``secret=`` in ``options`` (needs ``edoc[http]``);
+    * ``amqp://user:password@host/vhost`` (or ``amqps://``): :class:`AmqpTransport`, with
+      ``system_id=`` in ``options`` (needs ``edoc[amqp]``);
     * any other scheme registered by a package under the ``edoc.transports`` entry-point
       group: that class, built with ``cls.from_url(url, **options)`` when it has one.
     """

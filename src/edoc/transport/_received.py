@@ -12,6 +12,7 @@ A folder belongs to one receiver at a time: the log is locked while a transport 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -19,9 +20,9 @@ from typing import IO, Literal
 
 import attrs
 
-from edoc._files import atomic_write
+from edoc._files import atomic_write, safe_filename
 
-__all__ = ["LOG_NAME", "Entry", "ReceivedLog"]
+__all__ = ["LOG_NAME", "Entry", "ReceivedLog", "file_name"]
 
 LOG_NAME = ".edoc-received.jsonl"
 State = Literal["stored", "done", "fail", "duplicate"]
@@ -43,6 +44,14 @@ class Entry:
     sender: str | None = None
     original: str | None = None
     """For a duplicate: the doc id whose file holds the same bytes."""
+
+
+def file_name(doc_id: str) -> str:
+    """The inbox file name for a package id: safe, and unique when sanitising changed it."""
+    name = safe_filename(doc_id, fallback="package")
+    if name != doc_id:
+        name += "-" + hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:8]
+    return name + ".edxml"
 
 
 class FolderInUseError(Exception):

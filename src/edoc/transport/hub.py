@@ -35,7 +35,6 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise ImportError("edoc.transport.HubTransport needs httpx: pip install 'edoc[http]'") from exc
 
-from edoc._files import safe_filename
 from edoc.errors import InputError
 from edoc.transport import _received
 from edoc.transport._hub_auth import Secret, sign_headers
@@ -65,13 +64,6 @@ def _entry_id(entry: Mapping[str, Any]) -> str | None:
         if value not in (None, ""):
             return str(value)
     return None
-
-
-def _file_name(doc_id: str) -> str:
-    name = safe_filename(doc_id, fallback="package")
-    if name != doc_id:  # keep names unique when sanitising changed them
-        name += "-" + hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:8]
-    return name + ".edxml"
 
 
 class HubTransport(Transport):
@@ -409,7 +401,7 @@ class HubTransport(Transport):
             log.info("hub docId %s repeats the bytes of %s: not handed out", doc_id, holder.doc_id)
             self._settle_duplicate(state, dup)
             return None
-        name = _file_name(doc_id)
+        name = _received.file_name(doc_id)
         try:
             os.replace(tmp, self.inbox / name)
             fsync_dir(self.inbox)

@@ -1,0 +1,192 @@
+"""The AMQP connection under :class:`~edoc.transport.amqp.AmqpTransport`: pika, errors, names.
+
+pika is imported lazily (``edoc[amqp]``) and handled as ``Any``: it ships no type
+information. Every pika exception is turned into an edoc transport error here, without
+its traceback and without the URL (which may carry a password).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import re
+import urllib.parse
+from collections.abc import Iterator
+from typing import Any
+
+from edoc.errors import InputError, shorten
+from edoc.transport.errors import (
+    AuthenticationError,
+    ConnectError,
+    ProtocolError,
+    RejectedError,
+    ServerError,
+    TransportError,
+)
+
+__all__ = ["Link", "Names", "map_pika_errors", "pika", "redact_url"]
+
+NAME = "amqp"
+_ID = re.compile(r"[^\s\x00-\x1f\x7f]{1,200}")
+
+
+def pika() -> Any:
+    """The pika module, or an :class:`InputError` naming the extra to install."""
+    try:
+        return importlib.import_module("pika")
+    except ImportError:
+        raise InputError("the AMQP transport needs pika: pip install 'edoc[amqp]'") from None
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for reprs and messages)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{parts.username or ''}:***@{host}"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+class Names:
+    """The broker objects of one agency, named from its id (OrganId or system id).
+
+    With the default prefix ``edoc``: the direct exchange ``edoc`` routes by the agency id
+    to the durable queue ``edoc.<id>``; a package that fails is dead-lettered through the
+    direct exchange ``edoc.dead`` to the durable queue ``edoc.<id>.dead``.
+    """
+
+    def __init__(self, prefix: str, agency: str) -> None:
+        if not _ID.fullmatch(agency):
+            raise InputError(
+                f"an agency id for AMQP must be 1-200 printable characters without spaces, "
+                f"not {shorten(agency)!r}"
+            )
+        self.agency = agency
+        self.exchange = prefix
+        self.dead_exchange = f"{prefix}.dead"
+        self.queue = f"{prefix}.{agency}"
+        self.dead_queue = f"{prefix}.{agency}.dead"
+
+
+def declare(channel: Any, names: Names) -> None:
+    """Declare (idempotently) the exchanges and the agency's queue and dead-letter queue."""
+    channel.exchange_declare(names.exchange, exchange_type="direct", durable=True)
+    channel.exchange_declare(names.dead_exchange, exchange_type="direct", durable=True)
+    channel.queue_declare(names.dead_queue, durable=True)
+    channel.queue_bind(names.dead_queue, names.dead_exchange, routing_key=names.agency)
+    channel.queue_declare(
+        names.queue,
+        durable=True,
+        arguments={
+            "x-dead-letter-exchange": names.dead_exchange,
+            "x-dead-letter-routing-key": names.agency,
+        },
+    )
+    channel.queue_bind(names.queue, names.exchange, routing_key=names.agency)
+
+
+def _convert(exc: BaseException, op: str, message_id: str | None) -> TransportError:
+    """The edoc error for a pika (or socket) exception; pika's text only where it is safe."""
+    p = pika().exceptions
+    kw: dict[str, Any] = {"transport": NAME, "message_id": message_id}
+    if isinstance(exc, (p.ProbableAuthenticationError, p.AuthenticationError)):
+        return AuthenticationError(f"{op}: the broker refused the credentials", **kw)
+    if isinstance(exc, p.ProbableAccessDeniedError):
+        return AuthenticationError(f"{op}: the broker denied access to the virtual host", **kw)
+    if isinstance(exc, p.IncompatibleProtocolError):
+        return ProtocolError(f"{op}: the peer does not speak AMQP 0-9-1", **kw)
+    if isinstance(exc, p.ChannelClosedByBroker):
+        text = shorten(str(exc.reply_text), 200)
+        if exc.reply_code == 403:
+            return AuthenticationError(f"{op}: the broker refused access ({text})", **kw)
+        return RejectedError(
+            f"{op}: the broker refused ({exc.reply_code} {text})",
+            code=str(exc.reply_code), detail=text, **kw,
+        )  # fmt: skip
+    if isinstance(exc, p.UnroutableError):
+        return RejectedError(f"{op}: the broker had no queue for the recipient", **kw)
+    if isinstance(exc, p.NackError):
+        return ServerError(f"{op}: the broker could not take the message (nack)", **kw)
+    if isinstance(exc, p.ConnectionClosedByBroker):
+        text = shorten(str(exc.reply_text), 200)
+        return ConnectError(
+            f"{op}: the broker closed the connection ({exc.reply_code} {text})", **kw
+        )
+    if isinstance(exc, (p.AMQPConnectionError, p.AMQPChannelError, OSError)):
+        return ConnectError(
+            f"{op}: the connection to the broker failed or was lost ({type(exc).__name__})",
+            **kw,
+        )
+    return ProtocolError(f"{op}: unexpected AMQP failure ({type(exc).__name__})", **kw)
+
+
+@contextlib.contextmanager
+def map_pika_errors(op: str, message_id: str | None = None) -> Iterator[None]:
+    """Turn pika's (and the socket's) exceptions into edoc transport errors."""
+    try:
+        yield
+    except TransportError:
+        raise
+    except Exception as exc:
+        p = pika().exceptions
+        if isinstance(exc, (p.AMQPError, p.ChannelError, OSError)):
+            raise _convert(exc, op, message_id) from None
+        raise
+
+
+class Link:
+    """One blocking connection and channel, opened on demand, counted by :attr:`generation`.
+
+    Delivery tags belong to one channel: a message delivered under an older generation
+    can no longer be acknowledged (the broker has requeued it).
+    """
+
+    def __init__(self, url: str, *, timeout: float, heartbeat: int | None) -> None:
+        p = pika()
+        try:
+            params = p.URLParameters(url)
+        except Exception:
+            raise InputError(f"not a usable AMQP URL: {redact_url(url)!r}") from None
+        params.socket_timeout = timeout
+        params.stack_timeout = timeout * 2
+        params.blocked_connection_timeout = timeout
+        params.connection_attempts = 1
+        if heartbeat is not None:
+            params.heartbeat = heartbeat
+        self._params = params
+        self._connection: Any = None
+        self.channel: Any = None
+        self.generation = 0
+        self.declared: set[str] = set()
+
+    def open(self, prefetch: int) -> Any:
+        """The channel (connected, in confirm mode, with ``prefetch``), opening it if needed."""
+        if self.channel is not None and self.channel.is_open:
+            return self.channel
+        self.drop()
+        with map_pika_errors("connect"):
+            self._connection = pika().BlockingConnection(self._params)
+            channel = self._connection.channel()
+            channel.confirm_delivery()
+            channel.basic_qos(prefetch_count=prefetch)
+        self.channel = channel
+        self.generation += 1
+        self.declared.clear()
+        return channel
+
+    def drop(self) -> None:
+        """Forget the connection (closing it if it still seems open)."""
+        connection, self._connection, self.channel = self._connection, None, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                if connection.is_open:
+                    connection.close()
+
+    @property
+    def is_open(self) -> bool:
+        return self.channel is not None and self.channel.is_open

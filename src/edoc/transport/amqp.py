@@ -1,0 +1,466 @@
+"""The AMQP 0-9-1 transport (RabbitMQ), over pika. Needs ``pip install 'edoc[amqp]'``.
+
+* Each agency has a durable queue ``<prefix>.<id>`` (default prefix ``edoc``; the id is
+  its OrganId or system id), bound to the durable direct exchange ``<prefix>`` with the
+  id as routing key, and a dead-letter queue ``<prefix>.<id>.dead`` behind the direct
+  exchange ``<prefix>.dead``. Senders declare the recipient's queues before publishing,
+  so nothing is dropped for want of a queue.
+* ``send`` publishes a persistent message (``mandatory``, publisher confirms) to each
+  recipient and returns the :class:`Receipt` only once the broker has confirmed every
+  copy (for a durable queue: written to its disk). After a lost connection the same
+  message id is published again; the receiver recognises the second copy.
+* ``receive`` consumes with manual acknowledgement and stores each body in the inbox
+  (temporary file, fsync, rename, fsync of the folder) and in the inbox log before it
+  hands out the :class:`Incoming`. ``ack("done")`` acknowledges the delivery;
+  ``ack("fail")`` rejects it without requeueing, so the broker dead-letters it.
+* Receive is idempotent (the inbox log of :mod:`edoc.transport._received`): a message
+  redelivered after a lost connection or a restart is recognised by its message id (or
+  its SHA-256) and acknowledged as before, never handed out twice by one transport.
+* A lost connection (broker restart, network) is reopened with exponential backoff.
+* Bodies travel whole: pika frames the body in memory, so a message costs its size in
+  memory while it is published or received. ``max_size`` (64 MiB by default, below
+  RabbitMQ's 128 MiB ``max_message_size``) refuses larger packages before any work.
+
+The URL's password is never logged, shown in a ``repr`` or put in an error message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from edoc._files import atomic_write
+from edoc.errors import InputError, SourceError
+from edoc.transport import _received
+from edoc.transport._amqp_link import NAME, Link, Names, declare, map_pika_errors, pika
+from edoc.transport._amqp_link import redact_url as _redact
+from edoc.transport._payload import fsync_dir, hash_file
+from edoc.transport._retry import Backoff, retrying
+from edoc.transport.base import Incoming, Kind, Outcome, Outgoing, Payload, Receipt, Transport
+from edoc.transport.errors import RejectedError, StorageError, TransportError, UnknownMessageError
+
+__all__ = ["DEFAULT_MAX_SIZE", "AmqpTransport"]
+
+T = TypeVar("T")
+log = logging.getLogger("edoc.transport.amqp")
+DEFAULT_MAX_SIZE = 64 << 20
+Tag = tuple[int, int]
+"""A delivery: (connection generation, delivery tag)."""
+
+
+@attrs.define
+class _Held:
+    """A package handed out and not yet settled, with every delivery that carries it."""
+
+    entry: _received.Entry
+    tags: list[Tag]
+
+
+class AmqpTransport(Transport):
+    """Send to and receive from agencies' queues on an AMQP 0-9-1 broker (RabbitMQ).
+
+    ``url`` is an ``amqp://`` or ``amqps://`` URL (``amqp://user:password@host:5672/vhost``).
+    ``system_id`` is this agency's id (OrganId or system id): :meth:`receive` consumes
+    the queue named from it, and it is the default sender. ``organ_id`` overrides the
+    sender only. ``inbox`` is the folder packages are stored in. ``timeout`` bounds
+    connecting; ``retries``, ``backoff`` and ``max_backoff`` pace reconnecting after a
+    lost connection. :meth:`receive` ends after ``idle_timeout`` seconds without a message.
+    """
+
+    name: ClassVar[str] = NAME
+
+    def __init__(
+        self,
+        url: str,
+        system_id: str,
+        *,
+        organ_id: str | None = None,
+        inbox: str | os.PathLike[str] | None = None,
+        prefix: str = "edoc",
+        max_size: int = DEFAULT_MAX_SIZE,
+        timeout: float = 30.0,
+        retries: int = 5,
+        backoff: float = 0.5,
+        max_backoff: float = 10.0,
+        idle_timeout: float = 0.5,
+        prefetch: int = 100,
+        heartbeat: int | None = None,
+    ) -> None:
+        if not url.lower().startswith(("amqp://", "amqps://")):
+            raise InputError(f"an AMQP URL starts with amqp:// or amqps://, not {_redact(url)!r}")
+        if max_size < 1:
+            raise InputError("max_size must be at least 1 byte")
+        self._url = url
+        self.system_id = system_id
+        self.organ_id = organ_id or system_id
+        self.prefix = prefix
+        self.names = Names(prefix, system_id)
+        self.inbox = Path(inbox) if inbox is not None else None
+        self.max_size = max_size
+        self.idle_timeout = idle_timeout
+        self.prefetch = prefetch
+        self.policy = Backoff(retries=retries, base=backoff, cap=max_backoff)
+        self._link = Link(url, timeout=timeout, heartbeat=heartbeat)
+        self._consumer: Iterator[Any] | None = None
+        self._consumer_generation = -1
+        self._log: _received.ReceivedLog | None = None
+        self._pending: dict[str, _Held] = {}
+        self._twins: dict[str, list[Tag]] = {}
+        """Deliveries of other message ids with the same bytes, settled with this one."""
+
+    def __repr__(self) -> str:
+        return f"AmqpTransport(url={_redact(self._url)!r}, system_id={self.system_id!r})"
+
+    @property
+    def url(self) -> str:
+        """The broker URL with its password masked."""
+        return _redact(self._url)
+
+    def close(self) -> None:
+        """Close the connection: the broker requeues every delivery not yet settled."""
+        if not self._closed:
+            self._stop_consuming()
+            self._link.drop()
+            if self._log is not None:
+                self._log.close()
+                self._log = None
+        super().close()
+
+    # -- the connection -----------------------------------------------------------------
+
+    def _channel(self) -> Any:
+        channel = self._link.open(self.prefetch)
+        self._ensure_queues(self.names)
+        return channel
+
+    def _ensure_queues(self, names: Names) -> None:
+        if names.agency not in self._link.declared:
+            with map_pika_errors("declare queues"):
+                declare(self._link.channel, names)
+            self._link.declared.add(names.agency)
+
+    def _attempt(self, what: str, work: Callable[[], T]) -> T:
+        """``work`` retried with backoff; a failed connection is dropped and reopened."""
+
+        def attempt() -> T:
+            try:
+                return work()
+            except TransportError:
+                if not self._link.is_open or getattr(self._link.channel, "is_closed", True):
+                    self._link.drop()
+                raise
+
+        return retrying(self.policy, f"amqp {what}", attempt)
+
+    # -- send -----------------------------------------------------------------------------
+
+    def _body(self, payload: Payload) -> bytes:
+        if isinstance(payload, (str, os.PathLike)):
+            path = Path(payload)
+            try:
+                size = path.stat().st_size
+                self._check_size(size, path.name)
+                return path.read_bytes()
+            except OSError as exc:
+                raise SourceError(f"cannot read the package {path}: {exc.strerror}") from exc
+        data = payload.read(self.max_size + 1)
+        self._check_size(len(data), "the stream")
+        return bytes(data)
+
+    def _check_size(self, size: int, what: str) -> None:
+        if size > self.max_size:
+            raise RejectedError(
+                f"{what} is {size} bytes, more than the AMQP transport's limit of "
+                f"{self.max_size} bytes (max_size)",
+                code="too-large",
+                transport=NAME,
+            )
+
+    def send(self, payload: Payload | Outgoing) -> Receipt:
+        """Publish to each recipient queue; return once the broker confirmed every copy.
+
+        ``Outgoing.to`` must name the recipients (OrganIds or system ids): the transport
+        does not read the package. A package larger than ``max_size`` raises
+        :class:`RejectedError` (``code="too-large"``) before anything is sent.
+        """
+        self._check_open()
+        out = Outgoing.of(payload)
+        if not out.to:
+            raise InputError("the AMQP transport needs the recipients: Outgoing(to=[...])")
+        recipients = [Names(self.prefix, to) for to in out.to]
+        body = self._body(out.payload)
+        sha = hashlib.sha256(body).hexdigest()
+        message_id = uuid.uuid4().hex
+        sender = out.sender or self.organ_id
+        properties = pika().BasicProperties(
+            delivery_mode=2,
+            message_id=message_id,
+            content_type="application/octet-stream",
+            type=out.kind,
+            app_id="edoc",
+            timestamp=int(time.time()),
+            headers={"edoc-kind": out.kind, "edoc-sha256": sha, "edoc-from": sender},
+        )
+        for names in recipients:
+
+            def publish(names: Names = names) -> None:
+                self._link.open(self.prefetch)
+                self._ensure_queues(names)
+                with map_pika_errors("publish", message_id):
+                    self._link.channel.basic_publish(
+                        names.exchange, names.agency, body, properties, mandatory=True
+                    )
+
+            self._attempt(f"publish {message_id}", publish)
+        log.info("sent %s %s (%d bytes) to %d queue(s)", out.kind, message_id, len(body),
+                 len(recipients))  # fmt: skip
+        return Receipt(doc_id=message_id, sha256=sha, transport=NAME, size=len(body))
+
+    # -- receive ------------------------------------------------------------------------
+
+    def _state_log(self) -> _received.ReceivedLog:
+        if self._log is None:
+            if self.inbox is None:
+                raise InputError("AmqpTransport needs inbox= (a folder) to receive")
+            try:
+                self.inbox.mkdir(parents=True, exist_ok=True)
+                self._log = _received.ReceivedLog(self.inbox)
+            except _received.FolderInUseError as exc:
+                raise StorageError(str(exc), transport=NAME) from None
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot use the inbox {self.inbox}: {exc.strerror}", transport=NAME
+                ) from exc
+        return self._log
+
+    def _next_delivery(self) -> tuple[Tag, Any, bytes] | None:
+        """The next delivery of this agency's queue, or ``None`` after ``idle_timeout``."""
+
+        def work() -> tuple[Tag, Any, bytes] | None:
+            channel = self._channel()
+            with map_pika_errors("consume"):
+                if self._consumer is None or self._consumer_generation != self._link.generation:
+                    self._consumer = channel.consume(
+                        self.names.queue, inactivity_timeout=self.idle_timeout
+                    )
+                    self._consumer_generation = self._link.generation
+                method, properties, body = next(self._consumer)
+            if method is None:
+                return None
+            return (self._link.generation, method.delivery_tag), properties, body
+
+        return self._attempt("consume", work)
+
+    def _stop_consuming(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None and self._link.is_open:
+            with contextlib.suppress(Exception):
+                self._link.channel.cancel()  # prefetched, not handed out: requeued
+
+    def receive(self, *, max_messages: int | None = None) -> Iterator[Incoming]:
+        """Yield each waiting package once it is stored in the inbox; end when idle.
+
+        A delivery of a message already settled is settled again (acknowledged, or
+        dead-lettered) and not yielded; one of a message still held by the application
+        is attached to it. A message stored by an earlier run and not settled is yielded
+        again from its stored file.
+        """
+        self._check_open()
+        state = self._state_log()
+        count = 0
+        try:
+            while max_messages is None or count < max_messages:
+                delivery = self._next_delivery()
+                if delivery is None:
+                    return
+                item = self._take(state, *delivery)
+                if item is not None:
+                    count += 1
+                    yield item
+        finally:
+            self._stop_consuming()
+
+    def _take(
+        self, state: _received.ReceivedLog, tag: Tag, properties: Any, body: bytes
+    ) -> Incoming | None:
+        assert self.inbox is not None
+        headers = properties.headers or {}
+        sha = hashlib.sha256(body).hexdigest()
+        message_id = str(properties.message_id or f"sha256-{sha}")
+        claimed = headers.get("edoc-sha256")
+        if isinstance(claimed, bytes):
+            claimed = claimed.decode("ascii", "replace")
+        if claimed is not None and claimed != sha:
+            log.warning("message %s does not match its edoc-sha256 header: dead-lettered",
+                        message_id)  # fmt: skip
+            self._settle(tag, Outcome.FAIL, message_id)
+            return None
+        held = self._pending.get(message_id)
+        if held is not None:  # redelivered while the application holds it
+            held.tags.append(tag)
+            return None
+        known = state.get(message_id)
+        if known is not None and known.state in ("done", "fail"):
+            log.info("message %s delivered again, already %s: settled again", message_id,
+                     known.state)  # fmt: skip
+            self._settle(tag, Outcome(known.state), message_id)
+            return None
+        holder = state.holder_of(sha)
+        if holder is not None and holder.doc_id != message_id:
+            self._twin(state, holder, message_id, tag, sha, len(body), headers)
+            return None
+        kind: Kind = "status" if _text(headers.get("edoc-kind")) == "status" else "edoc"
+        sender = _text(headers.get("edoc-from"))
+        if known is not None and known.state == "stored" and self._intact(known):
+            entry = known
+        else:
+            entry = self._store(state, message_id, body, sha, kind, sender)
+        self._pending[message_id] = _Held(entry, [tag])
+        return Incoming(
+            message_id=message_id, kind=kind, path=self.inbox / entry.file, sha256=sha,
+            size=len(body), sender=entry.sender, transport=self,
+        )  # fmt: skip
+
+    def _twin(
+        self,
+        state: _received.ReceivedLog,
+        holder: _received.Entry,
+        message_id: str,
+        tag: Tag,
+        sha: str,
+        size: int,
+        headers: dict[str, Any],
+    ) -> None:
+        """A new message id with bytes already stored: settled with (or like) the original."""
+        self._record(state, _received.Entry(
+            doc_id=message_id, sha256=sha, size=size, kind=_text(headers.get("edoc-kind"))
+            or "edoc", file=holder.file, state="duplicate",
+            sender=_text(headers.get("edoc-from")), original=holder.doc_id,
+        ))  # fmt: skip
+        log.info("message %s repeats the bytes of %s: not handed out", message_id, holder.doc_id)
+        if holder.state == "done":
+            self._settle(tag, Outcome.DONE, message_id)
+        else:
+            self._twins.setdefault(holder.doc_id, []).append(tag)
+
+    def _intact(self, entry: _received.Entry) -> bool:
+        assert self.inbox is not None
+        path = self.inbox / entry.file
+        with contextlib.suppress(OSError):
+            return path.stat().st_size == entry.size and hash_file(path)[0] == entry.sha256
+        return False
+
+    def _store(
+        self,
+        state: _received.ReceivedLog,
+        message_id: str,
+        body: bytes,
+        sha: str,
+        kind: Kind,
+        sender: str | None,
+    ) -> _received.Entry:
+        assert self.inbox is not None
+        name = _received.file_name(message_id)
+        try:
+            with atomic_write(self.inbox / name) as out:
+                out.write(body)
+            fsync_dir(self.inbox)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot store {name}: {exc.strerror}", transport=NAME, message_id=message_id
+            ) from exc
+        entry = _received.Entry(
+            doc_id=message_id, sha256=sha, size=len(body), kind=kind, file=name,
+            state="stored", sender=sender,
+        )  # fmt: skip
+        self._record(state, entry)
+        log.info("stored %s %s (%d bytes) as %s", kind, message_id, len(body), name)
+        return entry
+
+    def _record(self, state: _received.ReceivedLog, entry: _received.Entry) -> None:
+        try:
+            state.record(entry)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot write the inbox log: {exc.strerror}",
+                transport=NAME,
+                message_id=entry.doc_id,
+            ) from exc
+
+    # -- acknowledge ----------------------------------------------------------------------
+
+    def _settle(self, tag: Tag, outcome: Outcome, message_id: str) -> None:
+        """Ack (done) or reject without requeue (fail) one delivery, if its channel lives.
+
+        A delivery of an older connection was requeued by the broker when that connection
+        closed: it comes back, and the inbox log settles it then.
+        """
+        generation, delivery_tag = tag
+        if generation != self._link.generation or not self._link.is_open:
+            return
+        try:
+            with map_pika_errors("acknowledge", message_id):
+                if outcome is Outcome.DONE:
+                    self._link.channel.basic_ack(delivery_tag)
+                else:
+                    self._link.channel.basic_reject(delivery_tag, requeue=False)
+        except TransportError as exc:
+            self._link.drop()
+            log.info("could not settle %s now (%s): settled when redelivered", message_id,
+                     type(exc).__name__)  # fmt: skip
+
+    def acknowledge(self, message_id: str, outcome: Outcome) -> None:
+        """Record the outcome in the inbox log, then ack or dead-letter the delivery.
+
+        If the connection was lost meanwhile the outcome stays recorded: the broker
+        delivers the message again and the next :meth:`receive` settles it without
+        handing it out.
+        """
+        self._check_open()
+        outcome = Outcome(outcome)
+        held = self._pending.get(message_id)
+        if held is None:
+            raise UnknownMessageError(
+                f"message {message_id} was not received here or is already settled",
+                transport=NAME,
+                message_id=message_id,
+            )
+        entry = held.entry
+        self._record(self._state_log(), attrs.evolve(
+            entry, state="done" if outcome is Outcome.DONE else "fail"
+        ))  # fmt: skip
+        del self._pending[message_id]
+        for tag in held.tags:
+            self._settle(tag, outcome, message_id)
+        for tag in self._twins.pop(message_id, ()):
+            self._settle(tag, Outcome.DONE, message_id)  # one dead letter is enough
+
+    # -- inspection ----------------------------------------------------------------------
+
+    def queue_depths(self) -> tuple[int, int]:
+        """(messages ready in this agency's queue, messages in its dead-letter queue)."""
+        self._check_open()
+
+        def work() -> tuple[int, int]:
+            channel = self._channel()
+            with map_pika_errors("queue_declare"):
+                live = channel.queue_declare(self.names.queue, passive=True)
+                dead = channel.queue_declare(self.names.dead_queue, passive=True)
+            return int(live.method.message_count), int(dead.method.message_count)
+
+        return self._attempt("queue depths", work)
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return None if value is None else str(value)

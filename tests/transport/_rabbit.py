@@ -1,0 +1,174 @@
+"""A real RabbitMQ broker for the tests: Debian's ``rabbitmq-server``, on loopback, in a tmp dir.
+
+The node runs in the foreground as a child of the tests (its own session, so stopping it
+never touches anything else) with its own node name, ports, Mnesia and log folders, Erlang
+cookie (``HOME``) and port mapper (``ERL_EPMD_PORT``); no plugins. It can be stopped
+gracefully, killed, and started again on the same data folder: durable queues and
+persistent messages survive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+USER = "edoc-test"
+PASSWORD = "amqp-pw-5c1e9b77d2"  # a secret the tests look for in logs and reprs
+
+_SCRIPTS = (
+    "/usr/lib/rabbitmq/bin/rabbitmq-server",  # Debian: runs as the caller (the sbin wrapper su's)
+)
+
+
+def server_script() -> str | None:
+    """The rabbitmq-server start script, or ``None`` when RabbitMQ is not installed."""
+    for candidate in _SCRIPTS:
+        if os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("rabbitmq-server")
+    if found and os.geteuid() != 0:
+        return found
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Rabbit:
+    """One RabbitMQ node in ``base``; :attr:`url` connects to it."""
+
+    def __init__(self, base: Path, script: str) -> None:
+        self.base = base
+        self.script = script
+        self.port = _free_port()
+        self.dist_port = _free_port()
+        self.epmd_port = _free_port()
+        self.node = f"edoc-{uuid.uuid4().hex[:8]}@localhost"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+        base.mkdir(parents=True, exist_ok=True)
+        (base / "enabled_plugins").write_text("[].\n")
+        (base / "rabbitmq.conf").write_text(
+            f"listeners.tcp.1 = 127.0.0.1:{self.port}\n"
+            f"default_user = {USER}\n"
+            f"default_pass = {PASSWORD}\n"
+            "disk_free_limit.absolute = 20MB\n"
+            "log.console = false\n"
+            "log.file.level = warning\n"
+        )
+
+    @property
+    def url(self) -> str:
+        return f"amqp://{USER}:{PASSWORD}@127.0.0.1:{self.port}/%2F"
+
+    def url_with(self, *, password: str | None = None, port: int | None = None) -> str:
+        pw = urllib.parse.quote(password if password is not None else PASSWORD, safe="")
+        return f"amqp://{USER}:{pw}@127.0.0.1:{port or self.port}/%2F"
+
+    def _env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))}
+        b = self.base
+        env.update(
+            HOME=str(b),
+            RABBITMQ_NODENAME=self.node,
+            RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
+            RABBITMQ_NODE_PORT=str(self.port),
+            RABBITMQ_DIST_PORT=str(self.dist_port),
+            ERL_EPMD_PORT=str(self.epmd_port),
+            ERL_EPMD_ADDRESS="127.0.0.1",
+            RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}",
+            RABBITMQ_MNESIA_BASE=str(b / "mnesia"),
+            RABBITMQ_LOG_BASE=str(b / "log"),
+            RABBITMQ_ENABLED_PLUGINS_FILE=str(b / "enabled_plugins"),
+            RABBITMQ_CONFIG_FILE=str(b / "rabbitmq.conf"),
+            RABBITMQ_ADVANCED_CONFIG_FILE=str(b / "advanced.config"),
+            RABBITMQ_CONF_ENV_FILE=str(b / "rabbitmq-env.conf"),
+            RABBITMQ_PID_FILE=str(b / "rabbitmq.pid"),
+        )
+        return env
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout: float = 90.0) -> None:
+        """Start the node and wait until it accepts AMQP connections."""
+        if self.running:
+            return
+        self.starts += 1
+        out = (self.base / f"console-{self.starts}.log").open("wb")
+        self.process = subprocess.Popen(
+            [self.script],
+            env=self._env(),
+            cwd=self.base,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        out.close()
+        deadline = time.monotonic() + timeout
+        while not _port_open(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                log = (self.base / f"console-{self.starts}.log").read_text(errors="replace")
+                self.kill()
+                raise RuntimeError(f"rabbitmq-server did not start:\n{log[-3000:]}")
+            time.sleep(0.1)
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop the node gracefully (SIGTERM: the script runs the orderly shutdown)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                return
+        self._reap_group()
+        self.process = None
+
+    def kill(self) -> None:
+        """Kill the node at once (SIGKILL to its whole session), as a crash would."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.process = None
+
+    def _reap_group(self) -> None:
+        assert self.process is not None
+        # The node's own children (erl_child_setup, inet_gethost) end with it; make sure.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def close(self) -> None:
+        """Stop the node and the port mapper it started."""
+        self.stop()
+        epmd = shutil.which("epmd")
+        if epmd is not None:
+            env = dict(os.environ, ERL_EPMD_PORT=str(self.epmd_port))
+            subprocess.run([epmd, "-kill"], env=env, capture_output=True, check=False)
