@@ -424,3 +424,82 @@ def test_soak_with_random_faults(
     hub.faults = Faults()
     assert sorted(seen) == sorted(expected)  # every package, none twice
     assert b.list_received() == []
+
+
+@pytest.mark.slow
+def test_soak_10000_packages_with_faults_and_restarts(
+    hub_data: Path, hub: HubServer, client: Client, tmp_path: Path
+) -> None:
+    """10,000 packages sent while a receiver polls concurrently; the hub fails, drops, loses
+    replies and duplicates at random, and is restarted twice mid-stream on the same data.
+    Every package arrives, the application accepts none twice, and each file is complete
+    when the application acknowledges it."""
+    from collections import Counter
+
+    from edoc.transport.hub_server import Faults
+
+    n = 10_000
+    faults = Faults(error_rate=0.02, drop_rate=0.01, lost_reply_rate=0.01, duplicate_rate=0.02)
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    paths = []
+    for i in range(n):
+        paths.append(outbox / f"p{i}.edxml")
+        paths[-1].write_bytes(f"<edXML n='{i}'>{'y' * (i % 89)}</edXML>".encode())
+    expected = {hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+    accepted: Counter[str] = Counter()
+    incomplete: list[str] = []
+    failures: list[BaseException] = []
+    stop = threading.Event()
+    port = hub.port
+    hub.faults = faults
+    servers = [hub]
+
+    def receive() -> None:
+        b = client(B_SYSTEM, retries=30, backoff=0.05, max_backoff=1.0, timeout=5.0)
+        try:
+            while len(accepted) < n and not stop.is_set():
+                got = 0
+                try:
+                    for item in b.receive():
+                        data = item.path.read_bytes()
+                        if hashlib.sha256(data).hexdigest() != item.sha256:
+                            incomplete.append(item.message_id)
+                        item.ack()
+                        accepted[item.sha256] += 1
+                        got += 1
+                except edoc.errors.TransportError as exc:
+                    if not getattr(exc, "transient", False):
+                        raise
+                if not got:
+                    time.sleep(0.2)
+        except BaseException as exc:
+            failures.append(exc)
+
+    def restart() -> None:
+        servers[-1].stop()
+        time.sleep(0.5)
+        servers.append(HubServer(hub_data, agencies(), port=port, faults=faults).start())
+
+    a = client(A_SYSTEM, retries=30, backoff=0.05, max_backoff=1.0, timeout=5.0)
+    started = time.monotonic()
+    receiver = threading.Thread(target=receive)
+    receiver.start()
+    try:
+        for i, path in enumerate(paths):
+            if i in (n * 3 // 10, n * 7 // 10):
+                threading.Thread(target=restart).start()
+            a.send(Outgoing(payload=path, to=[B_ORGAN]))
+        receiver.join(timeout=600)
+    finally:
+        stop.set()
+        receiver.join()
+        for server in servers[1:]:
+            server.stop()
+    elapsed = time.monotonic() - started
+    assert not failures, failures
+    assert set(accepted) == expected  # every package arrived
+    assert max(accepted.values()) == 1  # none accepted twice
+    assert incomplete == []  # none acknowledged before its file was complete
+    assert len(servers) == 3
+    print(f"\n10,000-package hub soak with faults and 2 restarts: {elapsed:.0f} s")
