@@ -1,4 +1,4 @@
-"""``edoc send``, ``edoc receive`` and ``edoc hub serve``: the hub client and the local hub."""
+"""``edoc send``, ``edoc receive`` (hub, AMQP or folder; ``edoc.toml``) and ``edoc hub serve``."""
 
 from __future__ import annotations
 
@@ -24,43 +24,38 @@ def _secret(var: str) -> str:
     return value
 
 
-def _hub_transport() -> Any:
-    """The HubTransport class, or an InputError naming the extra to install."""
-    try:
-        from edoc.transport.hub import HubTransport
-    except ImportError as exc:
-        raise InputError(f"{exc}") from None
-    return HubTransport
-
-
 def _client_options(fn: Any) -> Any:
     options = [
         click.option(
+            "--config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            envvar="EDOC_CONFIG",
+            help="An edoc.toml with a [transport] table (env EDOC_CONFIG). Options and "
+            "environment variables override it.",
+        ),
+        click.option(
+            "--url",
             "--endpoint",
-            envvar="EDOC_HUB_ENDPOINT",
-            required=True,
-            help="The hub's base URL (env EDOC_HUB_ENDPOINT).",
+            "url",
+            help="The transport: the hub's base URL, amqp(s)://user@host/vhost or dir:FOLDER "
+            "(env EDOC_TRANSPORT_URL or EDOC_HUB_ENDPOINT).",
         ),
         click.option(
             "--system-id",
-            envvar="EDOC_HUB_SYSTEM_ID",
-            required=True,
-            help="This system's id on the hub (env EDOC_HUB_SYSTEM_ID).",
+            help="This system's id on the hub, or its queue's id on AMQP "
+            "(env EDOC_SYSTEM_ID or EDOC_HUB_SYSTEM_ID).",
         ),
         click.option(
             "--secret-env",
             metavar="VAR",
-            default="EDOC_HUB_SECRET",
-            show_default=True,
-            help="The environment variable holding the hub secret (never an option).",
+            help="The environment variable holding the hub secret or AMQP password "
+            "(never an option; default EDOC_HUB_SECRET).",
         ),
-        click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds."),
+        click.option("--timeout", type=float, help="Seconds (default 30)."),
         click.option(
             "--retries",
             type=click.IntRange(0),
-            default=3,
-            show_default=True,
-            help="Retries of a transient failure (connection, timeout, HTTP 5xx).",
+            help="Retries of a transient failure (connection, timeout, HTTP 5xx; default 3).",
         ),
     ]
     for option in reversed(options):
@@ -68,18 +63,26 @@ def _client_options(fn: Any) -> Any:
     return fn
 
 
+def _settings(**given: Any) -> Any:
+    from edoc.transport.config import load_config
+
+    config = given.pop("config")
+    return load_config(config, **given)
+
+
 # -- edoc send ----------------------------------------------------------------------------
 
 
-def _describe(package: Path) -> tuple[str, str]:
-    """(kind, sender OrganId) of a package, read with edoc's reader (which also checks it)."""
+def _describe(package: Path) -> tuple[str, str, tuple[str, ...]]:
+    """(kind, sender OrganId, recipient OrganIds) of a package, read (and so checked) by edoc."""
     from edoc.model import EdocPackage
     from edoc.xml import read
 
     pkg = read(package)
     if isinstance(pkg, EdocPackage):
-        return "edoc", pkg.header.from_.organ_id.value
-    return "status", pkg.from_.organ_id.value
+        to = tuple(dict.fromkeys(o.organ_id.value for o in pkg.header.to))
+        return "edoc", pkg.header.from_.organ_id.value, to
+    return "status", pkg.from_.organ_id.value, (pkg.response_for.organ_id.value,)
 
 
 @click.command("send")
@@ -100,36 +103,39 @@ def _describe(package: Path) -> tuple[str, str]:
     "recipients",
     metavar="ORGANID",
     multiple=True,
-    help="Recipient OrganId (repeat). Default: the hub routes by the package's To list.",
+    help="Recipient OrganId (repeat). Default: the hub routes by the package's To list; "
+    "AMQP reads it from the package.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the receipt as JSON.")
 def send_command(
     package: Path,
-    endpoint: str,
-    system_id: str,
-    secret_env: str,
-    timeout: float,
-    retries: int,
+    config: Path | None,
+    url: str | None,
+    system_id: str | None,
+    secret_env: str | None,
+    timeout: float | None,
+    retries: int | None,
     kind: str,
     sender: str | None,
     recipients: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Send PACKAGE to the national hub (sendEdoc)."""
+    """Send PACKAGE through the configured transport (the hub's sendEdoc, or AMQP)."""
     from edoc.transport import Outgoing
 
-    HubTransport = _hub_transport()
+    settings = _settings(config=config, url=url, system_id=system_id, secret_env=secret_env,
+                         timeout=timeout, retries=retries)  # fmt: skip
     if not package.is_file():
         raise InputError(f"{package} is not a file")
-    if kind == "auto" or sender is None:
-        read_kind, read_sender = _describe(package)
+    needs_to = settings.type == "amqp" and not recipients
+    if kind == "auto" or sender is None or needs_to:
+        read_kind, read_sender, read_to = _describe(package)
         kind = read_kind if kind == "auto" else kind
         sender = sender or read_sender
+        recipients = read_to if needs_to else recipients
     out = Outgoing(payload=package, kind=kind, to=recipients, sender=sender)  # type: ignore[arg-type]
-    with HubTransport(
-        endpoint, system_id, _secret(secret_env), timeout=timeout, retries=retries
-    ) as hub:
-        receipt = hub.send(out)
+    with settings.open() as transport:
+        receipt = transport.send(out)
     if as_json:
         data: dict[str, object] = {"doc_id": receipt.doc_id, "kind": kind}
         data |= {"sha256": receipt.sha256}
@@ -148,43 +154,45 @@ def send_command(
 @click.option(
     "--into",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="The folder packages are stored in (with its .edoc-received.jsonl log).",
+    help="The folder packages are stored in, with its .edoc-received.jsonl log "
+    "(default: inbox from the configuration, env EDOC_INBOX).",
 )
 @click.option("--loop", is_flag=True, help="Keep polling until interrupted (Ctrl-C).")
-@click.option(
-    "--interval", type=float, default=10.0, show_default=True, help="Seconds between polls."
-)
+@click.option("--interval", type=float, help="Seconds between polls (default 10).")
 @click.option("--max", "max_messages", type=click.IntRange(1), help="Stop after this many.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per package.")
 def receive_command(
-    endpoint: str,
-    system_id: str,
-    secret_env: str,
-    timeout: float,
-    retries: int,
-    into: Path,
+    config: Path | None,
+    url: str | None,
+    system_id: str | None,
+    secret_env: str | None,
+    timeout: float | None,
+    retries: int | None,
+    into: Path | None,
     loop: bool,
-    interval: float,
+    interval: float | None,
     max_messages: int | None,
     as_json: bool,
 ) -> None:
     """Receive waiting packages into a folder and acknowledge each once it is stored.
 
     Each package is written to a temporary file in the folder, flushed to disk and renamed
-    before the hub is told "done"; a package the hub delivers twice is stored once.
+    before the peer is told "done"; a package delivered twice is stored once.
     """
-    HubTransport = _hub_transport()
+    settings = _settings(
+        config=config, url=url, system_id=system_id, secret_env=secret_env,
+        timeout=timeout, retries=retries, inbox=into, interval=interval,
+    )  # fmt: skip
+    if settings.inbox is None and settings.type != "dir":
+        raise InputError("no inbox: pass --into, set inbox in edoc.toml or EDOC_INBOX")
     count = 0
-    with HubTransport(
-        endpoint, system_id, _secret(secret_env), inbox=into, timeout=timeout, retries=retries
-    ) as hub:
+    with settings.open() as transport:
         try:
             while True:
                 left = None if max_messages is None else max_messages - count
                 got = 0
                 try:
-                    for incoming in hub.receive(max_messages=left):
+                    for incoming in transport.receive(max_messages=left):
                         incoming.ack()
                         got += 1
                         if as_json:
@@ -199,12 +207,12 @@ def receive_command(
                 except TransportError as exc:
                     if not (loop and getattr(exc, "transient", False)):
                         raise
-                    click.echo(f"edoc: {exc}; polling again in {interval:g} s", err=True)
+                    click.echo(f"edoc: {exc}; polling again in {settings.interval:g} s", err=True)
                 count += got
                 if not loop or (max_messages is not None and count >= max_messages):
                     break
                 if not got:
-                    time.sleep(interval)
+                    time.sleep(settings.interval)
         except KeyboardInterrupt:
             click.echo(f"edoc: stopped after {count} package(s)", err=True)
 
