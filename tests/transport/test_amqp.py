@@ -295,6 +295,18 @@ def test_closed_transport_refuses_work(broker: Rabbit, tmp_path: Path) -> None:
         t.send(Outgoing(payload=package(tmp_path), to=[B]))
 
 
+def test_close_while_receiving_ends_the_iteration(amqp: Make, tmp_path: Path) -> None:
+    a, b = amqp(A), amqp(B)
+    for n in range(3):
+        a.send(Outgoing(payload=package(tmp_path, n), to=[B]))
+    received = b.receive()
+    next(received)
+    b.close()  # the two others are requeued, not handed out by a closed transport
+    with pytest.raises(edoc.errors.TransportError, match="closed"):
+        next(received)
+    assert len(list(amqp(B, inbox=tmp_path / "other").receive())) == 3
+
+
 # -- broker restarts -----------------------------------------------------------------------
 
 

@@ -74,6 +74,8 @@ class AmqpTransport(Transport):
     sender only. ``inbox`` is the folder packages are stored in. ``timeout`` bounds
     connecting; ``retries``, ``backoff`` and ``max_backoff`` pace reconnecting after a
     lost connection. :meth:`receive` ends after ``idle_timeout`` seconds without a message.
+
+    Like pika's blocking connection under it, one transport belongs to one thread.
     """
 
     name: ClassVar[str] = NAME
@@ -246,6 +248,7 @@ class AmqpTransport(Transport):
         """The next delivery of this agency's queue, or ``None`` after ``idle_timeout``."""
 
         def work() -> tuple[Tag, Any, bytes] | None:
+            self._check_open()  # closed while a receive() was suspended: do not reconnect
             channel = self._channel()
             with map_pika_errors("consume"):
                 if self._consumer is None or self._consumer_generation != self._link.generation:
