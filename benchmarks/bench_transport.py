@@ -68,6 +68,9 @@ def amqp_rows(url: str, files: list[Path], work: Path) -> list[dict[str, Any]]:
     sender = AmqpTransport(url, A, prefix=prefix)
     receiver = AmqpTransport(url, B, prefix=prefix, inbox=work / "amqp-inbox", idle_timeout=1.0)
 
+    sender.queue_depths()  # connected and declared before the clock starts, as raw pika is
+    receiver.queue_depths()
+
     def edoc_send() -> int:
         for f in files:
             sender.send(Outgoing(payload=f, to=[B]))
@@ -265,8 +268,8 @@ def hub_rows(files: list[Path], work: Path) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10K,1M", help="package sizes (default 10K,1M)")
-    parser.add_argument("--count", type=int, help="packages per size (default: 500 of 10K, "
-                        "then fewer as they grow, at least 20)")  # fmt: skip
+    parser.add_argument("--count", type=int, help="packages per size (default: 100 MiB "
+                        "worth, at most 500, at least 20)")  # fmt: skip
     parser.add_argument("--amqp-url", help="use this broker instead of starting one")
     parser.add_argument("--json", type=Path, help="write every figure here")
     args = parser.parse_args()
@@ -287,7 +290,7 @@ def main() -> None:
             url = rabbit.url
         try:
             for size in sizes:
-                count = args.count or max(20, min(500, (5 * 1024 * MiB // 1024) // size))
+                count = args.count or max(20, min(500, (100 * MiB) // size))
                 work = base / size_label(size)
                 (work / "out").mkdir(parents=True)
                 files = []
