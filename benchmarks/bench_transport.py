@@ -18,7 +18,8 @@ For each package size, N files of random bytes are moved four ways, in the same 
 
 The broker is Debian's rabbitmq-server, started on loopback for the run (the tests' helper,
 tests/transport/_rabbit.py), or --amqp-url; the hub is ``edoc hub serve`` in a separate
-process. Ratios are edoc time / raw time (1.0 = no overhead). See benchmarks/README.md.
+process. Each size runs --repeat rounds (default 3) and the best time of each side counts.
+Ratios are edoc time / raw time (1.0 = no overhead). See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -270,6 +271,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10K,1M", help="package sizes (default 10K,1M)")
     parser.add_argument("--count", type=int, help="packages per size (default: 100 MiB "
                         "worth, at most 500, at least 20)")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best time counts")
     parser.add_argument("--amqp-url", help="use this broker instead of starting one")
     parser.add_argument("--json", type=Path, help="write every figure here")
     args = parser.parse_args()
@@ -298,13 +300,22 @@ def main() -> None:
                     path = work / "out" / f"p{i}.edxml"
                     path.write_bytes(os.urandom(size))
                     files.append(path)
-                for row in (*amqp_rows(url, files, work), *hub_rows(files, work)):
-                    row |= {"size": size, "count": count}
-                    rows.append(row)
+                best: dict[tuple[str, str], dict[str, Any]] = {}
+                for round_ in range(args.repeat):  # best of N: the machine may be shared
+                    here = work / f"round-{round_}"
+                    here.mkdir()
+                    for row in (*amqp_rows(url, files, here), *hub_rows(files, here)):
+                        key = (row["transport"], row["op"])
+                        kept = best.setdefault(key, row | {"size": size, "count": count})
+                        kept["edoc_s"] = min(kept["edoc_s"], row["edoc_s"])
+                        kept["raw_s"] = min(kept["raw_s"], row["raw_s"])
+                        kept.setdefault("runs", []).append([row["edoc_s"], row["raw_s"]])
+                rows += best.values()
         finally:
             if rabbit is not None:
                 rabbit.close()
-    print(f"edoc transports on loopback ({revision()}); ratio = edoc time / raw time")
+    print(f"edoc transports on loopback ({revision()}); best of {args.repeat} rounds; "
+          "ratio = edoc time / raw time")  # fmt: skip
     print(f"{'transport':<9} {'op':<8} {'size':>5} {'n':>4} {'edoc pkg/s':>10} {'MiB/s':>7} "
           f"{'raw pkg/s':>10} {'MiB/s':>7} {'ratio':>6}")  # fmt: skip
     for r in rows:
