@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -39,7 +40,25 @@ def server_script() -> str | None:
     return None
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def _free_port() -> int:
+    """A free port *below* the ephemeral range: the node binds it again after a restart,
+    and a client's outgoing connection must not have taken it meanwhile."""
+    high = min(_ephemeral_low(), 32768)
+    for _ in range(200):
+        port = random.randrange(max(1024, high - 12000), high)
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0", port))  # probing all interfaces; the node listens on loopback
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

@@ -55,5 +55,5 @@ def test_third_party_schemes_come_from_entry_points(monkeypatch: pytest.MonkeyPa
     t = open_transport("custom://queue/agency-a")
     assert isinstance(t, _Custom)
     assert t.url == "custom://queue/agency-a"  # type: ignore[attr-defined]
-    with pytest.raises(InputError, match="known schemes are custom, dir, http, https"):
+    with pytest.raises(InputError, match="known schemes are amqp, amqps, custom, dir, http, https"):
         open_transport("sftp://x/y")

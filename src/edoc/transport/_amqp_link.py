@@ -99,7 +99,13 @@ def _convert(exc: BaseException, op: str, message_id: str | None) -> TransportEr
     if isinstance(exc, p.ProbableAccessDeniedError):
         return AuthenticationError(f"{op}: the broker denied access to the virtual host", **kw)
     if isinstance(exc, p.IncompatibleProtocolError):
-        return ProtocolError(f"{op}: the peer does not speak AMQP 0-9-1", **kw)
+        # pika says this when the socket closes during the handshake: a broker starting or
+        # stopping does that too, so it is retried like a refused connection.
+        return ConnectError(
+            f"{op}: the peer closed the connection during the AMQP handshake (a broker "
+            "starting or stopping, or not an AMQP 0-9-1 server)",
+            **kw,
+        )
     if isinstance(exc, p.ChannelClosedByBroker):
         text = shorten(str(exc.reply_text), 200)
         if exc.reply_code == 403:
