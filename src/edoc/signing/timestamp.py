@@ -62,6 +62,15 @@ class TimeStampInfo:
     policy_oid: str
 
 
+class _Response(core.Sequence):
+    """TimeStampResp (RFC 3161 2.4.2): the token is absent when the request is refused."""
+
+    _fields = [  # noqa: RUF012 (asn1crypto's declaration style)
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *_: Any, **__: Any) -> None:
         return None  # a redirect is answered as the HTTP error it is
@@ -106,14 +115,14 @@ class TimeStampAuthority:
         ).dump()
         answer = self._post(request)
         try:
-            response = tsp.TimeStampResp.load(answer)
+            response = _Response.load(answer)
             status = response["status"]["status"].native
             token = response["time_stamp_token"]
+            text = response["status"]["status_string"].native or []
+            fail = response["status"]["fail_info"].native
         except (ValueError, TypeError, KeyError) as exc:
             raise TimeStampError(f"the TSA at {self.url} answered no TimeStampResp") from exc
         if status not in ("granted", "granted_with_mods"):
-            text = response["status"]["status_string"].native or []
-            fail = response["status"]["fail_info"].native
             raise TimeStampError(
                 f"the TSA at {self.url} refused the request: {status}"
                 f"{' ' + shorten(' '.join(text)) if text else ''}"

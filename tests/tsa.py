@@ -1,0 +1,133 @@
+"""A time-stamp authority on loopback: `openssl ts -reply` behind a tiny HTTP server.
+
+Per run: a TSA root CA and a TSA certificate with the critical timeStamping extended key
+usage RFC 3161 requires. ``server.mode`` makes it misbehave: ``ok``, ``oversize``,
+``error`` (HTTP 500), ``wrong-imprint`` (answers a different request), ``rejection``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import subprocess
+import threading
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+POLICY = "1.3.6.1.4.1.99999.3161.1"
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def make_tsa(d: Path) -> Path:
+    """tsa-ca.pem, tsa.crt, tsa.key and tsa.cnf for `openssl ts -reply`."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca = (
+        x509.CertificateBuilder().subject_name(_name("edoc test TSA root"))
+        .issuer_name(_name("edoc test TSA root")).public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (
+        x509.CertificateBuilder().subject_name(_name("edoc test TSA"))
+        .issuer_name(ca.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    (d / "tsa-ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (d / "tsa.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (d / "tsa.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (d / "tsaserial").write_text("01\n")
+    (d / "tsa.cnf").write_text(
+        f"""[ tsa ]
+default_tsa = edoc_tsa
+[ edoc_tsa ]
+dir = {d}
+serial = $dir/tsaserial
+crypto_device = builtin
+signer_cert = $dir/tsa.crt
+certs = $dir/tsa-ca.pem
+signer_key = $dir/tsa.key
+signer_digest = sha256
+default_policy = {POLICY}
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ordering = yes
+tsa_name = yes
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+"""
+    )
+    return d
+
+
+class TsaServer(http.server.ThreadingHTTPServer):
+    mode = "ok"
+    directory: Path
+    requests = 0
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: TsaServer
+
+    def log_message(self, *_: object) -> None:
+        return
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        self.server.requests += 1
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        mode, d = self.server.mode, self.server.directory
+        if mode == "error":
+            self.send_error(500)
+            return
+        if mode == "oversize":
+            answer = b"\x30" * (100 * 1024)
+        else:
+            query = d / f"q{threading.get_ident()}.tsq"
+            if mode == "wrong-imprint":
+                subprocess.run(
+                    ["openssl", "ts", "-query", "-data", str(d / "tsa.cnf"), "-sha256", "-cert",
+                     "-out", str(query)], check=True, capture_output=True,
+                )  # fmt: skip
+            else:
+                query.write_bytes(body)
+            reply = query.with_suffix(".tsr")
+            subprocess.run(
+                ["openssl", "ts", "-reply", "-config", str(d / "tsa.cnf"), "-queryfile",
+                 str(query), "-inkey", str(d / "tsa.key"), "-signer", str(d / "tsa.crt"),
+                 "-out", str(reply)], check=True, capture_output=True,
+            )  # fmt: skip
+            answer = reply.read_bytes()
+            if mode == "rejection":  # PKIStatusInfo { status rejection(2) }, no token
+                answer = bytes.fromhex("3005300302 0102".replace(" ", ""))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+
+def start_tsa(d: Path) -> TsaServer:
+    server = TsaServer(("127.0.0.1", 0), _Handler)
+    server.directory = d
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
