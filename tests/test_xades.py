@@ -20,7 +20,12 @@ from lxml import etree
 import edoc
 import edoc.signing.xades as xades_mod
 from conftest import make_package
-from edoc.errors import DigestMismatchError, InputError, InvalidSignatureError, SignatureProfileError
+from edoc.errors import (
+    DigestMismatchError,
+    InputError,
+    InvalidSignatureError,
+    SignatureProfileError,
+)
 from edoc.signing import load_pem, sign, sign_package
 from edoc.signing.timestamp import TimeStampAuthority, TimeStampError, verify_token
 from edoc.signing.trust import TrustStore
@@ -82,7 +87,8 @@ def _signed_properties_digest_by_spec(path: Path) -> tuple[bytes, bytes]:
     root = etree.parse(str(path)).getroot()
     (ref,) = root.iterfind(f".//{{{DS}}}Reference[@Type='{SP_TYPE}']")
     target = ref.get("URI")
-    assert target is not None and target.startswith("#")
+    assert target is not None
+    assert target.startswith("#")
     (props,) = [e for e in root.iter(f"{{{XA}}}SignedProperties") if e.get("Id") == target[1:]]
     (transform,) = ref.iterfind(f"{{{DS}}}Transforms/{{{DS}}}Transform")
     assert transform.get("Algorithm") == "http://www.w3.org/2001/10/xml-exc-c14n#"
@@ -93,7 +99,10 @@ def _signed_properties_digest_by_spec(path: Path) -> tuple[bytes, bytes]:
     return hashlib.sha256(canonical).digest(), value
 
 
-@pytest.mark.parametrize(("label", "level"), [("rsa2048", "bes"), ("ec256", "bes"), ("ec384", "epes"), ("rsa2048", "epes")])
+@pytest.mark.parametrize(
+    ("label", "level"),
+    [("rsa2048", "bes"), ("ec256", "bes"), ("ec384", "epes"), ("rsa2048", "epes")],
+)
 def test_bes_and_epes_verify_and_the_signed_properties_digest_matches_a_second_implementation(
     pki: Path, tmp_path: Path, trust: TrustStore, label: str, level: str
 ) -> None:
@@ -155,8 +164,11 @@ def test_signxml_xades_verifier_accepts_bes(pki: Path, tmp_path: Path) -> None:
 
     out = _sign(pki, tmp_path / "x.edxml", "bes")
     config = signxml.SignatureConfiguration(require_x509=True, expect_references=2)
-    results = XAdESVerifier().verify(out.read_bytes(), ca_pem_file=str(pki / "ca.pem"), expect_config=config)
-    assert isinstance(results, list) and len(results) == 2
+    results = XAdESVerifier().verify(
+        out.read_bytes(), ca_pem_file=str(pki / "ca.pem"), expect_config=config
+    )
+    assert isinstance(results, list)
+    assert len(results) == 2
     kinds = {etree.QName(r.signed_xml).localname for r in results}
     assert kinds == {"edXML", "SignedProperties"}
 
@@ -182,7 +194,9 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("shape", sorted(HOSTILE))
-def test_hostile_xades_shapes_are_refused_with_a_reason(pki: Path, tmp_path: Path, trust: TrustStore, shape: str) -> None:
+def test_hostile_xades_shapes_are_refused_with_a_reason(
+    pki: Path, tmp_path: Path, trust: TrustStore, shape: str
+) -> None:
     out = _sign(pki, tmp_path / "x.edxml", "epes")
     change, error = HOSTILE[shape]
     data = change(out.read_bytes())
@@ -234,13 +248,19 @@ def _token_and_signature_value(path: Path) -> tuple[bytes, bytes]:
 
 @pytest.mark.parametrize("label", ["rsa2048", "ec256"])
 def test_xades_t_verifies_and_openssl_ts_accepts_the_token(
-    pki: Path, tmp_path: Path, trust: TrustStore, tsa: TimeStampAuthority, tsa_server: TsaServer, label: str
+    pki: Path,
+    tmp_path: Path,
+    trust: TrustStore,
+    tsa: TimeStampAuthority,
+    tsa_server: TsaServer,
+    label: str,
 ) -> None:
     before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     out = _sign(pki, tmp_path / "t.edxml", "t", label=label, tsa=tsa)
     result = verify(out, trust=trust)
     assert result.package == _package()
-    assert result.xades is not None and result.xades.level == "T"
+    assert result.xades is not None
+    assert result.xades.level == "T"
     stamp = result.xades.timestamp
     assert stamp is not None
     assert before - dt.timedelta(seconds=2) <= stamp.gen_time <= dt.datetime.now(dt.UTC)
@@ -255,7 +275,8 @@ def test_xades_t_verifies_and_openssl_ts_accepts_the_token(
          str(tmp_path / "value.xml"), "-CAfile", str(tsa_server.directory / "tsa-ca.pem")],
         capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
-    assert r.returncode == 0 and "Verification: OK" in r.stdout, r.stderr
+    assert r.returncode == 0, r.stderr
+    assert "Verification: OK" in r.stdout
     assert edoc.signing.verifier.verify(out, trust=trust).xades == result.xades  # stable
     # xmlsec1 still verifies the XML-DSig core of an XAdES-T signature
     if XMLSEC1 is not None:
@@ -281,7 +302,9 @@ def test_the_reserved_room_adapts_and_the_file_stays_exact(
     assert 1000 < tsa.expected_size < 8000
 
 
-def test_a_tampered_token_is_refused(pki: Path, tmp_path: Path, trust: TrustStore, tsa: TimeStampAuthority) -> None:
+def test_a_tampered_token_is_refused(
+    pki: Path, tmp_path: Path, trust: TrustStore, tsa: TimeStampAuthority
+) -> None:
     out = _sign(pki, tmp_path / "t.edxml", "t", tsa=tsa)
     token, _ = _token_and_signature_value(out)
     bad = bytearray(token)
@@ -292,7 +315,9 @@ def test_a_tampered_token_is_refused(pki: Path, tmp_path: Path, trust: TrustStor
     assert info.value.reason == "timestamp-signature"
 
 
-def test_a_token_from_another_signature_is_refused(pki: Path, tmp_path: Path, trust: TrustStore, tsa: TimeStampAuthority) -> None:
+def test_a_token_from_another_signature_is_refused(
+    pki: Path, tmp_path: Path, trust: TrustStore, tsa: TimeStampAuthority
+) -> None:
     # ECDSA: two signatures of the same package differ (RSA PKCS#1 v1.5 within one second would not)
     a = _sign(pki, tmp_path / "a.edxml", "t", tsa=tsa, label="ec256")
     b = _sign(pki, tmp_path / "b.edxml", "t", tsa=tsa, label="ec256")
@@ -307,7 +332,12 @@ def test_a_token_from_another_signature_is_refused(pki: Path, tmp_path: Path, tr
 @pytest.mark.parametrize(("mode", "message"), [("wrong-imprint", "imprint"), ("oversize", "more than"),
                                                ("error", "HTTP 500"), ("rejection", "refused")])  # fmt: skip
 def test_a_misbehaving_tsa_fails_signing_and_leaves_no_file(
-    pki: Path, tmp_path: Path, tsa: TimeStampAuthority, tsa_server: TsaServer, mode: str, message: str
+    pki: Path,
+    tmp_path: Path,
+    tsa: TimeStampAuthority,
+    tsa_server: TsaServer,
+    mode: str,
+    message: str,
 ) -> None:
     tsa_server.mode = mode
     out = tmp_path / "t.edxml"
@@ -375,12 +405,20 @@ def test_sign_command_xades_t_through_a_subprocess(
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     xa = verify(tmp_path / "o3.edxml", trust=trust).xades
-    assert xa is not None and xa.level == "BES"
+    assert xa is not None
+    assert xa.level == "BES"
 
 
 def test_sign_from_a_file_keeps_xades(pki: Path, tmp_path: Path, trust: TrustStore) -> None:
     src = tmp_path / "in.edxml"
     edoc.write(_package(), src)
-    sign(src, tmp_path / "o.edxml", key=load_pem(pki / "ec256.pem"), xades="epes", signature_policy=_policy())
+    sign(
+        src,
+        tmp_path / "o.edxml",
+        key=load_pem(pki / "ec256.pem"),
+        xades="epes",
+        signature_policy=_policy(),
+    )
     xa = verify(tmp_path / "o.edxml", trust=trust).xades
-    assert xa is not None and xa.level == "EPES"
+    assert xa is not None
+    assert xa.level == "EPES"

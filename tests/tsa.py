@@ -92,7 +92,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *_: object) -> None:
         return
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         self.server.requests += 1
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         mode, d = self.server.mode, self.server.directory

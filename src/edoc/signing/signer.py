@@ -166,7 +166,9 @@ class _Slot:
             f"{self._properties_reference}</SignedInfo>"
         )
 
-    def _block(self, digest: bytes, signature_value: str, unsigned: str = "", pad: int = 0) -> bytes:
+    def _block(
+        self, digest: bytes, signature_value: str, unsigned: str = "", pad: int = 0
+    ) -> bytes:
         obj = ""
         signature_id = ""
         if self._signed_properties:

@@ -62,7 +62,7 @@ class TimeStampInfo:
     policy_oid: str
 
 
-class _Response(core.Sequence):
+class _Response(core.Sequence):  # type: ignore[misc]
     """TimeStampResp (RFC 3161 2.4.2): the token is absent when the request is refused."""
 
     _fields = [  # noqa: RUF012 (asn1crypto's declaration style)
@@ -226,17 +226,25 @@ def _check_signature(cert: x509.Certificate, signer: cms.SignerInfo, signed: byt
             pss = padding.PSS(
                 mgf=padding.MGF1(_HASHES[mgf_hash]()), salt_length=params["salt_length"].native
             )
-            key.verify(signature, signed, pss, _HASHES[params["hash_algorithm"]["algorithm"].native]())
+            key.verify(
+                signature, signed, pss, _HASHES[params["hash_algorithm"]["algorithm"].native]()
+            )
         elif isinstance(key, ec.EllipticCurvePublicKey) and family == "ecdsa":
             key.verify(signature, signed, ec.ECDSA(h))
         else:
-            raise _fail(f"signature algorithm {family} does not fit the TSA key", "timestamp-algorithm")
+            raise _fail(
+                f"signature algorithm {family} does not fit the TSA key", "timestamp-algorithm"
+            )
     except (InvalidSignature, KeyError, ValueError):
         raise _fail("the TSA's signature does not verify", "timestamp-signature") from None
 
 
 def verify_token(
-    token: bytes, data: bytes | None = None, *, imprint: bytes | None = None, nonce: int | None = None
+    token: bytes,
+    data: bytes | None = None,
+    *,
+    imprint: bytes | None = None,
+    nonce: int | None = None,
 ) -> TimeStampInfo:
     """Check an RFC 3161 token over ``data`` (or a precomputed ``imprint`` digest).
 
@@ -294,7 +302,9 @@ def verify_token(
         raise _fail(f"digest {hash_name} is not allowed", "timestamp-algorithm")
     digest = attrs_.get("message_digest", [core.OctetString(b"")])[0].native
     if not hmac.compare_digest(digest, hashlib.new(hash_name, econtent).digest()):
-        raise _fail("the message-digest attribute does not match the TSTInfo", "timestamp-signature")
+        raise _fail(
+            "the message-digest attribute does not match the TSTInfo", "timestamp-signature"
+        )
     _check_ess(attrs_, cert)
     der_attrs = bytearray(signed_attrs.dump())
     der_attrs[0] = 0x31  # signed over as a SET OF, not with its [0] IMPLICIT tag (RFC 5652 5.4)

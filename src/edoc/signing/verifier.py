@@ -446,7 +446,10 @@ def _references(
                     f"a Reference has {local.count(single)} {single}", reason="profile"
                 )
         if local.count("Transforms") > 1 or set(local) - {
-            "Transforms", "Transform", "DigestMethod", "DigestValue"
+            "Transforms",
+            "Transform",
+            "DigestMethod",
+            "DigestValue",
         }:
             raise SignatureProfileError(f"a Reference holds {local}", reason="profile")
     return groups
@@ -741,15 +744,20 @@ def _check_xades(
     from edoc.signing import xades
 
     sig, ref = run.signature, info.properties
-    assert sig is not None and ref is not None and info.object_index is not None
+    assert sig is not None
+    assert ref is not None
+    assert info.object_index is not None
     ids = [ev[4].get("Id") for ev in sig.events if ev[0] == "start"]
     if ids.count(ref.target) != 1 or ref.target in run.ids:
         raise SignatureProfileError(
-            f"the Id {shorten(ref.target)!r} of the SignedProperties is not unique", reason="profile"
+            f"the Id {shorten(ref.target)!r} of the SignedProperties is not unique",
+            reason="profile",
         )
     obj = xades.tree(sig.events, info.object_index)
     if obj.text.strip() or [c.tag for c in obj.children] != [f"{{{XADES_NS}}}QualifyingProperties"]:
-        raise XadesError("the Object holds more than the QualifyingProperties", reason="xades-profile")
+        raise XadesError(
+            "the Object holds more than the QualifyingProperties", reason="xades-profile"
+        )
     qualifying = obj.children[0]
     signing_time, policy_id, stamp = xades.read_properties(
         qualifying, sig.events[0][4].get("Id"), ref.target, signer, policy.digest_methods

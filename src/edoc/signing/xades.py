@@ -23,7 +23,12 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from edoc.errors import DisallowedAlgorithmError, InvalidSignatureError, SignatureProfileError, shorten
+from edoc.errors import (
+    DisallowedAlgorithmError,
+    InvalidSignatureError,
+    SignatureProfileError,
+    shorten,
+)
 from edoc.signing._c14n import Attr, Canonicalizer
 from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod
 from edoc.signing.timestamp import TimeStampInfo, TimeStampTokenError, verify_token
@@ -97,12 +102,13 @@ def _b64(data: bytes) -> str:
 def issuer_serial_v2(cert: x509.Certificate) -> bytes:
     """DER IssuerSerial (RFC 5035) of ``cert``: its issuer as a directoryName, its serial."""
     issuer = asn1_x509.Name.load(cert.issuer.public_bytes())
-    return cms.IssuerSerial(
+    der: bytes = cms.IssuerSerial(
         {
             "issuer": [asn1_x509.GeneralName(name="directory_name", value=issuer)],
             "serial": cert.serial_number,
         }
     ).dump()
+    return der
 
 
 def _digest_xml(method: DigestMethod, value: bytes) -> str:
@@ -235,7 +241,9 @@ class Node:
                     f"unexpected {shorten(child.tag)} in {self.local}", reason="xades-profile"
                 )
             if order[child.local] < last:
-                raise XadesError(f"{child.local} out of order in {self.local}", reason="xades-profile")
+                raise XadesError(
+                    f"{child.local} out of order in {self.local}", reason="xades-profile"
+                )
             last = order[child.local]
         return self.children
 
@@ -307,7 +315,9 @@ def _signing_time(text: str) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise XadesError(f"SigningTime {shorten(value)!r} is not an xsd:dateTime", reason="xades-format") from None
+        raise XadesError(
+            f"SigningTime {shorten(value)!r} is not an xsd:dateTime", reason="xades-format"
+        ) from None
     if when.tzinfo is None:
         raise XadesError(f"SigningTime {shorten(value)!r} has no time zone", reason="xades-format")
     return when.astimezone(dt.UTC)
@@ -340,7 +350,9 @@ def _check_signing_certificate(
                 names == [asn1_x509.Name.load(signer.issuer.public_bytes())]
             )
         except (ValueError, TypeError, KeyError):
-            raise XadesError("IssuerSerialV2 is not a DER IssuerSerial", reason="xades-format") from None
+            raise XadesError(
+                "IssuerSerialV2 is not a DER IssuerSerial", reason="xades-format"
+            ) from None
         if not matches:
             raise XadesError(
                 "IssuerSerialV2 does not name the certificate that signed",
@@ -380,7 +392,9 @@ def read_properties(
     qualifying.only(XADES_NS, "SignedProperties", "UnsignedProperties")
     signed = qualifying.need(XADES_NS, "SignedProperties")
     if signed.attrib.get("Id") != signed_properties_id:
-        raise XadesError("the signed Reference does not point at SignedProperties", reason="xades-profile")
+        raise XadesError(
+            "the signed Reference does not point at SignedProperties", reason="xades-profile"
+        )
     signed.only(XADES_NS, "SignedSignatureProperties", "SignedDataObjectProperties")
     ssp = signed.need(XADES_NS, "SignedSignatureProperties")
     ssp.only(XADES_NS, "SigningTime", "SigningCertificate", "SigningCertificateV2",
@@ -393,7 +407,9 @@ def read_properties(
         )
     signing_cert = ssp.child(XADES_NS, "SigningCertificateV2")
     if signing_cert is None:
-        raise XadesError("SignedSignatureProperties has no SigningCertificateV2", reason="xades-profile")
+        raise XadesError(
+            "SignedSignatureProperties has no SigningCertificateV2", reason="xades-profile"
+        )
     _check_signing_certificate(signing_cert, signer, allowed)
     time_node = ssp.child(XADES_NS, "SigningTime")
     signing_time = _signing_time(time_node.text) if time_node is not None else None
