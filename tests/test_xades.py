@@ -370,6 +370,13 @@ def test_verify_token_checks_nonce_and_data(tsa: TimeStampAuthority) -> None:
         verify_token(token, b"du lieu", nonce=12345)
     with pytest.raises(InvalidSignatureError, match="malformed"):
         verify_token(token[:-40], b"du lieu")
+    for i in range(0, len(token), 11):  # any damaged byte: an edoc error or a token that holds
+        damaged = bytearray(token)
+        damaged[i] ^= 0x5A
+        try:
+            verify_token(bytes(damaged), b"du lieu")
+        except InvalidSignatureError as exc:
+            assert exc.reason.startswith("timestamp")
 
 
 def test_sign_command_xades_t_through_a_subprocess(

@@ -255,6 +255,17 @@ def verify_token(
     the TSA certificate chains to an anchor (the caller's trust decision).
     """
     try:
+        return _verify(token, data, imprint, nonce)
+    except TimeStampTokenError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise _fail(f"malformed ({type(exc).__name__})", "timestamp-format") from None
+
+
+def _verify(
+    token: bytes, data: bytes | None, imprint: bytes | None, nonce: int | None
+) -> TimeStampInfo:
+    try:
         info = cms.ContentInfo.load(token)
         if info["content_type"].native != "signed_data":
             raise _fail("not a CMS SignedData")
@@ -295,7 +306,7 @@ def verify_token(
     if not signed_attrs:
         raise _fail("no signed attributes", "timestamp-format")
     attrs_ = {a["type"].native: a["values"] for a in signed_attrs}
-    if attrs_.get("content_type", [None])[0].native != "tst_info":
+    if "content_type" not in attrs_ or attrs_["content_type"][0].native != "tst_info":
         raise _fail("the content-type attribute is not TSTInfo", "timestamp-format")
     hash_name = signer["digest_algorithm"]["algorithm"].native
     if hash_name not in _HASHES:

@@ -510,6 +510,12 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
             "SignedInfo is not the Signature's first child", reason="profile"
         )
     groups = _references(els)
+    inside = sum(len(g) - 1 for g in groups)
+    reference_parts = ("Transforms", "Transform", "DigestMethod", "DigestValue")
+    if sum(names.count(x) for x in reference_parts) != inside:
+        raise SignatureProfileError(
+            "a DigestMethod, DigestValue or Transform outside a Reference", reason="profile"
+        )
     if not groups:
         raise SignatureProfileError("the Signature has no Reference", reason="profile")
     if len(groups) > 2:
