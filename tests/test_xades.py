@@ -370,13 +370,16 @@ def test_verify_token_checks_nonce_and_data(tsa: TimeStampAuthority) -> None:
         verify_token(token, b"du lieu", nonce=12345)
     with pytest.raises(InvalidSignatureError, match="malformed"):
         verify_token(token[:-40], b"du lieu")
+    reasons = set()
     for i in range(0, len(token), 11):  # any damaged byte: an edoc error or a token that holds
         damaged = bytearray(token)
         damaged[i] ^= 0x5A
         try:
             verify_token(bytes(damaged), b"du lieu")
         except InvalidSignatureError as exc:
-            assert exc.reason.startswith("timestamp")
+            reasons.add(exc.reason)
+    assert reasons
+    assert all(r.startswith("timestamp") for r in reasons), reasons
 
 
 def test_sign_command_xades_t_through_a_subprocess(
@@ -401,7 +404,7 @@ def test_sign_command_xades_t_through_a_subprocess(
          str(pki / "rsa2048.pem"), "--xades", "t", "--tsa", "http://127.0.0.1:9/"],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    assert r.returncode != 0
+    assert r.returncode == 3, r.stderr  # a signature failure (docs/cli.md)
     assert "cannot reach the TSA" in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "o2.edxml").exists()

@@ -67,7 +67,7 @@ class _Response(core.Sequence):  # type: ignore[misc]
 
     _fields = [  # noqa: RUF012 (asn1crypto's declaration style)
         ("status", tsp.PKIStatusInfo),
-        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+        ("time_stamp_token", core.Any, {"optional": True}),
     ]
 
 
@@ -128,9 +128,9 @@ class TimeStampAuthority:
                 f"{' ' + shorten(' '.join(text)) if text else ''}"
                 f"{f' ({sorted(fail)})' if fail else ''}"
             )
-        if not isinstance(token, cms.ContentInfo) or token.native is None:
+        if isinstance(token, core.Void) or not token.contents:
             raise TimeStampError(f"the TSA at {self.url} granted the request but sent no token")
-        der = token.dump()
+        der = token.dump()  # an Any keeps the bytes received
         try:
             info = verify_token(der, data, nonce=nonce)
         except TimeStampTokenError as exc:
@@ -273,11 +273,12 @@ def _verify(
         encap = sd["encap_content_info"]
         if encap["content_type"].native != "tst_info":
             raise _fail("the SignedData does not hold a TSTInfo")
-        content = encap["content"].parsed
+        # The raw bytes first: asn1crypto re-encodes what has been read through .native.
         econtent = encap["content"].contents
-        tst = content if isinstance(content, tsp.TSTInfo) else tsp.TSTInfo.load(econtent)
-        tst.native  # noqa: B018 (parse everything now: malformed input fails here)
         signers = list(sd["signer_infos"])
+        raw_attrs = [s["signed_attrs"].dump() for s in signers]
+        tst = tsp.TSTInfo.load(econtent)
+        tst.native  # noqa: B018 (parse everything now: malformed input fails here)
         certs = [
             x509.load_der_x509_certificate(c.chosen.dump())
             for c in sd["certificates"] or []
@@ -317,7 +318,7 @@ def _verify(
             "the message-digest attribute does not match the TSTInfo", "timestamp-signature"
         )
     _check_ess(attrs_, cert)
-    der_attrs = bytearray(signed_attrs.dump())
+    der_attrs = bytearray(raw_attrs[0])
     der_attrs[0] = 0x31  # signed over as a SET OF, not with its [0] IMPLICIT tag (RFC 5652 5.4)
     _check_signature(cert, signer, bytes(der_attrs))
     gen_time: dt.datetime = tst["gen_time"].native
