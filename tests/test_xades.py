@@ -70,7 +70,10 @@ def trust(pki: Path) -> TrustStore:
 
 def _policy() -> SignaturePolicyId:
     return SignaturePolicyId.from_document(
-        "1.2.704.1.2.3", b"Chinh sach chu ky so", uri="https://example.gov.vn/policy.pdf"
+        "1.2.704.1.2.3",
+        b"Chinh sach chu ky so",
+        uri="https://example.gov.vn/policy.pdf?a=1&b=2",
+        description="Chính sách chữ ký số <2025>",
     )
 
 
@@ -359,6 +362,12 @@ def test_tsa_down_is_a_clear_signing_error(pki: Path, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(TimeStampError, match="http"):
         TimeStampAuthority(url="file:///etc/passwd")
+    tsa = TimeStampAuthority(url=f"http://user:mat-khau@127.0.0.1:{port}/tsa", timeout=2)
+    with pytest.raises(TimeStampError) as info:
+        tsa.stamp(b"x")
+    assert "mat-khau" not in str(info.value)
+    assert "mat-khau" not in repr(tsa)
+    assert f"127.0.0.1:{port}/tsa" in str(info.value)
 
 
 def test_verify_token_checks_nonce_and_data(tsa: TimeStampAuthority) -> None:

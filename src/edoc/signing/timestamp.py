@@ -71,6 +71,12 @@ class _Response(core.Sequence):  # type: ignore[misc]
     ]
 
 
+def _without_password(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *_: Any, **__: Any) -> None:
         return None  # a redirect is answered as the HTTP error it is
@@ -80,7 +86,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class TimeStampAuthority:
     """A TSA reached over HTTP(S) (RFC 3161 section 3.4)."""
 
-    url: str
+    url: str = attrs.field(repr=lambda url: repr(_without_password(url)))
     timeout: float = 10.0
     """Seconds for connecting and for each read."""
     max_response: int = 64 * 1024
@@ -93,9 +99,14 @@ class TimeStampAuthority:
 
     def __attrs_post_init__(self) -> None:
         if not self.url.lower().startswith(("http://", "https://")):
-            raise TimeStampError(f"the TSA URL must be http:// or https://, not {self.url!r}")
+            raise TimeStampError(f"the TSA URL must be http:// or https://, not {self.where!r}")
         if self.hash_name not in _HASHES:
             raise TimeStampError(f"unsupported time-stamp hash {self.hash_name!r}")
+
+    @property
+    def where(self) -> str:
+        """The URL without any user:password part, for messages."""
+        return _without_password(self.url)
 
     def stamp(self, data: bytes) -> tuple[bytes, TimeStampInfo]:
         """Time-stamp ``data``: the token (DER ContentInfo) and what it says, checked."""
@@ -121,20 +132,20 @@ class TimeStampAuthority:
             text = response["status"]["status_string"].native or []
             fail = response["status"]["fail_info"].native
         except (ValueError, TypeError, KeyError) as exc:
-            raise TimeStampError(f"the TSA at {self.url} answered no TimeStampResp") from exc
+            raise TimeStampError(f"the TSA at {self.where} answered no TimeStampResp") from exc
         if status not in ("granted", "granted_with_mods"):
             raise TimeStampError(
-                f"the TSA at {self.url} refused the request: {status}"
+                f"the TSA at {self.where} refused the request: {status}"
                 f"{' ' + shorten(' '.join(text)) if text else ''}"
                 f"{f' ({sorted(fail)})' if fail else ''}"
             )
         if isinstance(token, core.Void) or not token.contents:
-            raise TimeStampError(f"the TSA at {self.url} granted the request but sent no token")
+            raise TimeStampError(f"the TSA at {self.where} granted the request but sent no token")
         der = token.dump()  # an Any keeps the bytes received
         try:
             info = verify_token(der, data, nonce=nonce)
         except TimeStampTokenError as exc:
-            raise TimeStampError(f"the TSA at {self.url} sent a bad token: {exc}") from exc
+            raise TimeStampError(f"the TSA at {self.where} sent a bad token: {exc}") from exc
         self.expected_size = len(der)
         return der, info
 
@@ -153,13 +164,13 @@ class TimeStampAuthority:
             with opener.open(req, timeout=self.timeout) as resp:
                 answer: bytes = resp.read(self.max_response + 1)
         except urllib.error.HTTPError as exc:
-            raise TimeStampError(f"the TSA at {self.url} answered HTTP {exc.code}") from None
+            raise TimeStampError(f"the TSA at {self.where} answered HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
             cause = getattr(exc, "reason", exc)
-            raise TimeStampError(f"cannot reach the TSA at {self.url}: {cause}") from None
+            raise TimeStampError(f"cannot reach the TSA at {self.where}: {cause}") from None
         if len(answer) > self.max_response:
             raise TimeStampError(
-                f"the TSA at {self.url} answered more than {self.max_response} bytes"
+                f"the TSA at {self.where} answered more than {self.max_response} bytes"
             )
         return answer
 
