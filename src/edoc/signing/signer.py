@@ -180,7 +180,7 @@ class _Slot:
             f'<Signature xmlns="{DSIG_NS}"{signature_id}>{self.signed_info(digest)}'
             f"<SignatureValue>{signature_value}</SignatureValue>{self._key_info}{obj}"
             f"{' ' * pad}</Signature>"
-        ).encode("utf-8")  # a policy description may be Vietnamese
+        ).encode()  # UTF-8: a policy description may be Vietnamese
 
     def render(self, digest: bytes) -> bytes:
         try:
