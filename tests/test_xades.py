@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import signxml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 import edoc
@@ -22,6 +24,7 @@ import edoc.signing.xades as xades_mod
 from conftest import make_package
 from edoc.errors import (
     DigestMismatchError,
+    EdocError,
     InputError,
     InvalidSignatureError,
     SignatureProfileError,
@@ -303,6 +306,29 @@ def test_the_reserved_room_adapts_and_the_file_stays_exact(
         result = verify(out, trust=trust)
         assert result.package == _package()
     assert 1000 < tsa.expected_size < 8000
+    # now the room fits within a few bytes: padded with spaces inside the Signature
+    out = _sign(pki, tmp_path / "learned.edxml", "t", tsa=tsa)
+    data = out.read_bytes()
+    head = data[: data.index(b"</Signature>")]
+    pad = len(head) - len(head.rstrip(b" "))
+    assert 0 <= pad <= 512
+    assert verify(out, trust=trust).xades is not None
+
+
+def test_moving_the_tail_of_a_large_package(
+    pki: Path, tmp_path: Path, trust: TrustStore, tsa: TimeStampAuthority
+) -> None:
+    """Attachments over several of the writer's 3 MiB chunks move intact, both ways."""
+    body = bytes(range(256)) * (7 * 4096 + 17)  # ~7 MiB
+    pkg = make_package(**{"lon.bin": body})
+    for guess in (64, 60000):
+        tsa.expected_size = guess
+        out = tmp_path / f"big{guess}.edxml"
+        result = sign_package(pkg, out, key=load_pem(pki / "ec256.pem"), xades="t", tsa=tsa)
+        assert result.size == out.stat().st_size
+        assert result.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
+        verified = verify(out, trust=trust, spool_dir=tmp_path)
+        assert verified.package.attachments[0].read_bytes() == body
 
 
 def test_a_tampered_token_is_refused(
@@ -441,3 +467,61 @@ def test_sign_from_a_file_keeps_xades(pki: Path, tmp_path: Path, trust: TrustSto
     xa = verify(tmp_path / "o.edxml", trust=trust).xades
     assert xa is not None
     assert xa.level == "EPES"
+
+
+_TOKENS = [b"<", b">", b"&", b"=", b'"', b"/", b"\x00", b"\xff", b"<!--", b"-->", b"A", b"+",
+           b"<xades:SignatureTimeStamp/>", b' Id="edoc-signed-properties"', b"<Object/>",
+           b"</xades:SignedProperties>", b"xmlns:xades='urn:x'"]  # fmt: skip
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, base: bytes) -> bytes:
+    data = bytearray(base)
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["flip", "insert", "delete", "token"]))
+        i = draw(st.integers(0, len(data) - 1))
+        if kind == "flip":
+            data[i] = draw(st.integers(0, 255))
+        elif kind == "insert":
+            data[i:i] = draw(st.binary(min_size=1, max_size=8))
+        elif kind == "delete":
+            del data[i : i + draw(st.integers(1, 16))]
+        else:
+            data[i:i] = draw(st.sampled_from(_TOKENS))
+    return bytes(data)
+
+
+@pytest.fixture(scope="module")
+def xades_t_signed(
+    pki: Path, tsa_server: TsaServer, tmp_path_factory: pytest.TempPathFactory
+) -> bytes:
+    tsa_server.mode = "ok"
+    host, port = tsa_server.server_address[:2]
+    tsa = TimeStampAuthority(url=f"http://{host!s}:{port}/tsa", timeout=5)
+    out = tmp_path_factory.mktemp("fuzz") / "t.edxml"
+    sign_package(
+        make_package(**{"qd.pdf": b"%PDF-1.4 body"}),
+        out,
+        key=load_pem(pki / "ec256.pem"),
+        xades="t",
+        tsa=tsa,
+        signature_policy=_policy(),
+    )
+    return out.read_bytes()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_mutated_xades_signatures_raise_only_edoc_errors(
+    xades_t_signed: bytes, pki: Path, data: st.DataObject
+) -> None:
+    """Mutations aimed at the Signature block (the XAdES part and the token included)."""
+    start = xades_t_signed.index(b"<Signature ")
+    end = xades_t_signed.index(b"</Signature>") + len(b"</Signature>")
+    block = data.draw(_mutated(xades_t_signed[start:end]))
+    mutant = xades_t_signed[:start] + block + xades_t_signed[end:]
+    try:
+        result = verify(mutant, trust=TrustStore.from_pem(pki / "ca.pem"))
+    except EdocError:
+        return
+    assert result.xades is not None  # still verifies: only unsigned bytes changed
