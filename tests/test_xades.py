@@ -97,8 +97,10 @@ def _signed_properties_digest_by_spec(path: Path) -> tuple[bytes, bytes]:
     assert target.startswith("#")
     (props,) = [e for e in root.iter(f"{{{XA}}}SignedProperties") if e.get("Id") == target[1:]]
     (transform,) = ref.iterfind(f"{{{DS}}}Transforms/{{{DS}}}Transform")
-    assert transform.get("Algorithm") == "http://www.w3.org/2001/10/xml-exc-c14n#"
-    canonical = etree.tostring(props, method="c14n", exclusive=True, with_comments=False)
+    exclusive = transform.get("Algorithm") == "http://www.w3.org/2001/10/xml-exc-c14n#"
+    if not exclusive:
+        assert transform.get("Algorithm") == "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+    canonical = etree.tostring(props, method="c14n", exclusive=exclusive, with_comments=False)
     algorithm = ref.find(f"{{{DS}}}DigestMethod").get("Algorithm")  # type: ignore[union-attr]
     assert algorithm == "http://www.w3.org/2001/04/xmlenc#sha256"
     value = base64.b64decode(ref.findtext(f"{{{DS}}}DigestValue") or "")
@@ -124,6 +126,30 @@ def test_bes_and_epes_verify_and_the_signed_properties_digest_matches_a_second_i
     assert result.xades.signing_time is not None
     assert before <= result.xades.signing_time <= dt.datetime.now(dt.UTC)
     assert result.xades.policy_id == ("urn:oid:1.2.704.1.2.3" if level == "epes" else None)
+
+
+def test_inclusive_c14n_of_the_signed_properties_when_the_policy_says_so(
+    pki: Path, tmp_path: Path, trust: TrustStore
+) -> None:
+    import attrs
+
+    from edoc.signing import CanonicalizationMethod, SigningPolicy
+
+    policy = attrs.evolve(SigningPolicy.default(), properties_c14n=CanonicalizationMethod.C14N)
+    out = _sign(pki, tmp_path / "x.edxml", "bes", policy=policy)
+    assert (
+        b'<Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315">'
+        in out.read_bytes()
+    )
+    ours, written = _signed_properties_digest_by_spec(out)
+    assert ours == written
+    xa = verify(out, trust=trust).xades
+    assert xa is not None
+    if XMLSEC1 is not None:
+        r = subprocess.run([XMLSEC1, "--verify", "--id-attr:Id", f"{XA}:SignedProperties",
+                            "--trusted-pem", str(pki / "ca.pem"), str(out)],
+                           capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+        assert r.returncode == 0, r.stderr
 
 
 def test_signing_certificate_v2_is_the_signers_by_spec(pki: Path, tmp_path: Path) -> None:

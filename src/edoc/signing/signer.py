@@ -23,6 +23,8 @@ from edoc.signing.algorithms import CanonicalizationMethod, SignatureMethod, Sig
 from edoc.signing.keys import SigningKey
 from edoc.xml import WriteResult, read, write
 from edoc.xml.names import DSIG_NS
+from edoc.xml.names import NS as EDXML_NS
+from edoc.xml.names import PREFIX as EDXML_PREFIX
 from edoc.xml.reader import Source
 
 if TYPE_CHECKING:
@@ -140,13 +142,17 @@ class _Slot:
             raise SigningError("XAdES needs the signer's certificate (SigningCertificateV2)")
         when = signing_time or dt.datetime.now(dt.UTC)
         text = signed_properties(self.key.certificates[0], self.digest, when, signature_policy)
-        canonical = canonical_fragment(text, {"": DSIG_NS, "xades": XADES_NS})
+        c14n = self.policy.properties_c14n
+        # The namespaces in scope where the SignedProperties are written (inclusive C14N
+        # renders them all): the Signature's default, the envelope's edXML prefix, xades.
+        scope = {"": DSIG_NS, EDXML_PREFIX: EDXML_NS, "xades": XADES_NS}
+        exclusive = c14n is CanonicalizationMethod.EXC_C14N
+        canonical = canonical_fragment(text, scope, exclusive=exclusive)
         digest = hashlib.new(self.hash_name, canonical).digest()
-        exc = CanonicalizationMethod.EXC_C14N.value
         self._signed_properties = text
         self._properties_reference = (
             f'<Reference Type="{SIGNED_PROPERTIES_TYPE}" URI="#{SIGNED_PROPERTIES_ID}">'
-            f'<Transforms><Transform Algorithm="{exc}"></Transform></Transforms>'
+            f'<Transforms><Transform Algorithm="{c14n.value}"></Transform></Transforms>'
             f'<DigestMethod Algorithm="{self.digest.value}"></DigestMethod>'
             f"<DigestValue>{_b64(digest)}</DigestValue></Reference>"
         )
