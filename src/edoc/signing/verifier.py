@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
 import hmac
 import os
 import pyexpat
@@ -49,10 +48,11 @@ from edoc.errors import (
 )
 from edoc.limits import Limits
 from edoc.model import Package
+from edoc.signing import _xades_read
 from edoc.signing._c14n import Attr, Canonicalizer
 from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod, SignatureMethod
 from edoc.signing.trust import TrustStore
-from edoc.signing.xades import SIGNED_PROPERTIES_TYPE, XADES_NS, XadesError, XadesInfo
+from edoc.signing.xades import XadesInfo
 from edoc.xml import names as n
 from edoc.xml._events import ParsedDocument, _Target
 from edoc.xml.reader import Source, _open, package_from_document
@@ -381,16 +381,6 @@ class _Pass:
 
 
 @attrs.frozen(kw_only=True)
-class _PropertiesReference:
-    """The XAdES Reference to SignedProperties."""
-
-    target: str
-    c14n: CanonicalizationMethod
-    digest: DigestMethod
-    digest_value: bytes
-
-
-@attrs.frozen(kw_only=True)
 class _SignedInfo:
     c14n: CanonicalizationMethod
     method: SignatureMethod
@@ -402,7 +392,7 @@ class _SignedInfo:
     signed_info_index: int
     signature_value_index: int
     notes: tuple[str, ...]
-    properties: _PropertiesReference | None = None
+    properties: _xades_read.PropertiesReference | None = None
     object_index: int | None = None
 
 
@@ -455,41 +445,6 @@ def _references(
     return groups
 
 
-def _properties_reference(
-    group: list[tuple[int, str, dict[str, str], str, int]], policy: VerifyPolicy
-) -> _PropertiesReference:
-    """The SignedProperties Reference: ``URI="#id"``, no transform or one C14N."""
-    head = group[0][2]
-    uri = head.get("URI", "")
-    if head.get("Type") != SIGNED_PROPERTIES_TYPE or not uri.startswith("#") or len(uri) < 2:
-        raise SignatureProfileError(
-            f"a second Reference (URI {shorten(uri)!r}) that is not the XAdES SignedProperties "
-            "Reference: edXML signatures cover the whole package",
-            reason="profile",
-        )
-    transforms = [e[2].get("Algorithm", "") for e in group if e[1] == "Transform"]
-    c14n = CanonicalizationMethod.C14N
-    if len(transforms) > 1:
-        raise SignatureProfileError(
-            f"the SignedProperties Reference has transforms {transforms}", reason="profile"
-        )
-    try:
-        if transforms:
-            c14n = CanonicalizationMethod(transforms[0])
-        digest = DigestMethod(next(e for e in group if e[1] == "DigestMethod")[2].get("Algorithm"))
-    except ValueError as exc:
-        raise DisallowedAlgorithmError(f"unknown algorithm: {exc}", reason="algorithm") from None
-    if digest not in policy.digest_methods:
-        raise DisallowedAlgorithmError(
-            f"digest method {digest.value} is not allowed by the verification policy",
-            reason="algorithm",
-        )
-    value = next(e for e in group if e[1] == "DigestValue")[3]
-    return _PropertiesReference(
-        target=uri[1:], c14n=c14n, digest=digest, digest_value=_b64(value, "DigestValue")
-    )
-
-
 def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo:
     """Check the Signature's shape against the pinned profile and read its values."""
     els = sig.elements(ns)
@@ -530,7 +485,8 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
         )
     properties = None
     if len(groups) == 2:
-        properties = _properties_reference(next(g for g in groups if g is not main[0]), policy)
+        other = next(g for g in groups if g is not main[0])
+        properties = _xades_read.properties_reference(other, policy.digest_methods)
     if len(sig.objects) > 1 or bool(sig.objects) != (properties is not None):
         raise SignatureProfileError(
             "the Signature carries Object" if sig.objects and properties is None
@@ -717,7 +673,20 @@ def verify(
             "SignatureValue does not verify with the certificate in KeyInfo",
             reason="signature-value",
         )
-    xades = _check_xades(run, info, signer, policy) if info.properties is not None else None
+    xades = None
+    if info.properties is not None:
+        assert info.object_index is not None
+        sig = run.signature
+        xades = _xades_read.check(
+            sig.events,
+            object_index=info.object_index,
+            signature_value_index=info.signature_value_index,
+            reference=info.properties,
+            package_ids=run.ids,
+            signer=signer,
+            digest_methods=policy.digest_methods,
+            canonical=lambda index, method: _canonical(sig, index, method),
+        )
     chain = trust.check(signer, [c for c in info.certificates if c is not signer], at)
     assert run.target.root is not None
     doc = ParsedDocument(run.target.root, run.lines, name, [])
@@ -741,50 +710,6 @@ def _canonical(sig: _Captured, index: int, method: CanonicalizationMethod) -> by
     exclusive = method is CanonicalizationMethod.EXC_C14N
     sig.replay(index, Canonicalizer(out.extend, exclusive=exclusive))
     return bytes(out)
-
-
-def _check_xades(
-    run: _Pass, info: _SignedInfo, signer: x509.Certificate, policy: VerifyPolicy
-) -> XadesInfo:
-    """The SignedProperties digest, the signing certificate they name, the time-stamp."""
-    from edoc.signing import xades
-
-    sig, ref = run.signature, info.properties
-    assert sig is not None
-    assert ref is not None
-    assert info.object_index is not None
-    ids = [ev[4].get("Id") for ev in sig.events if ev[0] == "start"]
-    if ids.count(ref.target) != 1 or ref.target in run.ids:
-        raise SignatureProfileError(
-            f"the Id {shorten(ref.target)!r} of the SignedProperties is not unique",
-            reason="profile",
-        )
-    obj = xades.tree(sig.events, info.object_index)
-    if obj.text.strip() or [c.tag for c in obj.children] != [f"{{{XADES_NS}}}QualifyingProperties"]:
-        raise XadesError(
-            "the Object holds more than the QualifyingProperties", reason="xades-profile"
-        )
-    qualifying = obj.children[0]
-    signing_time, policy_id, stamp = xades.read_properties(
-        qualifying, sig.events[0][4].get("Id"), ref.target, signer, policy.digest_methods
-    )
-    signed = qualifying.need(XADES_NS, "SignedProperties")
-    digest = hashlib.new(ref.digest.hash_name, _canonical(sig, signed.index, ref.c14n)).digest()
-    if not hmac.compare_digest(digest, ref.digest_value):
-        raise DigestMismatchError(
-            "the SignedProperties changed after signing (their DigestValue does not match)",
-            reason="digest-mismatch",
-        )
-    timestamp = None
-    if stamp is not None:
-        method = xades.timestamp_c14n(stamp)
-        timestamp = xades.check_timestamp(
-            stamp, _canonical(sig, info.signature_value_index, method)
-        )
-    level = "T" if timestamp else "EPES" if policy_id else "BES"
-    return XadesInfo(
-        level=level, signing_time=signing_time, policy_id=policy_id, timestamp=timestamp
-    )
 
 
 def _parse(stream: BinaryIO, run: _Pass, limits: Limits) -> None:
