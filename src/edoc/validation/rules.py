@@ -693,16 +693,17 @@ _MAX_LENGTH = {
 def lengths(ctx: Context) -> Iterator[Finding]:
     if ctx.profile == "strict":
         return  # the strict schema's maxLength facets report these
-    for name, limit in _MAX_LENGTH.items():
-        for el in ctx.iter(name):
-            value = text(el) or ""
-            if len(value) > limit:
-                yield ctx.finding(
-                    "EDX-LEN-001",
-                    el,
-                    f"{name} has {len(value)} characters; receivers accept {limit}",
-                    f"{name} dài {len(value)} ký tự; giới hạn {limit}",
-                )
+    for el in ctx.iter(*_MAX_LENGTH):
+        name = etree.QName(el).localname
+        limit = _MAX_LENGTH[name]
+        value = text(el) or ""
+        if len(value) > limit:
+            yield ctx.finding(
+                "EDX-LEN-001",
+                el,
+                f"{name} has {len(value)} characters; receivers accept {limit}",
+                f"{name} dài {len(value)} ký tự; giới hạn {limit}",
+            )
 
 
 _BIDI_OR_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]")
@@ -716,8 +717,8 @@ _BIDI_OR_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]
 )
 def no_bidi(ctx: Context) -> Iterator[Finding]:
     env = ctx.envelope
-    if env is None:
-        return
+    if env is None or not _BIDI_OR_INVISIBLE.search("".join(env.itertext())):
+        return  # one search over all the text first: such characters are rare
     for el in env.iter():
         value = el.text if isinstance(el.tag, str) and len(el) == 0 else None
         if value and (m := _BIDI_OR_INVISIBLE.search(value)):
