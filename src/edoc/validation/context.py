@@ -63,7 +63,7 @@ class Context:
         """Every element by tag, with its document position: one walk serves every rule."""
         index: dict[str, list[tuple[int, etree._Element]]] = {}
         for pos, el in enumerate(self.tree.iter(etree.Element)):
-            index.setdefault(el.tag, []).append((pos, el))  # type: ignore[arg-type]
+            index.setdefault(el.tag, []).append((pos, el))
         return index
 
     def iter(self, *locals_: str, within: etree._Element | None = None) -> Iterator[etree._Element]:

@@ -717,7 +717,7 @@ _BIDI_OR_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]
 )
 def no_bidi(ctx: Context) -> Iterator[Finding]:
     env = ctx.envelope
-    if env is None or not _BIDI_OR_INVISIBLE.search("".join(env.itertext())):
+    if env is None or not _BIDI_OR_INVISIBLE.search("".join(map(str, env.itertext()))):
         return  # one search over all the text first: such characters are rare
     for el in env.iter():
         value = el.text if isinstance(el.tag, str) and len(el) == 0 else None
