@@ -62,7 +62,7 @@ def parse_document(
     spool = os.fspath(spool_dir) if spool_dir is not None else None
     stream, name, owned = _open(source)
     try:
-        head = stream.read(WHOLE_TREE_BYTES + 1)
+        head = _read_head(stream, WHOLE_TREE_BYTES + 1)
         if len(head) <= WHOLE_TREE_BYTES:  # all of it: one C parse unless it is unusual
             doc = parse_small(
                 head, limits=limits, source=name, memory_threshold=memory_threshold,
@@ -79,6 +79,20 @@ def parse_document(
     finally:
         if owned:
             stream.close()
+
+
+def _read_head(stream: BinaryIO, size: int) -> bytes:
+    """Up to ``size`` bytes. In 64 KiB reads: ``read(size)`` would allocate ``size`` bytes
+    up front, which costs more than parsing a small package."""
+    parts: list[bytes] = []
+    total = 0
+    while total < size:
+        chunk = stream.read(min(1 << 16, size - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class _Prefixed(io.RawIOBase):
