@@ -71,6 +71,9 @@ class ValidationResult:
     signature: VerificationResult | None
     """The cryptographically verified signature and the package it covers (its ``chain``
     is the validated path), or None when the signature itself did not verify."""
+    reason: str | None = None
+    """edoc's short reason code when not passed (``digest-mismatch``, ``untrusted-chain``,
+    ``key-usage``, ``revoked``, ``revocation-unavailable`` ...), for scripts."""
 
     @property
     def passed(self) -> bool:
@@ -150,6 +153,7 @@ class _Run:
         self.checks: list[Check] = []
         self.findings: list[str] = []
         self.evidence: list[Evidence] = []
+        self.reason: str | None = None
         self.fetcher = Fetcher(timeout=verifier.timeout, max_bytes=verifier.max_fetch_bytes)
         self.now = dt.datetime.now(dt.UTC)
         self.report: dict[str, Any] = {
@@ -166,7 +170,8 @@ class _Run:
             fetches=tuple(self.fetcher.log), **self.report,
         )  # fmt: skip
         return ValidationResult(
-            indication=indication, sub_indication=sub, report=report, signature=signature
+            indication=indication, sub_indication=sub, report=report, signature=signature,
+            reason=None if indication is Ind.TOTAL_PASSED else self.reason,
         )
 
     def go(self) -> ValidationResult:
@@ -175,7 +180,7 @@ class _Run:
             sig = verify(self.source, trust=deferred, policy=self.v.policy,
                          limits=self.v.limits, spool_dir=self.v.spool_dir)  # fmt: skip
         except InvalidSignatureError as exc:
-            reason = exc.reason
+            reason = self.reason = exc.reason
             self.checks.append(Check("signature", "failed", f"{reason}: {exc}"))
             ind, sub = _SIGNATURE_REASONS.get(reason, (Ind.TOTAL_FAILED, Sub.FORMAT_FAILURE))
             return self.result(ind, sub)
@@ -200,6 +205,7 @@ class _Run:
             note = check_signing_usage(sig.signer)
         except UntrustedCertificateError as exc:
             self.checks.append(Check("signing key usage", "failed", str(exc)))
+            self.reason = exc.reason
             return self.result(Ind.INDETERMINATE, Sub.SIG_CONSTRAINTS_FAILURE, sig)
         self.checks.append(Check("signing key usage", "passed", note or ""))
         verdict = self.revocation(chain, at, poe)
@@ -243,6 +249,7 @@ class _Run:
         self, exc: UntrustedCertificateError, poe: bool, sig: VerificationResult
     ) -> ValidationResult:
         self.checks.append(Check("certificate path", "failed", str(exc)))
+        self.reason = exc.reason
         if exc.reason == "certificate-expired":
             is_signer = getattr(exc, "certificate", sig.signer) is sig.signer
             if poe and is_signer:
@@ -281,6 +288,7 @@ class _Run:
                 else:
                     why = "no CRL given for its issuer (offline)"
                 self.checks.append(Check(name, "indeterminate", why))
+                self.reason = "revocation-unavailable"
                 return Ind.INDETERMINATE, Sub.TRY_LATER
             if final.status == "good":
                 self.checks.append(Check(name, "passed", f"good per {final.source} "
@@ -293,6 +301,7 @@ class _Run:
                     self.checks.append(Check(name, "passed", detail + ", after the time-stamp"))
                     continue
                 self.checks.append(Check(name, "failed", detail))
+                self.reason = "revoked"
                 if depth > 0:
                     return Ind.INDETERMINATE, Sub.REVOKED_CA_NO_POE
                 if poe:
@@ -301,6 +310,7 @@ class _Run:
             stale = any(e.status == "stale" for e in answers)
             details = "; ".join(f"{e.location}: {e.detail or e.status}" for e in answers)
             self.checks.append(Check(name, "indeterminate", details))
+            self.reason = "revocation-stale" if stale else "revocation-unavailable"
             sub = Sub.REVOCATION_OUT_OF_BOUNDS_NO_POE if stale else Sub.TRY_LATER
             return Ind.INDETERMINATE, sub
         return None
