@@ -40,14 +40,27 @@ def free_port() -> int:
 
 
 def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "edoc test PKI"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])  # fmt: skip
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "edoc test PKI"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
 
 
 def _ku(**on: bool) -> x509.KeyUsage:
-    names = ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-             "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"]  # fmt: skip
+    names = [
+        "digital_signature",
+        "content_commitment",
+        "key_encipherment",
+        "data_encipherment",
+        "key_agreement",
+        "key_cert_sign",
+        "crl_sign",
+        "encipher_only",
+        "decipher_only",
+    ]
     return x509.KeyUsage(**{k: on.get(k, False) for k in names})
 
 
@@ -58,10 +71,17 @@ class Issued:
 
 
 def _issue(
-    cn: str, issuer: Issued | None, *, ca: bool, ocsp: str | None = None, crl: str | None = None,
-    before: dt.datetime = NOW - DAY, after: dt.datetime = NOW + 365 * DAY,
-    ku: x509.KeyUsage | None = None, eku: list[x509.ObjectIdentifier] | None = None,
-) -> Issued:  # fmt: skip
+    cn: str,
+    issuer: Issued | None,
+    *,
+    ca: bool,
+    ocsp: str | None = None,
+    crl: str | None = None,
+    before: dt.datetime = NOW - DAY,
+    after: dt.datetime = NOW + 365 * DAY,
+    ku: x509.KeyUsage | None = None,
+    eku: list[x509.ObjectIdentifier] | None = None,
+) -> Issued:
     key = ec.generate_private_key(ec.SECP256R1())
     b = (
         x509.CertificateBuilder()
@@ -73,10 +93,14 @@ def _issue(
         .not_valid_after(after)
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(
-            ku or (_ku(key_cert_sign=True, crl_sign=True) if ca
-                   else _ku(digital_signature=True, content_commitment=True)),
+            ku
+            or (
+                _ku(key_cert_sign=True, crl_sign=True)
+                if ca
+                else _ku(digital_signature=True, content_commitment=True)
+            ),
             critical=True,
-        )  # fmt: skip
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
     if issuer is not None:
@@ -85,12 +109,23 @@ def _issue(
             critical=False,
         )
     if ocsp:
-        b = b.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
-            AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp))]),
-            critical=False)  # fmt: skip
+        b = b.add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp)
+                    )
+                ]
+            ),
+            critical=False,
+        )
     if crl:
-        b = b.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-            [x509.UniformResourceIdentifier(crl)], None, None, None)]), critical=False)  # fmt: skip
+        b = b.add_extension(
+            x509.CRLDistributionPoints(
+                [x509.DistributionPoint([x509.UniformResourceIdentifier(crl)], None, None, None)]
+            ),
+            critical=False,
+        )
     if eku:
         b = b.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
     return Issued(key, b.sign(issuer.key if issuer else key, hashes.SHA256()))
@@ -101,23 +136,32 @@ def _pem(*certs: x509.Certificate) -> bytes:
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())  # fmt: skip
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def make_crl(
-    ca: Issued, revoked: list[tuple[x509.Certificate, dt.datetime]], *,
-    this: dt.datetime = NOW - dt.timedelta(minutes=1), nxt: dt.datetime = NOW + 7 * DAY,
-) -> bytes:  # fmt: skip
-    b = (x509.CertificateRevocationListBuilder().issuer_name(ca.cert.subject)
-         .last_update(this).next_update(nxt))  # fmt: skip
+    ca: Issued,
+    revoked: list[tuple[x509.Certificate, dt.datetime]],
+    *,
+    this: dt.datetime = NOW - dt.timedelta(minutes=1),
+    nxt: dt.datetime = NOW + 7 * DAY,
+) -> bytes:
+    b = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.cert.subject)
+        .last_update(this)
+        .next_update(nxt)
+    )
     for cert, when in revoked:
         b = b.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(cert.serial_number)
+            x509.RevokedCertificateBuilder()
+            .serial_number(cert.serial_number)
             .revocation_date(when)
             .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False)
             .build()
-        )  # fmt: skip
+        )
     return b.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
@@ -155,31 +199,61 @@ class TrustPKI:
 def make_trust_pki(d: Path) -> TrustPKI:
     http_port, ocsp_port, root_ocsp_port = free_port(), free_port(), free_port()
     base = f"http://127.0.0.1:{http_port}"
-    root = _issue("edoc test Root CA", None, ca=True, before=NOW - 400 * DAY,
-                  after=NOW + 3650 * DAY)  # fmt: skip
-    inter = _issue("edoc test Agency CA", root, ca=True, ocsp=f"http://127.0.0.1:{root_ocsp_port}",
-                   crl=f"{base}/root.crl", before=NOW - 300 * DAY, after=NOW + 1800 * DAY)  # fmt: skip
+    root = _issue(
+        "edoc test Root CA", None, ca=True, before=NOW - 400 * DAY, after=NOW + 3650 * DAY
+    )
+    inter = _issue(
+        "edoc test Agency CA",
+        root,
+        ca=True,
+        ocsp=f"http://127.0.0.1:{root_ocsp_port}",
+        crl=f"{base}/root.crl",
+        before=NOW - 300 * DAY,
+        after=NOW + 1800 * DAY,
+    )
     ocsp_kw = {"ocsp": f"http://127.0.0.1:{ocsp_port}", "crl": f"{base}/inter.crl"}
     signers = {
         "good": _issue("Văn thư good", inter, ca=False, **ocsp_kw),
-        "revoked": _issue("Văn thư revoked", inter, ca=False, **ocsp_kw),
-        "expired": _issue("Văn thư expired", inter, ca=False, before=NOW - 200 * DAY,
-                          after=NOW - 10 * DAY, **ocsp_kw),  # fmt: skip
-        "notyet": _issue("Văn thư notyet", inter, ca=False, before=NOW + 10 * DAY,
-                         after=NOW + 200 * DAY, **ocsp_kw),  # fmt: skip
-        "wrongku": _issue("Văn thư wrongku", inter, ca=False, ku=_ku(key_encipherment=True),
-                          **ocsp_kw),  # fmt: skip
-        "wrongeku": _issue("Văn thư wrongeku", inter, ca=False,
-                           eku=[ExtendedKeyUsageOID.SERVER_AUTH], **ocsp_kw),  # fmt: skip
+        "revoked": _issue("Văn thư revoked", inter, ca=False, before=NOW - 10 * DAY, **ocsp_kw),
+        "expired": _issue(
+            "Văn thư expired",
+            inter,
+            ca=False,
+            before=NOW - 200 * DAY,
+            after=NOW - 10 * DAY,
+            **ocsp_kw,
+        ),
+        "notyet": _issue(
+            "Văn thư notyet",
+            inter,
+            ca=False,
+            before=NOW + 10 * DAY,
+            after=NOW + 200 * DAY,
+            **ocsp_kw,
+        ),
+        "wrongku": _issue(
+            "Văn thư wrongku", inter, ca=False, ku=_ku(key_encipherment=True), **ocsp_kw
+        ),
+        "wrongeku": _issue(
+            "Văn thư wrongeku", inter, ca=False, eku=[ExtendedKeyUsageOID.SERVER_AUTH], **ocsp_kw
+        ),
     }
     responder_ku = _ku(digital_signature=True)
     ocsp_eku = [ExtendedKeyUsageOID.OCSP_SIGNING]
     responders = {
-        "inter": _issue("edoc test OCSP (Agency CA)", inter, ca=False, ku=responder_ku, eku=ocsp_eku),
+        "inter": _issue(
+            "edoc test OCSP (Agency CA)", inter, ca=False, ku=responder_ku, eku=ocsp_eku
+        ),
         "root": _issue("edoc test OCSP (Root CA)", root, ca=False, ku=responder_ku, eku=ocsp_eku),
     }
-    tsa = _issue("edoc test TSA", root, ca=False, ku=_ku(digital_signature=True),
-                 eku=[ExtendedKeyUsageOID.TIME_STAMPING])  # fmt: skip
+    tsa = _issue(
+        "edoc test TSA",
+        root,
+        ca=False,
+        ku=_ku(digital_signature=True),
+        before=NOW - 300 * DAY,
+        eku=[ExtendedKeyUsageOID.TIME_STAMPING],
+    )
     (d / "tsa.crt").write_bytes(_pem(tsa.cert))
     revoked_at = NOW - 2 * DAY
     (d / "root.pem").write_bytes(_pem(root.cert))
@@ -191,15 +265,20 @@ def make_trust_pki(d: Path) -> TrustPKI:
     for name, r in responders.items():
         (d / f"ocsp-{name}.pem").write_bytes(_pem(r.cert))
         (d / f"ocsp-{name}.key").write_bytes(_key_pem(r.key))
-    (d / "index-inter.txt").write_text("".join(
-        _index_line(s.cert, revoked_at if name == "revoked" else None)
-        for name, s in signers.items()))  # fmt: skip
+    (d / "index-inter.txt").write_text(
+        "".join(
+            _index_line(s.cert, revoked_at if name == "revoked" else None)
+            for name, s in signers.items()
+        )
+    )
     (d / "index-root.txt").write_text(_index_line(inter.cert, None))
     www = d / "www"
     www.mkdir()
     (www / "inter.crl").write_bytes(make_crl(inter, [(signers["revoked"].cert, revoked_at)]))
     (www / "root.crl").write_bytes(make_crl(root, []))
-    (d / "inter-stale.crl").write_bytes(make_crl(inter, [], this=NOW - 30 * DAY, nxt=NOW - 20 * DAY))
+    (d / "inter-stale.crl").write_bytes(
+        make_crl(inter, [], this=NOW - 30 * DAY, nxt=NOW - 20 * DAY)
+    )
     (d / "inter-offline.crl").write_bytes((www / "inter.crl").read_bytes())
     (d / "root-offline.crl").write_bytes((www / "root.crl").read_bytes())
     return TrustPKI(d, http_port, ocsp_port, root_ocsp_port, revoked_at)
@@ -213,6 +292,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @contextmanager
 def crl_server(www: Path, port: int) -> Iterator[http.server.ThreadingHTTPServer]:
     """Serve ``www`` over HTTP on loopback."""
+
     def handler(*args: object) -> _Quiet:
         return _Quiet(*args, directory=str(www))  # type: ignore[arg-type]
 
@@ -235,11 +315,28 @@ def ocsp_responder(pki: TrustPKI, which: str, port: int) -> Iterator[subprocess.
     log = d / f"ocsp-{which}.log"
     with log.open("wb") as err:
         proc = subprocess.Popen(
-            [OPENSSL, "ocsp", "-index", str(d / f"index-{which}.txt"), "-port", str(port),
-             "-rsigner", str(d / f"ocsp-{which}.pem"), "-rkey", str(d / f"ocsp-{which}.key"),
-             "-CA", str(ca), "-nmin", "60", "-timeout", "5", "-ignore_err"],
-            stdout=subprocess.DEVNULL, stderr=err,
-        )  # fmt: skip
+            [
+                OPENSSL,
+                "ocsp",
+                "-index",
+                str(d / f"index-{which}.txt"),
+                "-port",
+                str(port),
+                "-rsigner",
+                str(d / f"ocsp-{which}.pem"),
+                "-rkey",
+                str(d / f"ocsp-{which}.key"),
+                "-CA",
+                str(ca),
+                "-nmin",
+                "60",
+                "-timeout",
+                "5",
+                "-ignore_err",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     try:
         # Ready once it says so (a probing connection would hold the one-at-a-time server).
         deadline = time.monotonic() + 10

@@ -198,6 +198,13 @@ class _Run:
         except UntrustedCertificateError as exc:
             return self.path_failed(exc, poe, sig)
         self.report["chain"] = tuple(CertificateInfo.of(c) for c in chain)
+        if not poe and at < self.now and any(c.not_valid_after_utc < self.now for c in chain):
+            # Valid at a claimed time, expired now: the claim is no proof of when it signed.
+            self.checks.append(Check("certificate path", "indeterminate", "valid at the claimed "
+                                     "signing time but expired since, and no time-stamp proves "
+                                     "that time"))  # fmt: skip
+            self.reason = "certificate-expired"
+            return self.result(Ind.INDETERMINATE, Sub.OUT_OF_BOUNDS_NO_POE, sig)
         self.checks.append(Check("certificate path", "passed",
                                  f"{len(chain)} certificate(s) to a trust anchor, valid at the "
                                  "validation time"))  # fmt: skip
