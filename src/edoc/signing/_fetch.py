@@ -8,6 +8,7 @@ revocation checking then needs no optional extra.
 
 from __future__ import annotations
 
+import functools
 import time
 import urllib.error
 import urllib.request
@@ -46,6 +47,12 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a 3xx is then an HTTPError: revocation data is fetched where named
 
 
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """One opener for the process (building one costs milliseconds)."""
+    return urllib.request.build_opener(_NoRedirect())
+
+
 class Fetcher:
     """GET and POST with a timeout (seconds) and a response size cap (bytes)."""
 
@@ -53,7 +60,7 @@ class Fetcher:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.log: list[Fetch] = []
-        self._opener = urllib.request.build_opener(_NoRedirect())
+        self._opener = _opener()
 
     def get(self, url: str, purpose: str) -> bytes:
         return self._request(urllib.request.Request(url, method="GET"), purpose)  # noqa: S310

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 
 from edoc.signing._fetch import Fetch
 from edoc.signing.revocation import Evidence
+from edoc.signing.trust import subject_text
 
 __all__ = ["CertificateInfo", "Check", "Indication", "SubIndication", "ValidationReport"]
 
@@ -77,15 +79,20 @@ class CertificateInfo:
 
     @classmethod
     def of(cls, cert: x509.Certificate) -> CertificateInfo:
-        return cls(
-            subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
-            serial=f"{cert.serial_number:x}", not_before=cert.not_valid_before_utc,
-            not_after=cert.not_valid_after_utc, sha256=cert.fingerprint(hashes.SHA256()).hex(),
-        )  # fmt: skip
+        return _info(cert)
 
     def as_dict(self) -> dict[str, Any]:
         d = attrs.asdict(self)
         return {**d, "not_before": _iso(self.not_before), "not_after": _iso(self.not_after)}
+
+
+@functools.lru_cache(maxsize=1024)
+def _info(cert: x509.Certificate) -> CertificateInfo:
+    return CertificateInfo(
+        subject=subject_text(cert), issuer=cert.issuer.rfc4514_string(),
+        serial=f"{cert.serial_number:x}", not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc, sha256=cert.fingerprint(hashes.SHA256()).hex(),
+    )  # fmt: skip
 
 
 @attrs.frozen(kw_only=True)

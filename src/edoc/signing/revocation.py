@@ -25,6 +25,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 
 from edoc.errors import InputError
 from edoc.signing._fetch import Fetcher, FetchFailed
+from edoc.signing.trust import subject_text
 
 __all__ = ["REVOCATION_MODES", "Evidence", "RevocationChecker", "RevocationMode", "load_crl"]
 
@@ -181,7 +182,7 @@ class RevocationChecker:
             hit = self._ocsp.get(key)
         if hit is not None and hit.next_update is not None and now <= hit.next_update:
             return attrs.evolve(hit, cached=True)
-        base = Evidence(subject=cert.subject.rfc4514_string(), serial=f"{cert.serial_number:x}",
+        base = Evidence(subject=subject_text(cert), serial=f"{cert.serial_number:x}",
                         source="ocsp", location=url, status="unavailable")  # fmt: skip
         try:
             body = fetcher.post(
@@ -252,7 +253,7 @@ class RevocationChecker:
             crl = _parse_crl(fetcher.get(url, "crl"), url)
         except (FetchFailed, InputError) as exc:
             return Evidence(
-                subject=cert.subject.rfc4514_string(), serial=f"{cert.serial_number:x}",
+                subject=subject_text(cert), serial=f"{cert.serial_number:x}",
                 source="crl", location=url, status="unavailable", detail=str(exc),
             )  # fmt: skip
         evidence = self._crl_status(cert, issuer, crl, "crl", url, now, False)
@@ -267,7 +268,7 @@ class RevocationChecker:
         now: dt.datetime, cached: bool,
     ) -> Evidence:  # fmt: skip
         base = Evidence(
-            subject=cert.subject.rfc4514_string(), serial=f"{cert.serial_number:x}",
+            subject=subject_text(cert), serial=f"{cert.serial_number:x}",
             source=source, location=where, status="unavailable", cached=cached,
             this_update=crl.last_update_utc, next_update=crl.next_update_utc,
         )  # fmt: skip

@@ -8,6 +8,7 @@ exists at all) so that the caller learns why, in the ETSI terms of :mod:`edoc.si
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -36,8 +37,13 @@ SIGNING_EKUS: frozenset[ObjectIdentifier] = frozenset(
 """Extended key usages that allow a certificate to sign documents (any one suffices)."""
 
 
-def _name(cert: x509.Certificate) -> str:
+@functools.lru_cache(maxsize=1024)
+def subject_text(cert: x509.Certificate) -> str:
+    """The subject as RFC 4514 text (cached: cryptography takes ~0.1 ms to format one)."""
     return cert.subject.rfc4514_string()
+
+
+_name = subject_text
 
 
 def _when(at: dt.datetime) -> str:

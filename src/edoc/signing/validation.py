@@ -29,7 +29,7 @@ from edoc.signing.revocation import (
     issuers_of,
     names_revocation_source,
 )
-from edoc.signing.trust import TrustStore, check_signing_usage
+from edoc.signing.trust import TrustStore, check_signing_usage, subject_text
 from edoc.signing.verifier import VerificationResult, VerifyPolicy, verify
 from edoc.xml.reader import Source
 
@@ -239,7 +239,7 @@ class _Run:
                 stamp = None
             else:
                 self.checks.append(Check("time-stamp authority", "passed",
-                                         tsa[0].subject.rfc4514_string()))  # fmt: skip
+                                         subject_text(tsa[0])))  # fmt: skip
         if self.v.at is not None:
             at, source, poe = self.v.at, "caller", False
         elif stamp is not None:
@@ -279,7 +279,7 @@ class _Run:
             self.checks.append(Check("revocation", "skipped", "the signer certificate is pinned"))
             return None
         for depth, (cert, issuer) in enumerate(links):
-            name = f"revocation of {cert.subject.rfc4514_string()}"
+            name = f"revocation of {subject_text(cert)}"
             answers = self.v.revocation.check(cert, issuer, at, self.now, self.fetcher)
             self.evidence += answers
             final = answers[-1] if answers else None
@@ -289,7 +289,7 @@ class _Run:
                 elif not names_revocation_source(cert) and not self.v.revocation.files:
                     self.checks.append(Check(name, "skipped", "the certificate names no OCSP "
                                              "responder or CRL distribution point"))  # fmt: skip
-                    self.findings.append(f"{cert.subject.rfc4514_string()} names no revocation "
+                    self.findings.append(f"{subject_text(cert)} names no revocation "
                                          "source: its status was not checked")  # fmt: skip
                     continue
                 else:
