@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
 
             cached = edoc.Verifier(trust)
             r = edoc.Verifier(trust, revocation="ocsp").verify(pkg)
-            assert r.passed and len(r.report.fetches) == 2, r.report.to_text()
+            assert r.passed, r.report.to_text()
+            assert len(r.report.fetches) == 2, r.report.to_text()
             figures["edoc, no revocation"] = _median(edoc_check(revocation="none"), args.repeat)
             figures["edoc, OCSP"] = _median(edoc_check(revocation="ocsp"), args.repeat)
             figures["edoc, OCSP cached"] = _median(lambda: cached.verify(pkg), args.repeat)
