@@ -389,3 +389,30 @@ def test_verify_command_with_revocation(pki: TrustPKI, signed: dict[str, Path]) 
     assert r.returncode == 0, r.stdout
     assert "fetched:" not in r.stdout
     assert "crl-file" in r.stdout
+
+
+def test_pinned_signers_and_certificates_without_revocation_pointers(
+    pki: TrustPKI, signed: dict[str, Path], tmp_path: Path
+) -> None:
+    pinned = edoc.Verifier(trust=edoc.TrustStore.from_pem(pki.dir / "good.crt"))
+    result = pinned.verify(signed["good"])
+    assert result.indication is P
+    assert result.report.checks[-1].outcome == "skipped"
+    assert result.report.fetches == ()
+    # tests/pki.py's certificates name no OCSP responder and no CRL: not checkable, noted.
+    from pki import make_pki
+
+    plain = make_pki(tmp_path)
+    out = tmp_path / "plain.edxml"
+    sign_package(make_package(), out, key=load_pem(plain / "ec256.pem"))
+    result = edoc.Verifier(trust=edoc.TrustStore.from_pem(plain / "ca.pem")).verify(out)
+    assert result.indication is P
+    assert any("names no revocation source" in f for f in result.report.findings)
+    # The same offline, with a CRL of another issuer: still not checkable, still noted.
+    offline = edoc.Verifier(
+        trust=edoc.TrustStore.from_pem(plain / "ca.pem"),
+        offline=True,
+        crls=[pki.dir / "inter-offline.crl"],
+    ).verify(out)
+    assert offline.indication is P
+    assert any("names no revocation source" in f for f in offline.report.findings)

@@ -283,17 +283,15 @@ class _Run:
             answers = self.v.revocation.check(cert, issuer, at, self.now, self.fetcher)
             self.evidence += answers
             final = answers[-1] if answers else None
-            if final is None:
-                if names_revocation_source(cert) and self.v.revocation.mode != "offline":
-                    why = f"no source usable in mode {self.v.revocation.mode!r}"
-                elif not names_revocation_source(cert) and not self.v.revocation.files:
+            if final is None:  # no source this mode can use, and no CRL file for its issuer
+                if not names_revocation_source(cert):
                     self.checks.append(Check(name, "skipped", "the certificate names no OCSP "
                                              "responder or CRL distribution point"))  # fmt: skip
                     self.findings.append(f"{subject_text(cert)} names no revocation "
                                          "source: its status was not checked")  # fmt: skip
                     continue
-                else:
-                    why = "no CRL given for its issuer (offline)"
+                why = (f"no source usable in mode {self.v.revocation.mode!r} and no CRL given "
+                       "for its issuer")  # fmt: skip
                 self.checks.append(Check(name, "indeterminate", why))
                 self.reason = "revocation-unavailable"
                 return Ind.INDETERMINATE, Sub.TRY_LATER
