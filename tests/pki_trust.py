@@ -288,6 +288,14 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 
+    def do_GET(self) -> None:
+        if self.path.startswith("/moved/"):  # a redirect, which fetchers must not follow
+            self.send_response(302)
+            self.send_header("Location", self.path.removeprefix("/moved"))
+            self.end_headers()
+            return
+        super().do_GET()
+
 
 @contextmanager
 def crl_server(www: Path, port: int) -> Iterator[http.server.ThreadingHTTPServer]:

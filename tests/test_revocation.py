@@ -416,3 +416,19 @@ def test_pinned_signers_and_certificates_without_revocation_pointers(
     ).verify(out)
     assert offline.indication is P
     assert any("names no revocation source" in f for f in offline.report.findings)
+
+
+def test_fetches_follow_no_redirect_and_only_http(pki: TrustPKI) -> None:
+    from edoc.signing._fetch import Fetcher, FetchFailed
+
+    fetcher = Fetcher(timeout=5)
+    assert fetcher.get(f"http://127.0.0.1:{pki.http_port}/inter.crl", "crl").startswith(b"0")
+    with pytest.raises(FetchFailed, match="HTTP 302"):
+        fetcher.get(f"http://127.0.0.1:{pki.http_port}/moved/inter.crl", "crl")
+    with pytest.raises(FetchFailed, match="not an HTTP URL"):
+        fetcher.get(f"file://{pki.dir / 'inter-offline.crl'}", "crl")
+    assert [(f.status, f.error is None) for f in fetcher.log] == [
+        (200, True),
+        (302, False),
+        (None, False),
+    ]

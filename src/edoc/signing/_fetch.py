@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import time
-import urllib.error
-import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from edoc.errors import shorten
+
+if TYPE_CHECKING:
+    import urllib.request
 
 __all__ = ["Fetch", "FetchFailed", "Fetcher"]
 
@@ -42,15 +43,17 @@ class Fetch:
         return attrs.asdict(self)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a 3xx is then an HTTPError: revocation data is fetched where named
-
-
 @functools.cache
 def _opener() -> urllib.request.OpenerDirector:
-    """One opener for the process (building one costs milliseconds)."""
-    return urllib.request.build_opener(_NoRedirect())
+    """One opener for the process, refusing redirects (urllib is imported only when a
+    fetch is made: it costs ~10 ms of start-up for every command otherwise)."""
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # a 3xx is then an HTTPError: revocation data is fetched where named
+
+    return urllib.request.build_opener(NoRedirect())
 
 
 class Fetcher:
@@ -60,18 +63,23 @@ class Fetcher:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.log: list[Fetch] = []
-        self._opener = _opener()
 
     def get(self, url: str, purpose: str) -> bytes:
+        import urllib.request
+
         return self._request(urllib.request.Request(url, method="GET"), purpose)  # noqa: S310
 
     def post(self, url: str, body: bytes, content_type: str, purpose: str) -> bytes:
+        import urllib.request
+
         req = urllib.request.Request(  # noqa: S310  (scheme checked in _request)
             url, data=body, method="POST", headers={"Content-Type": content_type}
         )
         return self._request(req, purpose)
 
     def _request(self, req: urllib.request.Request, purpose: str) -> bytes:
+        import urllib.error
+
         url = req.full_url
         started = time.perf_counter()
         status: int | None = None
@@ -80,7 +88,7 @@ class Fetcher:
             if not url.lower().startswith(("http://", "https://")):
                 raise FetchFailed(f"not an HTTP URL: {shorten(url)}")
             try:
-                with self._opener.open(req, timeout=self.timeout) as resp:
+                with _opener().open(req, timeout=self.timeout) as resp:
                     status = int(resp.status)
                     body = bytes(resp.read(self.max_bytes + 1))
             except urllib.error.HTTPError as exc:
