@@ -432,3 +432,17 @@ def test_fetches_follow_no_redirect_and_only_http(pki: TrustPKI) -> None:
         (302, False),
         (None, False),
     ]
+
+
+def test_a_revoked_intermediate(pki: TrustPKI, signed: dict[str, Path]) -> None:
+    from pki_trust import Issued, make_crl
+
+    root_key = serialization.load_pem_private_key((pki.dir / "root-key.pem").read_bytes(), None)
+    root = x509.load_pem_x509_certificate(pki.root.read_bytes())
+    inter = x509.load_pem_x509_certificate(pki.inter.read_bytes())
+    crl = make_crl(Issued(root_key, root), [(inter, NOW - dt.timedelta(days=1))])  # type: ignore[arg-type]
+    (pki.dir / "root-revokes-inter.crl").write_bytes(crl)
+    crls = [pki.dir / "inter-offline.crl", pki.dir / "root-revokes-inter.crl"]
+    result = _verifier(pki, offline=True, crls=crls).verify(signed["good"])
+    assert (result.indication, result.sub_indication) == (U, S.REVOKED_CA_NO_POE)
+    assert result.report.revocation[-1].subject.startswith("CN=edoc test Agency CA")
