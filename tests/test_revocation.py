@@ -243,6 +243,13 @@ def test_a_time_stamp_is_proof_of_the_signing_time(
     result = _verifier(pki).verify(signed["revoked"])
     assert result.indication is P, result.report.to_text()
     assert result.report.timestamp_time == before
+    # A certificate without id-kp-timeStamping cannot time-stamp, even under the anchor.
+    signer_as_tsa = (x509.load_pem_x509_certificate((pki.dir / "good.crt").read_bytes()),)
+    _with_xades(monkeypatch, _Xades("T", None, None, _Stamp(NOW, signer_as_tsa)))
+    r = _verifier(pki, intermediates=[x509.load_pem_x509_certificate(pki.inter.read_bytes())])
+    no_tsa = r.verify(signed["revoked"])
+    assert (no_tsa.indication, no_tsa.sub_indication) == (U, S.REVOKED_NO_POE)
+    assert any("timeStamping" in c.detail for c in no_tsa.report.checks)
     # A time-stamp from an authority outside the trust store is no proof.
     stranger = (x509.load_pem_x509_certificate((pki.dir / "good.crt").read_bytes()),)
     _with_xades(monkeypatch, _Xades("T", None, None, _Stamp(before, stranger)))
@@ -446,3 +453,15 @@ def test_a_revoked_intermediate(pki: TrustPKI, signed: dict[str, Path]) -> None:
     result = _verifier(pki, offline=True, crls=crls).verify(signed["good"])
     assert (result.indication, result.sub_indication) == (U, S.REVOKED_CA_NO_POE)
     assert result.report.revocation[-1].subject.startswith("CN=edoc test Agency CA")
+
+
+def test_the_callers_validation_time(pki: TrustPKI, signed: dict[str, Path]) -> None:
+    then = NOW - dt.timedelta(days=100)  # inside the expired signer's validity
+    result = _verifier(pki, at=then, revocation="none").verify(signed["expired"])
+    assert result.indication is P, result.report.to_text()
+    assert result.report.validation_time == then
+    assert result.report.validation_time_source == "caller"
+    r = _cli("verify", signed["expired"], "--trust", pki.root, "--revocation", "none",
+             "--at", then.isoformat(), "--format", "json")  # fmt: skip
+    assert r.returncode == 0, r.stdout
+    assert json.loads(r.stdout)["report"]["validation_time_source"] == "caller"

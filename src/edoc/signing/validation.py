@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from edoc.errors import InvalidSignatureError, UntrustedCertificateError
 from edoc.limits import Limits
@@ -198,7 +199,8 @@ class _Run:
         except UntrustedCertificateError as exc:
             return self.path_failed(exc, poe, sig)
         self.report["chain"] = tuple(CertificateInfo.of(c) for c in chain)
-        if not poe and at < self.now and any(c.not_valid_after_utc < self.now for c in chain):
+        claimed_only = self.report.get("validation_time_source") == "claimed"
+        if claimed_only and any(c.not_valid_after_utc < self.now for c in chain):
             # Valid at a claimed time, expired now: the claim is no proof of when it signed.
             self.checks.append(Check("certificate path", "indeterminate", "valid at the claimed "
                                      "signing time but expired since, and no time-stamp proves "
@@ -232,6 +234,7 @@ class _Run:
             tsa = tuple(stamp.certificates)
             try:
                 self.v.trust.check(tsa[0], [*tsa[1:], *self.v.intermediates], stamp.gen_time)
+                _check_tsa_usage(tsa[0])
             except (UntrustedCertificateError, IndexError) as exc:
                 self.checks.append(Check("time-stamp authority", "failed", str(exc)))
                 self.findings.append("the time-stamp's authority is not trusted: its time is "
@@ -319,3 +322,16 @@ class _Run:
             sub = Sub.REVOCATION_OUT_OF_BOUNDS_NO_POE if stale else Sub.TRY_LATER
             return Ind.INDETERMINATE, sub
         return None
+
+
+def _check_tsa_usage(cert: x509.Certificate) -> None:
+    """A time-stamping authority's certificate must carry id-kp-timeStamping (RFC 3161 §2.3)."""
+    try:
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        eku = x509.ExtendedKeyUsage([])
+    if ExtendedKeyUsageOID.TIME_STAMPING not in eku:
+        raise UntrustedCertificateError(
+            f"the time-stamp's certificate ({subject_text(cert)}) lacks id-kp-timeStamping",
+            reason="key-usage",
+        )
