@@ -7,6 +7,7 @@ only. The CA certificate is written to ``<work>/pki/ca.pem`` for the ``{ca}`` pl
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 from cryptography import x509
@@ -66,8 +67,13 @@ class TestPki:
         self._ca_key: ec.EllipticCurvePrivateKey | None = None
         self._ca: x509.Certificate | None = None
         self._keys: dict[str, FileKey] = {}
+        self._lock = threading.RLock()
 
     def _ensure_ca(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        with self._lock:
+            return self._make_ca()
+
+    def _make_ca(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
         if self._ca_key is None or self._ca is None:
             self._ca_key = ec.generate_private_key(ec.SECP256R1())
             self._ca = _cert("edoc conformance test CA", self._ca_key.public_key(),
@@ -85,6 +91,10 @@ class TestPki:
 
     def key(self, family: str) -> FileKey:
         """The signer of ``family`` (``rsa`` or ``ec``), with its certificate chain."""
+        with self._lock:
+            return self._key(family)
+
+    def _key(self, family: str) -> FileKey:
         if family not in self._keys:
             ca_key, ca = self._ensure_ca()
             private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey

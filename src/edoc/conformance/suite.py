@@ -5,7 +5,7 @@ from __future__ import annotations
 from edoc.conformance._hostile import hostile_vectors
 from edoc.conformance._invalid import invalid_vectors
 from edoc.conformance._valid import valid_vectors
-from edoc.conformance.vectors import Vector
+from edoc.conformance.vectors import Vector, serial
 
 __all__ = ["SIZES", "build_suite"]
 
@@ -24,9 +24,9 @@ def build_suite(size: str = "full") -> list[Vector]:
         *invalid_vectors(),
         *hostile_vectors(),
     ]
-    seen: set[str] = set()
+    seen: dict[int, str] = {}
     for v in vectors:
-        if v.id in seen:
-            raise ValueError(f"conformance suite: vector id {v.id} appears twice")
-        seen.add(v.id)
+        other = seen.setdefault(serial(v.id), v.id)
+        if other != v.id:
+            raise ValueError(f"conformance suite: vectors {other} and {v.id} share a number")
     return vectors

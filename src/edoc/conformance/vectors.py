@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import hashlib
 import io
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -126,6 +127,12 @@ def select(vectors: Sequence[Vector], only: Iterable[str] = ()) -> list[Vector]:
     return out
 
 
+def serial(vector_id: str) -> int:
+    """The vector's document number (CodeNumber): 7 digits from its id, the same in every
+    run (the suite checks they are unique)."""
+    return 1_000_000 + int(hashlib.sha256(vector_id.encode()).hexdigest()[:12], 16) % 9_000_000
+
+
 class Workshop:
     """Makes vectors into files under ``folder`` for one run: seed, recipient, test PKI."""
 
@@ -137,14 +144,9 @@ class Workshop:
         self.seed = seed
         self.to = to
         self.pki = TestPki(self.folder / "pki")
-        self._serials: dict[str, int] = {}
-
-    def serial(self, vector: Vector) -> int:
-        """A number unique to the vector within the run (its document's Code number)."""
-        return self._serials.setdefault(vector.id, 1000 + len(self._serials))
 
     def seeded(self, vector: Vector) -> Seeded:
-        return Seeded(seed=self.seed, vector_id=vector.id, serial=self.serial(vector), to=self.to)
+        return Seeded(seed=self.seed, vector_id=vector.id, serial=serial(vector.id), to=self.to)
 
     def path(self, vector: Vector) -> Path:
         """The vector's file, made now when it is not there yet."""
