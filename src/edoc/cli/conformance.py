@@ -235,8 +235,10 @@ def sender_command(
             require_signature=require_signature,
             on_ready=lambda url: click.echo(f"the kit's hub is listening on {url}", err=True),
         )  # fmt: skip
-    options = {"system_id": sender_id, "recipients": list(recipients), "hub_port": hub_port,
-               "count": count, "duration": duration, "require_signature": require_signature}  # fmt: skip
+    options = {
+        "system_id": sender_id, "recipients": list(recipients), "hub_port": hub_port,
+        "count": count, "duration": duration, "require_signature": require_signature,
+    }  # fmt: skip
     _finish(new_run("sender", seed=0, size="-", options=options, results=results,
                     started=started), output)  # fmt: skip
 

@@ -54,9 +54,11 @@ def _wrapping(s: Seeded) -> Made:
         original = text[start:end]
         forged = re.sub(r"<edXML:Subject>[^<]*</edXML:Subject>",
                         "<edXML:Subject>Chuyển tiền gấp</edXML:Subject>", original)  # fmt: skip
-        wrapped = f'<Object><edXML:edXMLHeader xmlns:edXML="{_NS}">{original}</edXML:edXMLHeader></Object>'
+        wrapped = (f'<Object><edXML:edXMLHeader xmlns:edXML="{_NS}">{original}'
+                   "</edXML:edXMLHeader></Object>")  # fmt: skip
         text = text[:start] + forged + text[end:]
-        return text.replace("</KeyInfo></Signature>", "</KeyInfo>" + wrapped + "</Signature>", 1).encode()
+        text = text.replace("</KeyInfo></Signature>", f"</KeyInfo>{wrapped}</Signature>", 1)
+        return text.encode("utf-8")
 
     return Signed(base_package(s), "rsa", edit=edit)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -57,7 +58,7 @@ def _bb(s: Seeded) -> bytes:
     return _b(base_package(s))
 
 
-def _status(s: Seeded, **changes: object) -> StatusPackage:
+def _status(s: Seeded, **changes: Any) -> StatusPackage:
     return attrs.evolve(reply(base_package(s)), **changes)
 
 

@@ -50,7 +50,7 @@ def _cert(
                 digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
                 data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
                 encipher_only=False, decipher_only=False,
-            ),  # fmt: skip
+            ),
             critical=True,
         )
         .sign(ca_key, hashes.SHA256())

@@ -70,13 +70,13 @@ def _full_header(s: Seeded) -> Made:
         pkg,
         due_date=dt.date(2015, 10, 15),
         signer_info=SignerInfo(competence="TL. Bộ trưởng", position="Chánh Văn phòng",
-                               full_name="Nguyễn Văn A"),  # fmt: skip
+                               full_name="Nguyễn Văn A"),
         other_info=OtherInfo(priority=Priority.URGENT, sphere_of_promulgation="Toàn quốc",
                              typer_notation="TVC", promulgation_amount=10, page_amount=2),
         steering_type=SteeringType.STEERING,
         to_places=("Các Bộ, cơ quan ngang Bộ", "Lưu: VT"),
         content="Thực hiện ý kiến chỉ đạo của Thủ tướng Chính phủ.",
-    )  # fmt: skip
+    )
 
 
 def _several_recipients(s: Seeded) -> Made:

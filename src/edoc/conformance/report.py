@@ -79,7 +79,8 @@ def to_html(run: Run) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{_e(csp)}">
-<title>edoc conformance: {_e(run.target)} (suite {_e(run.suite_version)}, seed {_e(run.seed)})</title>
+<title>edoc conformance: {_e(run.target)}
+ (suite {_e(run.suite_version)}, seed {_e(run.seed)})</title>
 <style>{_STYLE}</style></head>
 <body data-rendered="no">
 <h1>edoc conformance report: <span id="target">{_e(run.target)}</span>
@@ -143,7 +144,9 @@ def to_junit(run: Run) -> str:
             message = f"expected {r.expect}; {r.actual}" + ("" if r.required else " (optional)")
             if r.status is Status.FAIL:
                 fails += 1
-                el = etree.SubElement(case, "failure", message=_x(message), type=r.rule or "conformance")
+                el = etree.SubElement(
+                    case, "failure", message=_x(message), type=r.rule or "conformance"
+                )
                 el.text = _x(r.detail)
             elif r.status is Status.SKIP:
                 skips += 1
