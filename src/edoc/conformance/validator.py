@@ -73,7 +73,9 @@ def _one(
     if proc.returncode < 0:
         return Result.of(vector, Status.FAIL, f"killed by signal {-proc.returncode}",
                          output[-_OUTPUT_KEPT:], seconds)  # fmt: skip
-    status, reason = judge_exit(vector, proc.returncode, output, match_rule=match_rule)
+    # The file's name holds the vector id (and so the rule id): echoing it names nothing.
+    said = output.replace(str(path), "").replace(path.name, "")
+    status, reason = judge_exit(vector, proc.returncode, said, match_rule=match_rule)
     actual = f"exit {proc.returncode} ({'accepted' if proc.returncode == 0 else 'rejected'})"
     detail = reason + ("\n" if reason and output else "") + output[-_OUTPUT_KEPT:]
     return Result.of(vector, status, actual, detail.strip(), seconds)
