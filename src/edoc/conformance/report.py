@@ -120,7 +120,7 @@ def _x(text: str) -> str:
 
 def to_junit(run: Run) -> str:
     """JUnit XML: one testsuite per category, one testcase per vector."""
-    root = etree.Element("testsuites", name=f"edoc conformance {run.target}")
+    root = etree.Element("testsuites", name=_x(f"edoc conformance {run.target}"))
     root.set("tests", str(len(run.results)))
     root.set("failures", str(run.count(Status.FAIL)))
     root.set("skipped", str(run.count(Status.SKIP)))
@@ -128,16 +128,16 @@ def to_junit(run: Run) -> str:
     for r in run.results:
         by_category.setdefault(r.category, []).append(r)
     for category, results in by_category.items():
-        suite = etree.SubElement(root, "testsuite", name=f"{run.target}.{category}")
+        suite = etree.SubElement(root, "testsuite", name=_x(f"{run.target}.{category}"))
         props = etree.SubElement(suite, "properties")
         for k, v in (("suite_version", run.suite_version), ("seed", str(run.seed)),
                      ("target", run.target)):  # fmt: skip
-            etree.SubElement(props, "property", name=k, value=v)
+            etree.SubElement(props, "property", name=k, value=_x(v))
         fails = skips = 0
         seconds = 0.0
         for r in results:
             case = etree.SubElement(
-                suite, "testcase", name=r.id, classname=f"conformance.{run.target}.{category}",
+                suite, "testcase", name=_x(r.id), classname=_x(f"conformance.{run.target}.{category}"),
                 time=f"{r.seconds:.3f}",
             )  # fmt: skip
             seconds += r.seconds
@@ -145,7 +145,7 @@ def to_junit(run: Run) -> str:
             if r.status is Status.FAIL:
                 fails += 1
                 el = etree.SubElement(
-                    case, "failure", message=_x(message), type=r.rule or "conformance"
+                    case, "failure", message=_x(message), type=_x(r.rule or "conformance")
                 )
                 el.text = _x(r.detail)
             elif r.status is Status.SKIP:
