@@ -17,8 +17,8 @@ from edoc.model import EdocPackage
 from edoc.validation import validate
 
 pytest.importorskip("httpx")
-from edoc.transport import Outgoing  # noqa: E402
-from edoc.transport.hub import HubTransport  # noqa: E402
+from edoc.transport import Outgoing
+from edoc.transport.hub import HubTransport
 
 AGENCY = "000.00.00.H41"
 SYSTEM = "vendor-receiver"

@@ -50,7 +50,7 @@ def test_json_round_trip_and_shape(tmp_path: Path) -> None:
 
 def test_load_refuses_other_json(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{"format": "edoc.validation/1"}')
-    with pytest.raises(InputError, match="not a edoc.conformance/1 results file"):
+    with pytest.raises(InputError, match=r"not a edoc\.conformance/1 results file"):
         Run.load(tmp_path / "x.json")
 
 

@@ -213,11 +213,13 @@ def receiver_command(
 @click.option("--trust", "trust", type=click.Path(exists=True, path_type=Path),
               help="CA certificates (PEM) your signatures chain to: signed packages are verified.")
 @click.option("--require-signature", is_flag=True, help="An unsigned package fails.")
+@click.option("--linger", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              help="Seconds the hub stays up after the last package (to fetch the answers).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 def sender_command(
     hub_host: str, hub_port: int, system_id: str | None, secret_env: str,
     recipients: tuple[str, ...], count: int | None, duration: float, trust: Path | None,
-    require_signature: bool, output: Path | None,
+    require_signature: bool, linger: float, output: Path | None,
 ) -> None:  # fmt: skip
     """Play the hub: validate in full every package your system sends to it."""
     from edoc.conformance.sender import run_sender
@@ -232,7 +234,7 @@ def sender_command(
         results = run_sender(
             Path(tmp), system_id=sender_id, secret=secret, recipients=recipients,
             host=hub_host, port=hub_port, count=count, duration=duration, trust=trust,
-            require_signature=require_signature,
+            require_signature=require_signature, linger=linger,
             on_ready=lambda url: click.echo(f"the kit's hub is listening on {url}", err=True),
         )  # fmt: skip
     options = {

@@ -137,8 +137,8 @@ def to_junit(run: Run) -> str:
         seconds = 0.0
         for r in results:
             case = etree.SubElement(
-                suite, "testcase", name=_x(r.id), classname=_x(f"conformance.{run.target}.{category}"),
-                time=f"{r.seconds:.3f}",
+                suite, "testcase", name=_x(r.id),
+                classname=_x(f"conformance.{run.target}.{category}"), time=f"{r.seconds:.3f}",
             )  # fmt: skip
             seconds += r.seconds
             message = f"expected {r.expect}; {r.actual}" + ("" if r.required else " (optional)")

@@ -61,10 +61,12 @@ def run_sender(
     require_signature: bool = False,
     poll: float = 0.1,
     answer: bool = True,
+    linger: float = 2.0,
     progress: Progress | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> list[Result]:
-    """Receive for ``recipients`` until ``count`` packages or ``duration`` seconds."""
+    """Receive for ``recipients`` until ``count`` packages or ``duration`` seconds, then
+    keep the hub up ``linger`` seconds more for the sender to fetch the kit's answers."""
     vendor = HubAgency(system_id=system_id, secret=secret)
     hub = KitHub(folder / "hub", vendor=vendor, kit_organs=recipients, host=host, port=port)
     results: list[Result] = []
@@ -93,6 +95,8 @@ def run_sender(
                 if progress is not None:
                     progress(len(results), count or 0, result)
             time.sleep(poll)
+        if results:
+            time.sleep(linger)  # the sender may still be fetching the kit's answers
     finally:
         hub.stop()
     return results
