@@ -12,7 +12,7 @@ from edoc import Organization, StatusCode, StatusPackage, read, write
 from edoc.conformance import Vector, Workshop, select
 from edoc.conformance.receiver import run_receiver
 from edoc.conformance.results import Status
-from edoc.errors import EdocError
+from edoc.errors import EdocError, TransportError
 from edoc.model import EdocPackage
 from edoc.validation import validate
 
@@ -38,8 +38,11 @@ class ReferenceReceiver(threading.Thread):
         with HubTransport(self.url, SYSTEM, SECRET, organ_id=AGENCY, inbox=self.folder / "in",
                           retries=0) as hub:  # fmt: skip
             while not self.stop.is_set():
-                for item in hub.receive():
-                    self._handle(hub, item)
+                try:
+                    for item in hub.receive():
+                        self._handle(hub, item)
+                except TransportError:
+                    return  # the kit stopped its hub: the run is over
                 self.stop.wait(0.05)
 
     def _handle(self, hub: HubTransport, item: object) -> None:
