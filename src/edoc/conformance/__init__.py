@@ -7,6 +7,7 @@
 See docs/conformance.md. ``edoc conformance`` is the command line.
 """
 
+from edoc.conformance._hostile import HostileSource, register_source, unregister_source
 from edoc.conformance.suite import SIZES, build_suite
 from edoc.conformance.vectors import SUITE_VERSION, Category, Expect, Vector, Workshop, select
 
@@ -15,8 +16,11 @@ __all__ = [
     "SUITE_VERSION",
     "Category",
     "Expect",
+    "HostileSource",
     "Vector",
     "Workshop",
     "build_suite",
+    "register_source",
     "select",
+    "unregister_source",
 ]

@@ -16,7 +16,13 @@ from edoc.conformance._packages import b as _b
 from edoc.conformance.vectors import Category, Expect, Made, Signed, Vector
 from edoc.model import Attachment
 
-__all__ = ["HostileSource", "core_hostile_vectors", "hostile_vectors", "register_source"]
+__all__ = [
+    "HostileSource",
+    "core_hostile_vectors",
+    "hostile_vectors",
+    "register_source",
+    "unregister_source",
+]
 
 HostileSource = Callable[[], Iterable[Vector]]
 _SOURCES: list[HostileSource] = []
@@ -122,6 +128,12 @@ def register_source(source: HostileSource) -> None:
     """Add a source of hostile vectors (e.g. a corpus) to every suite made from now on."""
     if source not in _SOURCES:
         _SOURCES.append(source)
+
+
+def unregister_source(source: HostileSource) -> None:
+    """Remove a source added with :func:`register_source` (no error when absent)."""
+    if source in _SOURCES:
+        _SOURCES.remove(source)
 
 
 def hostile_vectors() -> list[Vector]:

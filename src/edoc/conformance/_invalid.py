@@ -149,6 +149,8 @@ RULE_CASES: dict[str, tuple[str, Gen]] = {
     "EDX-READ-SIGNATURE-POSITION": ("A Signature before TraceHeaderList", lambda s: sub(_bb(s), "<edXML:TraceHeaderList>", PLACEHOLDER_SIGNATURE + "<edXML:TraceHeaderList>")),
 }  # fmt: skip
 
+# Revocations, updates and replacements: a receiver may accept them with 15 as well as 03.
+_CHANGE_RULES = {"EDX-BIZ-001", "EDX-BIZ-002", "EDX-BIZ-003"}
 _STATUS_RULES = {"EDX-STS-001", "EDX-STS-002", "EDX-STS-003", "EDX-READ-STATUS-WRAPPER"}
 
 
@@ -173,7 +175,7 @@ def invalid_vectors() -> list[Vector]:
                 required=error,
                 kind="status" if rule_id in _STATUS_RULES else "edoc",
                 mode="verify" if verify else "validate",
-                tags=("signature",) if verify else (),
+                tags=("signature",) if verify else ("change",) if rule_id in _CHANGE_RULES else (),
             )
         )
     out.append(

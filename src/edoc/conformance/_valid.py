@@ -181,11 +181,11 @@ def valid_vectors(*, many: int, large: int) -> list[Vector]:
         v("valid-several-recipients", "A document addressed to two agencies",
           _several_recipients, "QCVN 102:2016 To (repeatable)"),
         v("valid-revocation", "A revocation (BussinessDocType 1) naming the revoked document",
-          _revocation, "edxml-reference §2 BussinessDocType 1", "business"),
+          _revocation, "edxml-reference §2 BussinessDocType 1", "business", "change"),
         v("valid-update", "An update (BussinessDocType 2) with BussinessDocumentInfo",
-          _update, "edxml-reference §2 BussinessDocType 2", "business"),
+          _update, "edxml-reference §2 BussinessDocType 2", "business", "change"),
         v("valid-replacement", "A replacement (BussinessDocType 3) with ReplacementInfoList",
-          _replacement, "edxml-reference §2 BussinessDocType 3", "business"),
+          _replacement, "edxml-reference §2 BussinessDocType 3", "business", "change"),
     ]  # fmt: skip
     out += [_status(code) for code in StatusCode]
     out += [_signed("rsa"), _signed("ec"), _many(many), _large(large)]

@@ -53,7 +53,8 @@ def _numbers(vector_id: str) -> set[str]:
 
 
 def _business_change(vector: Vector) -> bool:
-    return any(t in vector.id for t in ("revocation", "update", "replacement", "BIZ"))
+    """Revocations, updates and replacements (tag ``change``) may be accepted with 15."""
+    return "change" in vector.tags
 
 
 def _judge(w: _Watch, ack: str, final: bool, timeout: float) -> tuple[Status, str] | None:

@@ -88,6 +88,8 @@ class Vector:
     """``validate`` (structure and rules) or ``verify`` (also the signature, with the
     kit's test CA as the only trust anchor)."""
     tags: tuple[str, ...] = ()
+    """``business``, ``change`` (revocation, update, replacement), ``status``, ``signed``,
+    ``signature`` (verify mode), ``attachments``, ``large``."""
 
     def to_dict(self) -> dict[str, object]:
         return {
