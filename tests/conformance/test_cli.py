@@ -85,3 +85,37 @@ def test_large_attachment_is_generated_to_size(tmp_path: Path) -> None:
     assert data.startswith(b"%PDF-1.7\n")
 
 
+
+
+def test_receiver_run_reports_a_silent_receiver(tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "results.json"
+    env = {**os.environ, "EDOC_HUB_SECRET": "bi-mat"}
+    proc = subprocess.run(
+        [*edoc_cmd().split(), "conformance", "run", "receiver", "--hub-port", "0",
+         "--agency", "000.00.00.H41", "--only", "valid-new", "--only", "hostile-signature-*",
+         "--timeout", "0.5", "--seed", "3", "-o", str(out)],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "the kit's hub is listening on http://127.0.0.1:" in proc.stderr
+    assert "bi-mat" not in proc.stdout + proc.stderr + out.read_text(encoding="utf-8")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [(r["id"], r["status"]) for r in data["results"]] == [
+        ("valid-new", "fail"), ("hostile-signature-wrapping", "skip"),
+        ("hostile-signature-tampered", "skip"),
+    ]  # fmt: skip
+    assert data["results"][0]["detail"] == "no 01 then 03 and acknowledgement in 0.5 s"
+
+
+def test_receiver_run_needs_the_secret_variable() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "EDOC_HUB_SECRET"}
+    proc = subprocess.run(
+        [*edoc_cmd().split(), "conformance", "run", "receiver", "--agency", "000.00.00.H41"],
+        capture_output=True, text=True, timeout=60, check=False, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "EDOC_HUB_SECRET" in proc.stderr

@@ -3,6 +3,8 @@ sources, selection."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from edoc.conformance import (
@@ -78,3 +80,13 @@ def test_select_by_category_rule_and_tag(quick_suite: list[Vector]) -> None:
     assert len(select(quick_suite, ["hostile"])) == 7
     with pytest.raises(ValueError, match="nope matches no vector"):
         select(quick_suite, ["nope"])
+
+
+def test_a_workshop_never_reuses_an_earlier_runs_files(tmp_path: Path) -> None:
+    from edoc.conformance import Workshop
+
+    (v,) = select(build_suite("quick"), ["valid-signed-ec"])
+    first = Workshop(tmp_path, seed=1).path(v).read_bytes()
+    again = Workshop(tmp_path, seed=1).path(v).read_bytes()
+    assert first != again  # signed afresh with the new run's key, not the stale file
+    assert (tmp_path / "seed-1" / "pki" / "ca.pem").exists()

@@ -81,7 +81,7 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                      help="Write the results (JSON, edoc.conformance/1) here."),
         click.option("--work", type=click.Path(file_okay=False, path_type=Path),
-                     help="Keep the vector files in this folder (default: a temporary one)."),
+                     help="Keep the vector files in DIR/seed-N, replaced each run."),
     ]  # fmt: skip
     for option in reversed(options):
         fn = option(fn)

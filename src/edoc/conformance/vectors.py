@@ -12,6 +12,7 @@ import fnmatch
 import hashlib
 import io
 import os
+import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -136,13 +137,19 @@ def serial(vector_id: str) -> int:
 
 
 class Workshop:
-    """Makes vectors into files under ``folder`` for one run: seed, recipient, test PKI."""
+    """Makes vectors into files for one run: seed, recipient, test PKI.
+
+    The files go to ``<folder>/seed-<seed>``, emptied first: files of an earlier run (signed
+    by another run's key, or a hub's old queue) are never reused.
+    """
 
     def __init__(
         self, folder: str | os.PathLike[str], *, seed: int, to: str = "000.00.00.H41"
     ) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(folder) / f"seed-{seed}"
+        if self.folder.exists():
+            shutil.rmtree(self.folder)
+        self.folder.mkdir(parents=True)
         self.seed = seed
         self.to = to
         self.pki = TestPki(self.folder / "pki")
