@@ -60,3 +60,22 @@ def test_nothing_sent_means_no_results(tmp_path: Path) -> None:
     results = run_sender(tmp_path, system_id=SYSTEM, secret=SECRET, recipients=["000.00.00.H41"],
                          duration=0.3)  # fmt: skip
     assert results == []
+
+
+def test_signed_arrivals_are_verified_against_the_trust_anchors(tmp_path: Path) -> None:
+    shop = Workshop(tmp_path / "work", seed=9)
+    wanted = ["valid-signed-ec", "hostile-signature-tampered"]
+    signed, tampered = select(build_suite("quick"), wanted)
+
+    def vendor(url: str) -> None:
+        with HubTransport(url, SYSTEM, SECRET, organ_id="000.00.00.G22", retries=0) as hub:
+            hub.send(Outgoing(payload=shop.path(signed), to=("000.00.00.H41",)))
+            hub.send(Outgoing(payload=shop.path(tampered), to=("000.00.00.H41",)))
+
+    results = run_sender(tmp_path / "kit", system_id=SYSTEM, secret=SECRET,
+                         recipients=["000.00.00.H41"], count=2, duration=30, linger=0,
+                         trust=shop.pki.ca_path, require_signature=True,
+                         on_ready=vendor)  # fmt: skip
+    assert [(r.status, r.actual) for r in results] == [
+        (Status.PASS, "valid"), (Status.FAIL, "signature does not verify"),
+    ]  # fmt: skip

@@ -90,3 +90,25 @@ def test_a_workshop_never_reuses_an_earlier_runs_files(tmp_path: Path) -> None:
     again = Workshop(tmp_path, seed=1).path(v).read_bytes()
     assert first != again  # signed afresh with the new run's key, not the stale file
     assert (tmp_path / "seed-1" / "pki" / "ca.pem").exists()
+
+
+# The suite's meaning, pinned to its version: change a vector's id, category, expected
+# outcome, rule, need or mode, and this fails until SUITE_VERSION and the digest change.
+PINNED = {"2026.1": "ea52c0c963bf9b61"}
+
+
+def test_the_suite_version_changes_with_the_suite() -> None:
+    import hashlib
+    import json
+
+    from edoc.conformance import SUITE_VERSION
+    from edoc.conformance._hostile import core_hostile_vectors
+
+    core = [v for v in build_suite("full") if v.category is not Category.HOSTILE]
+    core += core_hostile_vectors()  # plugged-in corpora are not the kit's own suite
+    shape = [(v.id, v.category.value, v.expect.value, v.rule, v.required, v.mode, v.kind)
+             for v in core]  # fmt: skip
+    digest = hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
+    assert PINNED.get(SUITE_VERSION) == digest, (
+        f"the suite changed: bump SUITE_VERSION and pin {SUITE_VERSION!r}: {digest!r}"
+    )
