@@ -687,7 +687,7 @@ def verify(
             digest_methods=policy.digest_methods,
             canonical=lambda index, method: _canonical(sig, index, method),
         )
-    chain = trust.check(signer, [c for c in info.certificates if c is not signer], at)
+    chain = trust.check_signer(signer, [c for c in info.certificates if c is not signer], at)
     assert run.target.root is not None
     doc = ParsedDocument(run.target.root, run.lines, name, [])
     package = package_from_document(doc)
