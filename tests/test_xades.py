@@ -551,3 +551,43 @@ def test_mutated_xades_signatures_raise_only_edoc_errors(
     except EdocError:
         return
     assert result.xades is not None  # still verifies: only unsigned bytes changed
+
+
+# -- with the trust layer (edoc.Verifier) -----------------------------------------------------
+def test_verifier_uses_a_trusted_time_stamp_as_the_validation_time(
+    pki: Path, tmp_path: Path, tsa: TimeStampAuthority, tsa_server: TsaServer
+) -> None:
+    out = _sign(pki, tmp_path / "t.edxml", "t", tsa=tsa)
+    stamp = verify(out, trust=TrustStore.from_pem(pki / "ca.pem")).xades
+    assert stamp is not None
+    assert stamp.timestamp is not None
+    both = TrustStore.from_pem(pki / "ca.pem", tsa_server.directory / "tsa-ca.pem")
+    result = edoc.Verifier(trust=both, revocation="none").verify(out)
+    assert result.indication.name == "TOTAL_PASSED", result.report.to_text()
+    assert result.report.validation_time_source == "time-stamp", result.report.to_text()
+    assert result.report.timestamp_time == stamp.timestamp.gen_time
+    assert result.report.claimed_signing_time == stamp.signing_time
+    # the TSA's root not trusted: the claimed SigningTime is used, with a finding
+    alone = edoc.Verifier(trust=TrustStore.from_pem(pki / "ca.pem"), revocation="none")
+    result = alone.verify(out)
+    assert result.report.validation_time_source == "claimed"
+    assert any("time-stamp" in f for f in result.report.findings)
+
+
+def test_verifier_indications_for_bad_xades(
+    pki: Path, tmp_path: Path, trust: TrustStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _sign(pki, tmp_path / "x.edxml", "bes")
+    _edit(out, b"<xades:SigningTime>20", b"<xades:SigningTime>19")
+    verifier = edoc.Verifier(trust=trust, revocation="none")
+    result = verifier.verify(out)
+    assert (result.indication.name, result.sub_indication.name) == ("TOTAL_FAILED", "HASH_FAILURE")  # type: ignore[union-attr]
+    other = load_pem(pki / "ec256.pem").certificates[0]
+    real = xades_mod.signed_properties
+    monkeypatch.setattr(xades_mod, "signed_properties", lambda _signer, *a: real(other, *a))
+    out = _sign(pki, tmp_path / "y.edxml", "bes")
+    result = verifier.verify(out)
+    assert (result.indication.name, result.sub_indication.name) == (  # type: ignore[union-attr]
+        "INDETERMINATE",
+        "NO_SIGNING_CERTIFICATE_FOUND",
+    )

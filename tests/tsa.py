@@ -25,6 +25,12 @@ def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
+def _usage(**allowed: bool) -> x509.KeyUsage:
+    names = ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+             "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"]  # fmt: skip
+    return x509.KeyUsage(**{name: allowed.get(name, False) for name in names})
+
+
 def make_tsa(d: Path) -> Path:
     """tsa-ca.pem, tsa.crt, tsa.key and tsa.cnf for `openssl ts -reply`."""
     now = dt.datetime.now(dt.UTC)
@@ -35,6 +41,7 @@ def make_tsa(d: Path) -> Path:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_usage(key_cert_sign=True, crl_sign=True), critical=True)
         .sign(ca_key, hashes.SHA256())
     )  # fmt: skip
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -44,6 +51,7 @@ def make_tsa(d: Path) -> Path:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_usage(digital_signature=True, content_commitment=True), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .sign(ca_key, hashes.SHA256())
     )  # fmt: skip

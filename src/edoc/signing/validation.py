@@ -46,6 +46,8 @@ _SIGNATURE_REASONS: dict[str, tuple[Indication, SubIndication]] = {
     "key-size": (Ind.INDETERMINATE, Sub.CRYPTO_CONSTRAINTS_FAILURE),
     "no-certificate": (Ind.INDETERMINATE, Sub.NO_SIGNING_CERTIFICATE_FOUND),
     "placeholder-certificate": (Ind.INDETERMINATE, Sub.NO_SIGNING_CERTIFICATE_FOUND),
+    # XAdES SigningCertificateV2 names another certificate than the one that signed
+    "xades-signing-certificate": (Ind.INDETERMINATE, Sub.NO_SIGNING_CERTIFICATE_FOUND),
 }
 _PATH_REASONS: dict[str, tuple[Indication, SubIndication]] = {
     "untrusted-chain": (Ind.INDETERMINATE, Sub.NO_CERTIFICATE_CHAIN_FOUND),
