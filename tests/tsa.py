@@ -26,8 +26,10 @@ def _name(cn: str) -> x509.Name:
 
 
 def _usage(**allowed: bool) -> x509.KeyUsage:
-    names = ("digital_signature content_commitment key_encipherment data_encipherment "
-             "key_agreement key_cert_sign crl_sign encipher_only decipher_only").split()  # fmt: skip
+    names = [
+        "digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+        "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only",
+    ]  # fmt: skip
     return x509.KeyUsage(**{name: allowed.get(name, False) for name in names})
 
 
