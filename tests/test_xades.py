@@ -591,3 +591,24 @@ def test_verifier_indications_for_bad_xades(
         "INDETERMINATE",
         "NO_SIGNING_CERTIFICATE_FOUND",
     )
+
+
+def test_a_signing_time_after_the_time_stamp_is_refused(
+    pki: Path, tmp_path: Path, trust: TrustStore, tsa: TimeStampAuthority,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    real = xades_mod.signed_properties
+    ahead = dt.timedelta(minutes=30)  # beyond the 5 minutes of clock skew allowed
+    monkeypatch.setattr(
+        xades_mod, "signed_properties", lambda s, d, when, p: real(s, d, when + ahead, p)
+    )
+    out = _sign(pki, tmp_path / "t.edxml", "t", tsa=tsa)
+    with pytest.raises(XadesError, match="after the time-stamp") as info:
+        verify(out, trust=trust)
+    assert info.value.reason == "timestamp-order"
+    result = edoc.Verifier(trust=trust, revocation="none").verify(out)
+    assert result.sub_indication is not None
+    assert (result.indication.name, result.sub_indication.name) == (
+        "INDETERMINATE",
+        "TIMESTAMP_ORDER_FAILURE",
+    )

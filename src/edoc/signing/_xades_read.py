@@ -40,6 +40,10 @@ from edoc.xml.names import DSIG_NS
 
 __all__ = ["PropertiesReference", "check", "properties_reference"]
 
+CLOCK_SKEW = dt.timedelta(minutes=5)
+"""How far a signer's clock may run ahead of the TSA's before SigningTime after genTime is
+refused."""
+
 Element = tuple[int, str, dict[str, str], str, int]
 """(event index, local name, attributes, text, depth) of a captured xmldsig element."""
 
@@ -131,6 +135,12 @@ def check(
     if stamp is not None:
         value = canonical(signature_value_index, timestamp_c14n(stamp))
         timestamp = check_timestamp(stamp, value)
+    if timestamp and signing_time and signing_time > timestamp.gen_time + CLOCK_SKEW:
+        raise XadesError(
+            f"SigningTime {signing_time.isoformat()} is after the time-stamp's genTime "
+            f"{timestamp.gen_time.isoformat()}: the signature cannot predate its claimed time",
+            reason="timestamp-order",
+        )
     level = "T" if timestamp else "EPES" if policy_id else "BES"
     return XadesInfo(
         level=level, signing_time=signing_time, policy_id=policy_id, timestamp=timestamp

@@ -50,6 +50,7 @@ class SubIndication(enum.StrEnum):
     OUT_OF_BOUNDS_NO_POE = "OUT_OF_BOUNDS_NO_POE"
     REVOCATION_OUT_OF_BOUNDS_NO_POE = "REVOCATION_OUT_OF_BOUNDS_NO_POE"
     TRY_LATER = "TRY_LATER"
+    TIMESTAMP_ORDER_FAILURE = "TIMESTAMP_ORDER_FAILURE"
 
 
 Outcome = Literal["passed", "failed", "indeterminate", "skipped"]

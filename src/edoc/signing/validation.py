@@ -48,6 +48,8 @@ _SIGNATURE_REASONS: dict[str, tuple[Indication, SubIndication]] = {
     "placeholder-certificate": (Ind.INDETERMINATE, Sub.NO_SIGNING_CERTIFICATE_FOUND),
     # XAdES SigningCertificateV2 names another certificate than the one that signed
     "xades-signing-certificate": (Ind.INDETERMINATE, Sub.NO_SIGNING_CERTIFICATE_FOUND),
+    # XAdES SigningTime after the signature time-stamp's genTime
+    "timestamp-order": (Ind.INDETERMINATE, Sub.TIMESTAMP_ORDER_FAILURE),
 }
 _PATH_REASONS: dict[str, tuple[Indication, SubIndication]] = {
     "untrusted-chain": (Ind.INDETERMINATE, Sub.NO_CERTIFICATE_CHAIN_FOUND),
