@@ -318,6 +318,31 @@ def test_xades_t_verifies_and_openssl_ts_accepts_the_token(
         assert r.returncode == 0, r.stderr
 
 
+def test_an_ecdsa_tsa_with_ess_cert_id_v1(
+    pki: Path, tmp_path: Path, trust: TrustStore, tsa: TimeStampAuthority, tsa_server: TsaServer
+) -> None:
+    tsa_server.mode = "ec"
+    out = _sign(pki, tmp_path / "t.edxml", "t", tsa=tsa)
+    token, value = _token_and_signature_value(out)
+    shape = subprocess.run([OPENSSL or "openssl", "cms", "-cmsout", "-print", "-inform", "DER"],
+                           input=token, capture_output=True, check=True).stdout.decode()  # fmt: skip
+    assert "ecdsa-with-SHA256" in shape
+    assert "id-smime-aa-signingCertificate (" in shape  # ESSCertID v1, not v2
+    assert "signingCertificateV2" not in shape
+    xa = verify(out, trust=trust).xades
+    assert xa is not None
+    assert xa.timestamp is not None
+    assert xa.timestamp.certificates[0].subject.rfc4514_string() == "CN=edoc test TSA (EC)"
+    (tmp_path / "token.der").write_bytes(token)
+    (tmp_path / "value.xml").write_bytes(value)
+    r = subprocess.run(
+        [OPENSSL or "openssl", "ts", "-verify", "-token_in", "-in", str(tmp_path / "token.der"),
+         "-data", str(tmp_path / "value.xml"), "-CAfile", str(tsa_server.directory / "tsa-ca.pem")],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+
+
 def test_the_reserved_room_adapts_and_the_file_stays_exact(
     pki: Path, tmp_path: Path, trust: TrustStore, tsa: TimeStampAuthority
 ) -> None:

@@ -1,8 +1,9 @@
 """A time-stamp authority on loopback: `openssl ts -reply` behind a tiny HTTP server.
 
 Per run: a TSA root CA and a TSA certificate with the critical timeStamping extended key
-usage RFC 3161 requires. ``server.mode`` makes it misbehave: ``ok``, ``oversize``,
-``error`` (HTTP 500), ``wrong-imprint`` (answers a different request), ``rejection``.
+usage RFC 3161 requires. ``server.mode`` picks the TSA: ``ok`` (RSA, ESSCertIDv2), ``ec``
+(ECDSA, ESSCertID v1), or makes it misbehave: ``oversize``, ``error`` (HTTP 500),
+``wrong-imprint`` (answers a different request), ``rejection``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 POLICY = "1.3.6.1.4.1.99999.3161.1"
@@ -46,37 +47,44 @@ def make_tsa(d: Path) -> Path:
         .add_extension(_usage(key_cert_sign=True, crl_sign=True), critical=True)
         .sign(ca_key, hashes.SHA256())
     )  # fmt: skip
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
-        x509.CertificateBuilder().subject_name(_name("edoc test TSA"))
-        .issuer_name(ca.subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_usage(digital_signature=True, content_commitment=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
     (d / "tsa-ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    (d / "tsa.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (d / "tsa.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
     (d / "tsaserial").write_text("01\n")
-    (d / "tsa.cnf").write_text(
-        f"""[ tsa ]
+    # "tsa": RSA with ESSCertIDv2 (SHA-256); "tsa-ec": ECDSA P-256 with ESSCertID (SHA-1)
+    variants = {
+        "tsa": (rsa.generate_private_key(public_exponent=65537, key_size=2048), "sha256", ""),
+        "tsa-ec": (ec.generate_private_key(ec.SECP256R1()), "sha1", " (EC)"),
+    }
+    for label, (key, ess, suffix) in variants.items():
+        cert = (
+            x509.CertificateBuilder().subject_name(_name("edoc test TSA" + suffix))
+            .issuer_name(ca.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_usage(digital_signature=True, content_commitment=True), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                           critical=True)
+            .sign(ca_key, hashes.SHA256())
+        )  # fmt: skip
+        (d / f"{label}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        (d / f"{label}.key").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        (d / f"{label}.cnf").write_text(
+            f"""[ tsa ]
 default_tsa = edoc_tsa
 [ edoc_tsa ]
 dir = {d}
 serial = $dir/tsaserial
 crypto_device = builtin
-signer_cert = $dir/tsa.crt
+signer_cert = $dir/{label}.crt
 certs = $dir/tsa-ca.pem
-signer_key = $dir/tsa.key
+signer_key = $dir/{label}.key
 signer_digest = sha256
 default_policy = {POLICY}
 digests = sha256, sha384, sha512
@@ -84,9 +92,9 @@ accuracy = secs:1
 ordering = yes
 tsa_name = yes
 ess_cert_id_chain = no
-ess_cert_id_alg = sha256
+ess_cert_id_alg = {ess}
 """
-    )
+        )
     return d
 
 
@@ -121,10 +129,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             else:
                 query.write_bytes(body)
             reply = query.with_suffix(".tsr")
+            label = "tsa-ec" if mode == "ec" else "tsa"
             subprocess.run(
-                ["openssl", "ts", "-reply", "-config", str(d / "tsa.cnf"), "-queryfile",
-                 str(query), "-inkey", str(d / "tsa.key"), "-signer", str(d / "tsa.crt"),
-                 "-out", str(reply)], check=True, capture_output=True,
+                ["openssl", "ts", "-reply", "-config", str(d / f"{label}.cnf"), "-queryfile",
+                 str(query), "-inkey", str(d / f"{label}.key"), "-signer",
+                 str(d / f"{label}.crt"), "-out", str(reply)], check=True, capture_output=True,
             )  # fmt: skip
             answer = reply.read_bytes()
             if mode == "rejection":  # PKIStatusInfo { status rejection(2) }, no token
