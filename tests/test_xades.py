@@ -447,6 +447,15 @@ def test_tsa_down_is_a_clear_signing_error(pki: Path, tmp_path: Path) -> None:
     assert f"127.0.0.1:{port}/tsa" in str(info.value)
 
 
+def test_the_tsa_policy_asked_for(tsa: TimeStampAuthority) -> None:
+    tsa.policy_oid = POLICY
+    _token, info = tsa.stamp(b"du lieu")
+    assert info.policy_oid == POLICY
+    tsa.policy_oid = "1.3.6.1.4.1.99999.3161.2"  # not one this TSA serves: openssl refuses
+    with pytest.raises(TimeStampError, match="refused"):
+        tsa.stamp(b"du lieu")
+
+
 def test_verify_token_checks_nonce_and_data(tsa: TimeStampAuthority) -> None:
     token, info = tsa.stamp(b"du lieu")
     assert verify_token(token, b"du lieu") == info

@@ -146,6 +146,11 @@ class TimeStampAuthority:
             info = verify_token(der, data, nonce=nonce)
         except TimeStampTokenError as exc:
             raise TimeStampError(f"the TSA at {self.where} sent a bad token: {exc}") from exc
+        if self.policy_oid is not None and info.policy_oid != self.policy_oid:
+            raise TimeStampError(
+                f"the TSA at {self.where} stamped under policy {info.policy_oid}, "
+                f"not the {self.policy_oid} asked for"
+            )
         self.expected_size = len(der)
         return der, info
 
