@@ -143,7 +143,7 @@ class MessageHeader:
     subject: str = attrs.field(validator=f.text)
     """``Subject`` (1.6): *trích yếu*."""
     document_id: DocumentId | None = attrs.field(default=None, converter=f.to_opt_document_id)
-    """``DocumentId`` (1.14). ``None`` lets :meth:`edoc.EdocPackage.create` derive it."""
+    """``DocumentId`` (1.14). ``None`` lets :class:`edoc.EdocPackage` derive it."""
     content: str | None = _opt_text()
     """``Content`` (1.7)."""
     signer_info: SignerInfo = attrs.field(factory=SignerInfo, validator=f.instance_of(SignerInfo))
