@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs._blocks import Block, blocks, output_matches, shell_steps
+from ._blocks import Block, blocks, output_matches, shell_steps
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"]
+PAGES = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md"]
 BIN = Path(sys.executable).parent
 
 ALL = [b for page in PAGES for b in blocks(page, ROOT)]
