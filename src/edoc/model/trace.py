@@ -75,7 +75,7 @@ class BusinessDocumentInfo:
 class ReplacementInfo:
     """``ReplacementInfo`` (2.2.8): a replaced document and the recipients affected."""
 
-    document_id: DocumentId = attrs.field(converter=DocumentId)
+    document_id: DocumentId = attrs.field(converter=f.to_document_id)
     organ_ids: tuple[OrganId, ...] = attrs.field(default=(), converter=f.to_organ_ids)
     """``OrganIdList/OrganId``."""
 
