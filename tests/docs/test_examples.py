@@ -27,10 +27,6 @@ for _b in RUNNABLE:
     if _b.skip is None:
         BY_PAGE.setdefault(_b.page, []).append(_b)
 
-# The README's own two commands are tried on a fresh clone by hand and in .ci/run, not here.
-README_SETUP = ("python3 -m venv", "bash .ci/run")
-
-
 def _has_command(words: str) -> bool:
     args = words.split()
     assert args[0] == "edoc", words
@@ -49,8 +45,6 @@ def _env(tmp: Path) -> dict[str, str]:
 
 def _run_shell(block: Block, tmp: Path) -> None:
     for step in shell_steps(block.code):
-        if step.command.startswith(README_SETUP):
-            continue
         proc = subprocess.run(
             ["bash", "-c", step.command], cwd=tmp, env=_env(tmp), stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, check=False, timeout=120,
