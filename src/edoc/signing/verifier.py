@@ -580,7 +580,7 @@ def verify(
             "SignatureValue does not verify with the certificate in KeyInfo",
             reason="signature-value",
         )
-    chain = trust.check(signer, [c for c in info.certificates if c is not signer], at)
+    chain = trust.check_signer(signer, [c for c in info.certificates if c is not signer], at)
     assert run.target.root is not None
     doc = ParsedDocument(run.target.root, run.lines, name, [])
     package = package_from_document(doc)
