@@ -1,5 +1,5 @@
 """Revocation status of a certificate: OCSP (RFC 6960) and CRLs (RFC 5280), checked with
-cryptography, fetched with :mod:`edoc.signing._fetch`, cached by the data's own validity.
+cryptography, fetched with ``edoc.signing._fetch``, cached by the data's own validity.
 
 Every answer is checked before it counts: an OCSP response must be signed by the issuer or
 by a responder the issuer delegated (id-kp-OCSPSigning), a CRL by the issuer; both must be

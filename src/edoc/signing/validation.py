@@ -62,7 +62,7 @@ _PATH_REASONS: dict[str, tuple[Indication, SubIndication]] = {
 
 def xades_of(result: VerificationResult) -> Any | None:
     """The signature's XAdES properties (``result.xades``, an ``XadesInfo`` from
-    :mod:`edoc.signing.xades`), or None when it has none. The one place that reads them."""
+    ``edoc.signing.xades``), or None when it has none. The one place that reads them."""
     return getattr(result, "xades", None)
 
 
