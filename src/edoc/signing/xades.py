@@ -4,7 +4,7 @@ Written (see docs/signing.md): a ``ds:Object`` holding ``xades:QualifyingPropert
 Target="#<Signature Id>"`` with ``SignedProperties`` (SigningTime, SigningCertificateV2,
 and for EPES a SignaturePolicyIdentifier), signed by a second ``Reference`` of type
 SignedProperties; for XAdES-T, ``UnsignedProperties`` with a ``SignatureTimeStamp`` over
-the exclusive canonical ``ds:SignatureValue`` element. Read by :mod:`._xades_read`.
+the exclusive canonical ``ds:SignatureValue`` element. Read by ``edoc.signing._xades_read``.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class XadesInfo:
     level: str
     """``BES``, ``EPES`` or ``T``."""
     signing_time: dt.datetime | None
-    """The signer's claimed time (SigningTime); not proof: see :attr:`timestamp`."""
+    """The signer's claimed time (SigningTime); not proof: see ``timestamp``."""
     policy_id: str | None
     timestamp: TimeStampInfo | None
 
