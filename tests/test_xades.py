@@ -601,6 +601,9 @@ def test_verifier_uses_a_trusted_time_stamp_as_the_validation_time(
     assert result.report.validation_time_source == "time-stamp", result.report.to_text()
     assert result.report.timestamp_time == stamp.timestamp.gen_time
     assert result.report.claimed_signing_time == stamp.signing_time
+    assert result.report.xades_level == "T"
+    assert "XAdES:       T" in result.report.to_text()
+    assert result.report.to_dict()["xades_level"] == "T"
     # the TSA's root not trusted: the claimed SigningTime is used, with a finding
     alone = edoc.Verifier(trust=TrustStore.from_pem(pki / "ca.pem"), revocation="none")
     result = alone.verify(out)
@@ -646,3 +649,18 @@ def test_a_signing_time_after_the_time_stamp_is_refused(
         "INDETERMINATE",
         "TIMESTAMP_ORDER_FAILURE",
     )
+
+
+def test_verifier_report_names_the_epes_policy(
+    pki: Path, tmp_path: Path, trust: TrustStore
+) -> None:
+    out = _sign(pki, tmp_path / "e.edxml", "epes")
+    result = edoc.Verifier(trust=trust, revocation="none").verify(out)
+    assert result.indication.name == "TOTAL_PASSED", result.report.to_text()
+    assert (result.report.xades_level, result.report.signature_policy) == (
+        "EPES",
+        "urn:oid:1.2.704.1.2.3",
+    )
+    assert "XAdES:       EPES, policy urn:oid:1.2.704.1.2.3" in result.report.to_text()
+    plain = _sign(pki, tmp_path / "p.edxml", None)  # type: ignore[arg-type]
+    assert edoc.Verifier(trust=trust, revocation="none").verify(plain).report.xades_level is None

@@ -110,6 +110,10 @@ class ValidationReport:
     validation_time_source: str | None = None
     """``time-stamp``, ``claimed``, ``caller`` or ``now``."""
     signature_form: str | None = None
+    xades_level: str | None = None
+    """``BES``, ``EPES`` or ``T`` for a XAdES signature, else None."""
+    signature_policy: str | None = None
+    """The EPES signature policy's identifier."""
     algorithm: str | None = None
     chain: tuple[CertificateInfo, ...] = ()
     revocation: tuple[Evidence, ...] = ()
@@ -129,6 +133,8 @@ class ValidationReport:
             "validation_time": _iso(self.validation_time),
             "validation_time_source": self.validation_time_source,
             "signature_form": self.signature_form,
+            "xades_level": self.xades_level,
+            "signature_policy": self.signature_policy,
             "algorithm": self.algorithm,
             "chain": [c.as_dict() for c in self.chain],
             "revocation": [e.as_dict() for e in self.revocation],
@@ -157,6 +163,9 @@ class ValidationReport:
                          f"({self.validation_time_source})")  # fmt: skip
         if self.algorithm:
             lines.append(f"  algorithm:   {self.algorithm} ({self.signature_form})")
+        if self.xades_level:
+            policy = f", policy {self.signature_policy}" if self.signature_policy else ""
+            lines.append(f"  XAdES:       {self.xades_level}{policy}")
         for i, c in enumerate(self.chain):
             label = "  chain:       " if i == 0 else "               "
             lines.append(f"{label}{'  ' * i}{c.subject}  [{c.not_before:%Y-%m-%d} .. "

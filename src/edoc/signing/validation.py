@@ -32,6 +32,7 @@ from edoc.signing.revocation import (
 )
 from edoc.signing.trust import TrustStore, check_signing_usage, subject_text
 from edoc.signing.verifier import VerificationResult, VerifyPolicy, verify
+from edoc.signing.xades import XadesInfo
 from edoc.xml.reader import Source
 
 __all__ = ["ValidationResult", "Verifier", "xades_of"]
@@ -60,10 +61,9 @@ _PATH_REASONS: dict[str, tuple[Indication, SubIndication]] = {
 }
 
 
-def xades_of(result: VerificationResult) -> Any | None:
-    """The signature's XAdES properties (``result.xades``, an ``XadesInfo`` from
-    ``edoc.signing.xades``), or None when it has none. The one place that reads them."""
-    return getattr(result, "xades", None)
+def xades_of(result: VerificationResult) -> XadesInfo | None:
+    """The signature's XAdES properties, or None when it has none."""
+    return result.xades
 
 
 @attrs.frozen(kw_only=True)
@@ -230,9 +230,11 @@ class _Run:
     def validation_time(self, sig: VerificationResult) -> tuple[dt.datetime, bool]:
         """The time the certificates must be valid at, and whether it is proven (a POE)."""
         xades = xades_of(sig)
-        claimed = getattr(xades, "signing_time", None) if xades is not None else None
-        stamp = getattr(xades, "timestamp", None) if xades is not None else None
+        claimed = xades.signing_time if xades is not None else None
+        stamp = xades.timestamp if xades is not None else None
         self.report["claimed_signing_time"] = claimed
+        if xades is not None:
+            self.report.update(xades_level=xades.level, signature_policy=xades.policy_id)
         if stamp is not None:
             self.report["timestamp_time"] = stamp.gen_time
             tsa = tuple(stamp.certificates)
