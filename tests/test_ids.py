@@ -82,3 +82,11 @@ def test_reader_refuses_a_fullwidth_date() -> None:
     )
     with pytest.raises(ParseError, match="PromulgationDate"):
         edoc.read(data)
+
+
+def test_replacement_info_takes_a_document_id_or_its_text() -> None:
+    doc_id = edoc.DocumentId("000.00.00.G22,2025/09/30,7816/VPCP-TTĐT")
+    by_id = edoc.ReplacementInfo(document_id=doc_id, organ_ids=["000.00.00.H41"])
+    by_text = edoc.ReplacementInfo(document_id=str(doc_id), organ_ids=["000.00.00.H41"])
+    assert by_id == by_text
+    assert by_id.document_id == doc_id

@@ -228,7 +228,7 @@ def test_a_key_that_needs_the_pin_at_every_signature(hsm: SoftHsm, tmp_path: Pat
 def test_keys_on_one_token_share_its_login(hsm: SoftHsm) -> None:
     """python-pkcs11 logs the whole token out when a logged-in session closes: closing one
     key must not break the other, and a second key's PIN is still checked."""
-    from edoc.signing import pkcs11 as mod
+    from edoc.signing import _pkcs11_session as mod
 
     a = _open(hsm, f"token={MAIN};object=ec256")
     b = _open(hsm, f"token={MAIN};object=rsa2048")
@@ -252,7 +252,7 @@ def test_a_session_that_ends_under_the_key_is_a_signing_error(hsm: SoftHsm) -> N
     import pkcs11
 
     from edoc.signing import SigningError
-    from edoc.signing import pkcs11 as mod
+    from edoc.signing import _pkcs11_session as mod
 
     with _open(hsm, "token=edoc-pin;object=k") as key:
         (login,) = [v for k, v in mod._LOGINS.items() if k[0] == hsm.module]

@@ -9,7 +9,8 @@ import pytest
 from cryptography import x509
 
 from edoc.errors import InputError, UntrustedCertificateError
-from edoc.signing.trust import TrustStore
+from edoc.signing.revocation import _urls
+from edoc.signing.trust import TrustStore, check_signing_usage
 
 TRUST = Path(__file__).resolve().parents[1].parent / "shared" / "trust"
 
@@ -47,10 +48,11 @@ def test_real_chains_validate_inside_their_validity_only(
     chain = store.check(_cert(trust_dir, leaf), [], _at(inside))
     assert len(chain) == 2
     assert chain[-1].subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == root_cn
-    for year in (before, after):
-        with pytest.raises(UntrustedCertificateError, match="does not chain") as info:
+    for year, reason, words in ((before, "certificate-not-yet-valid", "not yet valid"),
+                                (after, "certificate-expired", "expired")):  # fmt: skip
+        with pytest.raises(UntrustedCertificateError, match=words) as info:
             store.check(_cert(trust_dir, leaf), [], _at(year))
-        assert info.value.reason == "untrusted-chain"
+        assert info.value.reason == reason
 
 
 def test_the_two_trust_domains_do_not_mix(trust_dir: Path) -> None:
@@ -73,3 +75,21 @@ def test_an_empty_or_unreadable_store_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "x.pem").write_text("not a certificate")
     with pytest.raises(InputError, match="no PEM certificate"):
         TrustStore.from_pem(tmp_path / "x.pem")
+
+
+def test_ca_certificates_may_not_sign_documents(trust_dir: Path) -> None:
+    # CA G2's intermediate may only sign certificates and CRLs.
+    with pytest.raises(UntrustedCertificateError, match="digitalSignature") as info:
+        check_signing_usage(_cert(trust_dir, "cpcag2.crt"))
+    assert info.value.reason == "key-usage"
+    # VNPT-CA SHA2's KeyUsage includes digitalSignature (and it has no EKU).
+    assert check_signing_usage(_cert(trust_dir, "vnpt-ca-sha2.crt")) is None
+
+
+def test_the_real_certificates_name_their_revocation_sources(trust_dir: Path) -> None:
+    cpca = _cert(trust_dir, "cpcag2.crt")
+    assert _urls(cpca, "ocsp") == ["http://ocsp.ca.gov.vn/"]
+    assert _urls(cpca, "crl") == ["http://ca.gov.vn/pki/pub/crl/rootcag2.crl"]
+    vnpt = _cert(trust_dir, "vnpt-ca-sha2.crt")
+    assert _urls(vnpt, "ocsp") == []
+    assert _urls(vnpt, "crl") == ["https://rootca.gov.vn/crl/vnrca256.crl"]

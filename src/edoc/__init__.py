@@ -39,6 +39,7 @@ from edoc.model import (
 )
 from edoc.signing.signer import sign, sign_package
 from edoc.signing.trust import TrustStore
+from edoc.signing.validation import ValidationResult, Verifier
 from edoc.signing.verifier import VerificationResult, VerifyPolicy, verify
 from edoc.xml import WriteResult, read, to_bytes, write
 
@@ -78,7 +79,9 @@ __all__ = [
     "TraceHeader",
     "TraceHeaderList",
     "TrustStore",
+    "ValidationResult",
     "VerificationResult",
+    "Verifier",
     "VerifyPolicy",
     "WriteResult",
     "__version__",

@@ -13,6 +13,7 @@ from edoc import errors
 from edoc.builder import load_toml
 from edoc.cli._exit import ExitCode, exit_code_for
 from edoc.cli._render import to_dict, to_text
+from edoc.cli.conformance import conformance_group
 from edoc.cli.sign import sign_command
 from edoc.cli.transport import hub_group, receive_command, send_command
 from edoc.cli.validate import rules_command, validate_command
@@ -148,3 +149,4 @@ main.add_command(verify_command)
 main.add_command(send_command)
 main.add_command(receive_command)
 main.add_command(hub_group)
+main.add_command(conformance_group)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -59,6 +60,41 @@ def _token_key(
     return Pkcs11Key.open(uri, pin=pin, module=module, certificates=certificates)
 
 
+def _xades_options(
+    level: str | None, tsa_url: str | None, tsa_timeout: float, policy_id: str | None,
+    policy_file: Path | None, policy_uri: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The XAdES keyword arguments of :func:`edoc.signing.sign`, from the options."""
+    if level is None:
+        if tsa_url or policy_id or policy_file or policy_uri:
+            raise click.UsageError("--tsa and --policy-* need --xades")
+        return {}
+    if (level == "t") != (tsa_url is not None):
+        raise click.UsageError("--xades t needs --tsa URL (and --tsa is only for --xades t)")
+    if level == "epes" and policy_id is None:
+        raise click.UsageError("--xades epes needs --policy-id and --policy-file")
+    if level == "bes" and policy_id is not None:
+        raise click.UsageError("a signature policy makes it --xades epes")
+    if (policy_id is None) != (policy_file is None) or (policy_uri and not policy_id):
+        raise click.UsageError("--policy-id and --policy-file go together (--policy-uri with them)")
+    options: dict[str, Any] = {"xades": level}
+    if tsa_url is not None:
+        from edoc.signing.timestamp import TimeStampAuthority
+
+        options["tsa"] = TimeStampAuthority(url=tsa_url, timeout=tsa_timeout)
+    if policy_id is not None and policy_file is not None:
+        from edoc.signing.xades import SignaturePolicyId
+
+        try:
+            document = policy_file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read the policy file {policy_file}: {exc.strerror}") from None
+        options["signature_policy"] = SignaturePolicyId.from_document(
+            policy_id, document, uri=policy_uri
+        )
+    return options
+
+
 @click.command("sign")
 @click.argument("package", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
@@ -101,11 +137,34 @@ def _token_key(
     show_default=True,
     help="default: RSA PKCS#1 v1.5 / ECDSA, SHA-256; tt15-2025: RSA-PSS / ECDSA.",
 )
+@click.option(
+    "--xades",
+    type=click.Choice(["bes", "epes", "t"]),
+    help="Add XAdES properties: bes (signing time and certificate), epes (and --policy-id), "
+    "t (and a time-stamp from --tsa). Default: plain XML-DSig.",
+)
+@click.option("--tsa", "tsa_url", metavar="URL", help="XAdES-T: the RFC 3161 time-stamp authority.")
+@click.option(
+    "--tsa-timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for the TSA.",
+)
+@click.option("--policy-id", metavar="OID|URI", help="XAdES-EPES: the signature policy's id.")
+@click.option(
+    "--policy-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="XAdES-EPES: the policy document (its SHA-256 is signed).",
+)
+@click.option("--policy-uri", metavar="URI", help="XAdES-EPES: where the policy can be fetched.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def sign_command(
     package: Path, output: Path, key_spec: str, cert: Path | None, password_file: Path | None,
     password_env: str | None, pin_file: Path | None, pin_env: str | None,
-    pkcs11_module: Path | None, policy: str, force: bool,
+    pkcs11_module: Path | None, policy: str, xades: str | None, tsa_url: str | None,
+    tsa_timeout: float, policy_id: str | None, policy_file: Path | None, policy_uri: str | None,
+    force: bool,
 ) -> None:  # fmt: skip
     """Sign PACKAGE (any signature it has is replaced) and write OUTPUT."""
     is_token = key_spec[:7].lower() == "pkcs11:"
@@ -113,6 +172,7 @@ def sign_command(
         raise click.UsageError("a token key takes --pin-env or --pin-file, not a password")
     if not is_token and (pin_file or pin_env or pkcs11_module):
         raise click.UsageError("--pin-env, --pin-file and --pkcs11-module are for pkcs11: keys")
+    xades_options = _xades_options(xades, tsa_url, tsa_timeout, policy_id, policy_file, policy_uri)
     with contextlib.ExitStack() as stack:
         key: SigningKey
         if is_token:
@@ -124,5 +184,5 @@ def sign_command(
                 key = load_pkcs12(key_path, password=password)
             else:
                 key = load_pem(key_path, password=password, certificates=cert)
-        result = sign(package, output, key=key, policy=policy, overwrite=force)
+        result = sign(package, output, key=key, policy=policy, overwrite=force, **xades_options)
     click.echo(f"{result.path}  {result.size} bytes  sha256 {result.sha256}")

@@ -1,4 +1,5 @@
-"""``edoc verify``: check a package's signature against the caller's trust anchors."""
+"""``edoc verify``: validate a package's signature against the caller's trust anchors, with
+revocation, and print the validation report."""
 
 from __future__ import annotations
 
@@ -10,46 +11,70 @@ from pathlib import Path
 from typing import Any
 
 import click
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from edoc.cli._exit import ExitCode, exit_code_for
 from edoc.cli._render import to_dict
-from edoc.errors import EdocError, InputError, InvalidSignatureError, LegacyAlgorithmWarning
+from edoc.errors import EdocError, InputError, LegacyAlgorithmWarning
+from edoc.signing.report import Indication, SubIndication
+from edoc.signing.revocation import REVOCATION_MODES
 from edoc.signing.trust import TrustStore
-from edoc.signing.verifier import VerificationResult, VerifyPolicy, verify
+from edoc.signing.validation import ValidationResult, Verifier
+from edoc.signing.verifier import VerifyPolicy
 
-__all__ = ["verify_command"]
+__all__ = ["exit_code_for_result", "verify_command"]
 
 VERIFY_FORMAT = "edoc.verify/1"
 
 
-def _trust(paths: tuple[Path, ...]) -> TrustStore:
+def _pem_files(paths: tuple[Path, ...], option: str) -> list[Path]:
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
             files += sorted(q for q in p.iterdir() if q.suffix.lower() in (".pem", ".crt", ".cer"))
         else:
             files.append(p)
-    if not files:
-        raise InputError("--trust names no certificate file")
-    return TrustStore.from_pem(*files)
+    if not files and paths:
+        raise InputError(f"{option} names no certificate file")
+    return files
 
 
-def _ok(result: VerificationResult) -> dict[str, Any]:
-    return {
+def exit_code_for_result(result: ValidationResult) -> ExitCode:
+    """TOTAL_PASSED 0; TOTAL_FAILED and INDETERMINATE 3, except INDETERMINATE/TRY_LATER
+    (revocation data could not be fetched) 5, a transport failure worth retrying."""
+    if result.indication is Indication.TOTAL_PASSED:
+        return ExitCode.OK
+    if result.sub_indication is SubIndication.TRY_LATER:
+        return ExitCode.TRANSPORT
+    return ExitCode.SIGNATURE
+
+
+def _json(result: ValidationResult) -> dict[str, Any]:
+    sig = result.signature
+    out: dict[str, Any] = {
         "format": VERIFY_FORMAT,
-        "valid": True,
-        "signer": result.signer.subject.rfc4514_string(),
-        "signer_sha256": result.signer.fingerprint(hashes.SHA256()).hex(),
-        "chain": [c.subject.rfc4514_string() for c in result.chain],
-        "algorithm": result.algorithm.value,
-        "digest_algorithm": result.digest_algorithm.value,
-        "canonicalization": result.canonicalization.value,
-        "dialect": result.dialect,
-        "verified_at": result.verified_at.isoformat(),
-        "findings": list(result.findings),
-        "package": to_dict(result.package),
+        "valid": result.passed,
+        "indication": result.indication.value,
+        "sub_indication": result.sub_indication.value if result.sub_indication else None,
+        "reason": result.reason,
     }
+    if sig is not None:
+        out.update({
+            "signer": sig.signer.subject.rfc4514_string(),
+            "signer_sha256": sig.signer.fingerprint(hashes.SHA256()).hex(),
+            "chain": [c.subject.rfc4514_string() for c in sig.chain],
+            "algorithm": sig.algorithm.value,
+            "digest_algorithm": sig.digest_algorithm.value,
+            "canonicalization": sig.canonicalization.value,
+            "dialect": sig.dialect,
+            "verified_at": sig.verified_at.isoformat(),
+            "findings": list(sig.findings),
+        })  # fmt: skip
+    if result.package is not None:
+        out["package"] = to_dict(result.package)
+    out["report"] = result.report.to_dict()
+    return out
 
 
 @click.command("verify")
@@ -63,6 +88,31 @@ def _ok(result: VerificationResult) -> dict[str, Any]:
     help="A PEM file or folder of trust anchors (CA roots or a pinned signer). Repeatable.",
 )
 @click.option(
+    "--intermediate",
+    "intermediate_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="A PEM file or folder of intermediate CA certificates (not trusted). Repeatable.",
+)
+@click.option(
+    "--revocation",
+    type=click.Choice(REVOCATION_MODES),
+    default="ocsp-then-crl",
+    show_default=True,
+    help="Where revocation status comes from ('offline': only --crl files; 'none': unchecked).",
+)
+@click.option("--offline", is_flag=True, help="No network: revocation only from --crl files.")
+@click.option(
+    "--crl",
+    "crl_paths",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CRL file (DER or PEM) to use before fetching. Repeatable.",
+)
+@click.option(
+    "--timeout", type=float, default=10.0, show_default=True, help="Seconds per revocation fetch."
+)
+@click.option(
     "--legacy",
     is_flag=True,
     help="Accept SHA-1, RSA under 2048 bits and the edXML-namespace Signature (reported as weak).",
@@ -71,14 +121,19 @@ def _ok(result: VerificationResult) -> dict[str, Any]:
     "--at",
     "at_text",
     metavar="ISO-8601",
-    help="Check the certificate at this time instead of now (e.g. 2025-09-30T10:00:00+07:00).",
+    help="Check the certificates at this time instead of the signing time "
+    "(e.g. 2025-09-30T10:00:00+07:00).",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def verify_command(package: Path, trust_paths: tuple[Path, ...], legacy: bool, at_text: str | None,
+def verify_command(package: Path, trust_paths: tuple[Path, ...],
+                   intermediate_paths: tuple[Path, ...], revocation: str, offline: bool,
+                   crl_paths: tuple[Path, ...], timeout: float, legacy: bool, at_text: str | None,
                    fmt: str) -> None:  # fmt: skip
-    """Verify PACKAGE's signature. Exit codes: 0 valid, 3 not valid, 4 unreadable."""
+    """Validate PACKAGE's signature and print the report. Exit codes: 0 TOTAL_PASSED,
+    3 TOTAL_FAILED or INDETERMINATE, 5 INDETERMINATE/TRY_LATER (revocation data
+    unreachable), 4 unreadable."""
     at = None
     if at_text is not None:
         try:
@@ -89,13 +144,20 @@ def verify_command(package: Path, trust_paths: tuple[Path, ...], legacy: bool, a
             ) from None
         if at.tzinfo is None:
             raise click.BadParameter("give a time zone, e.g. +07:00", param_hint="--at")
-    trust = _trust(trust_paths)
-    policy = VerifyPolicy.legacy() if legacy else VerifyPolicy()
     # Weak algorithms the policy accepted are listed in the output, not warned on stderr.
     warnings.simplefilter("ignore", LegacyAlgorithmWarning)
     try:
-        result = verify(package, trust=trust, policy=policy, at=at)
-    except (InvalidSignatureError, EdocError) as exc:
+        trust = TrustStore.from_pem(*_pem_files(trust_paths, "--trust"))
+        intermediates: list[x509.Certificate] = []
+        for f in _pem_files(intermediate_paths, "--intermediate"):
+            intermediates += TrustStore.from_pem(f).certificates
+        verifier = Verifier(
+            trust, revocation=revocation, intermediates=intermediates,  # type: ignore[arg-type]
+            policy=VerifyPolicy.legacy() if legacy else VerifyPolicy(), offline=offline,
+            crls=crl_paths, at=at, timeout=timeout,
+        )  # fmt: skip
+        result = verifier.verify(package)
+    except EdocError as exc:
         code = exit_code_for(exc)
         if fmt == "json":
             reason = getattr(exc, "reason", None) or type(exc).__name__
@@ -105,13 +167,13 @@ def verify_command(package: Path, trust_paths: tuple[Path, ...], legacy: bool, a
         else:
             click.echo(f"NOT VALID: {exc}", err=True)
         sys.exit(int(code))
+    code = exit_code_for_result(result)
     if fmt == "json":
-        click.echo(json.dumps(_ok(result), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(_json(result), ensure_ascii=False, indent=2))
     else:
-        click.echo(f"VALID  signed by {result.signer.subject.rfc4514_string()}")
-        click.echo(
-            f"       {result.algorithm.name}, {result.canonicalization.name}, {result.dialect}"
-        )
-        for note in result.findings:
-            click.echo(f"       note: {note}")
-    sys.exit(int(ExitCode.OK))
+        click.echo(result.report.to_text())
+    if code is not ExitCode.OK:
+        failed = [c for c in result.report.checks if c.outcome in ("failed", "indeterminate")]
+        why = failed[-1].detail if failed else ""
+        click.echo(f"NOT VALID: {result.indication.value}/{result.sub_indication}: {why}", err=True)
+    sys.exit(int(code))

@@ -73,6 +73,10 @@ def to_opt_organ_id(value: OrganId | str | None) -> OrganId | None:
     return None if value is None or value == "" else to_organ_id(value)
 
 
+def to_document_id(value: DocumentId | str) -> DocumentId:
+    return value if isinstance(value, DocumentId) else DocumentId(value)
+
+
 def to_opt_document_id(value: DocumentId | str | None) -> DocumentId | None:
     if value is None or value == "":
         return None

@@ -245,7 +245,7 @@ class Attachment:
         """Write the content into ``directory`` under a safe form of its name; return the path.
 
         The name is untrusted: directory parts, reserved names and control characters are
-        removed (:func:`edoc._files.safe_filename`), so the file never lands outside
+        removed (``edoc._files.safe_filename``), so the file never lands outside
         ``directory``. An existing file is kept unless ``overwrite``.
         """
         target = Path(directory) / safe_filename(name or self.name)

@@ -96,18 +96,21 @@ class OtherInfo:
     """``OtherInfo``: urgency, circulation, typist, counts, appendixes."""
 
     priority: Priority = attrs.field(default=Priority.NORMAL, converter=Priority)
+    """``Priority`` (1.11.1): urgency, *độ khẩn*."""
     sphere_of_promulgation: str | None = _opt_text()
-    """``SphereOfPromulgation``: *phạm vi lưu hành*."""
+    """``SphereOfPromulgation`` (1.11.2): *phạm vi lưu hành*."""
     typer_notation: str | None = _opt_text()
-    """``TyperNotation``: *ký hiệu người soạn thảo*."""
+    """``TyperNotation`` (1.11.3): *ký hiệu người soạn thảo*."""
     promulgation_amount: int | None = attrs.field(default=None, validator=f.non_negative)
+    """``PromulgationAmount`` (1.11.4): copies issued, *số lượng bản phát hành*."""
     page_amount: int | None = attrs.field(default=None, validator=f.non_negative)
+    """``PageAmount`` (1.11.5): pages, *số trang*."""
     direction: bool = attrs.field(default=False, validator=f.instance_of(bool))
-    """``Direction``: always written; meaning not published."""
+    """``Direction``: always written; meaning not published; an unnumbered SDK extra."""
     appendixes: tuple[str, ...] = attrs.field(
         default=(), converter=f.to_tuple, validator=f.text_tuple
     )
-    """``Appendixes/Appendix``."""
+    """``Appendixes/Appendix`` (1.11.6): *phụ lục*."""
 
 
 @attrs.frozen(kw_only=True)
@@ -143,7 +146,7 @@ class MessageHeader:
     subject: str = attrs.field(validator=f.text)
     """``Subject`` (1.6): *trích yếu*."""
     document_id: DocumentId | None = attrs.field(default=None, converter=f.to_opt_document_id)
-    """``DocumentId`` (1.14). ``None`` lets :meth:`edoc.EdocPackage.create` derive it."""
+    """``DocumentId`` (1.14). ``None`` lets :class:`edoc.EdocPackage` derive it."""
     content: str | None = _opt_text()
     """``Content`` (1.7)."""
     signer_info: SignerInfo = attrs.field(factory=SignerInfo, validator=f.instance_of(SignerInfo))

@@ -75,7 +75,7 @@ class BusinessDocumentInfo:
 class ReplacementInfo:
     """``ReplacementInfo`` (2.2.8): a replaced document and the recipients affected."""
 
-    document_id: DocumentId = attrs.field(converter=DocumentId)
+    document_id: DocumentId = attrs.field(converter=f.to_document_id)
     organ_ids: tuple[OrganId, ...] = attrs.field(default=(), converter=f.to_organ_ids)
     """``OrganIdList/OrganId``."""
 
@@ -85,24 +85,25 @@ class Business:
     """``Bussiness`` (2.2): the business type of the package and who handled it."""
 
     doc_type: BusinessDocType = attrs.field(default=BusinessDocType.NEW, converter=BusinessDocType)
-    """``BussinessDocType``."""
+    """``BussinessDocType`` (2.2.1)."""
     doc_reason: str | None = _opt_text()
-    """``BussinessDocReason``, e.g. ``Văn bản điện tử mới``."""
+    """``BussinessDocReason`` (2.2.2), e.g. ``Văn bản điện tử mới``."""
     paper: int = attrs.field(default=0, validator=f.non_negative)
-    """``Paper``: 1 when a paper copy is also sent (inferred); always written."""
+    """``Paper`` (2.2.6): 1 when a paper copy is also sent (inferred); always written."""
     document_id: DocumentId | None = attrs.field(default=None, converter=f.to_opt_document_id)
     """``DocumentId`` (2.2.4): the earlier document an update refers to."""
     document_info: BusinessDocumentInfo | None = attrs.field(
         default=None, validator=attrs.validators.optional(f.instance_of(BusinessDocumentInfo))
     )
-    """``BussinessDocumentInfo``: for updates."""
+    """``BussinessDocumentInfo`` (2.2.3): for updates."""
     replacements: tuple[ReplacementInfo, ...] = attrs.field(
         default=(), converter=f.to_tuple, validator=f.items_of(ReplacementInfo)
     )
-    """``ReplacementInfoList/ReplacementInfo``: for replacements."""
+    """``ReplacementInfoList/ReplacementInfo`` (2.2.8): for replacements."""
     staff_info: StaffInfo | None = attrs.field(
         default=None, validator=attrs.validators.optional(f.instance_of(StaffInfo))
     )
+    """``StaffInfo`` (2.2.5): who handled the document."""
 
 
 @attrs.frozen(kw_only=True)
@@ -116,3 +117,4 @@ class TraceHeaderList:
     trace_headers: tuple[TraceHeader, ...] = attrs.field(
         default=(), converter=f.to_tuple, validator=f.items_of(TraceHeader)
     )
+    """``TraceHeader`` (2.1): one per hop, after ``Bussiness``."""

@@ -8,6 +8,8 @@ from edoc.signing.algorithms import (
 )
 from edoc.signing.keys import FileKey, KeyLoadError, SigningKey, load_pem, load_pkcs12
 from edoc.signing.signer import SigningError, choose_method, sign, sign_package
+from edoc.signing.timestamp import TimeStampAuthority, TimeStampError, TimeStampInfo
+from edoc.signing.xades import SignaturePolicyId, XadesError, XadesInfo
 
 __all__ = [
     "CanonicalizationMethod",
@@ -15,9 +17,15 @@ __all__ = [
     "FileKey",
     "KeyLoadError",
     "SignatureMethod",
+    "SignaturePolicyId",
     "SigningError",
     "SigningKey",
     "SigningPolicy",
+    "TimeStampAuthority",
+    "TimeStampError",
+    "TimeStampInfo",
+    "XadesError",
+    "XadesInfo",
     "choose_method",
     "load_pem",
     "load_pkcs12",

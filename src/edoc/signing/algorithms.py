@@ -69,6 +69,8 @@ class SigningPolicy:
     digest: DigestMethod = DigestMethod.SHA256
     min_rsa_bits: int = 2048
     min_ec_bits: int = 256
+    properties_c14n: CanonicalizationMethod = CanonicalizationMethod.EXC_C14N
+    """XAdES: the canonicalisation of the SignedProperties Reference."""
 
     @classmethod
     def default(cls) -> SigningPolicy:

@@ -9,8 +9,10 @@ built from the same events that were digested; the only unsigned parts of a pack
 Pinned profile: exactly one ``Signature`` (xmldsig namespace, or the edXML-namespace form
 seen on the hub under a legacy policy), the last child of ``edXMLHeader``; one
 ``SignedInfo``; one ``Reference`` with ``URI=""``; transforms exactly enveloped-signature
-then C14N 1.0 or exclusive C14N; no ``Object``, no ``Manifest``; xmldsig elements nowhere
-else. Anything else is refused, never skipped.
+then C14N 1.0 or exclusive C14N; no ``Manifest``; xmldsig elements nowhere else. XAdES adds
+exactly one ``Object`` (a child of the Signature) holding the QualifyingProperties, and one
+second ``Reference`` of type SignedProperties to the SignedProperties inside that Object
+(see :mod:`edoc.signing.xades`). Anything else is refused, never skipped.
 """
 
 from __future__ import annotations
@@ -46,9 +48,11 @@ from edoc.errors import (
 )
 from edoc.limits import Limits
 from edoc.model import Package
+from edoc.signing import _xades_read
 from edoc.signing._c14n import Attr, Canonicalizer
 from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod, SignatureMethod
 from edoc.signing.trust import TrustStore
+from edoc.signing.xades import XadesInfo
 from edoc.xml import names as n
 from edoc.xml._events import ParsedDocument, _Target
 from edoc.xml.reader import Source, _open, package_from_document
@@ -109,6 +113,8 @@ class VerificationResult:
     verified_at: dt.datetime
     findings: tuple[str, ...] = ()
     """Notes on weak or legacy choices the policy accepted."""
+    xades: XadesInfo | None = None
+    """The XAdES level, signing time, policy and time-stamp, when the signature has them."""
 
     @property
     def signed_at(self) -> dt.datetime | None:
@@ -123,19 +129,36 @@ class _Captured:
 
     def __init__(self) -> None:
         self.events: list[tuple[Any, ...]] = []
+        self.objects: list[int] = []
+        """Event indices of the Signature's own ``Object`` children (not in :meth:`elements`)."""
 
-    def elements(self, ns: str) -> list[tuple[int, str, dict[str, str], str]]:
-        """(event index, local name, attributes, text) of every element, in order."""
+    def elements(self, ns: str) -> list[tuple[int, str, dict[str, str], str, int]]:
+        """(event index, local name, attributes, text, depth) of every element outside the
+        Signature's own Objects, in order."""
         out = []
+        depth = 0
+        skipping = 0  # the depth of the Object being skipped
+        self.objects = []
         for i, ev in enumerate(self.events):
-            if ev[0] == "start":
-                local = ev[2].rpartition("}")[2]
-                if ev[2].startswith(f"{{{ns}}}"):
-                    out.append((i, local, ev[4], self._text(i)))
-                else:
-                    raise SignatureProfileError(
-                        f"foreign element {shorten(ev[2])} inside Signature", reason="profile"
-                    )
+            if ev[0] == "end":
+                if skipping == depth:
+                    skipping = 0
+                depth -= 1
+            if ev[0] != "start":
+                continue
+            depth += 1
+            if skipping:
+                continue
+            local = ev[2].rpartition("}")[2]
+            if depth == 2 and ev[2] == f"{{{n.DSIG_NS}}}Object" and ns == n.DSIG_NS:
+                self.objects.append(i)
+                skipping = depth
+            elif ev[2].startswith(f"{{{ns}}}"):
+                out.append((i, local, ev[4], self._text(i), depth))
+            else:
+                raise SignatureProfileError(
+                    f"foreign element {shorten(ev[2])} inside Signature", reason="profile"
+                )
         return out
 
     def _text(self, start: int) -> str:
@@ -196,6 +219,8 @@ class _Pass:
         """True inside an attachment's ContentTransferEncoded once the digest is chosen: its
         plain base64 text may then bypass expat (see :func:`_parse`)."""
         self.line_offset = 0
+        self.ids: set[str] = set()
+        """Id attributes in the package outside the Signature (a #id must not match one)."""
 
     # -- errors -------------------------------------------------------------------
     def line(self) -> int | None:
@@ -265,6 +290,9 @@ class _Pass:
             assert self.signature is not None
             self.signature.events.append(("start", qname, tag, scope, attrib, attrs_c14n))
             return  # the Signature is not part of the package model or of the digest
+        for id_name in ("Id", "ID", "id"):
+            if id_name in attrib:
+                self.ids.add(attrib[id_name])
         if self.after_signature_in_header and parent == n.q(n.HEADER):
             raise self.profile("the Signature is not the last child of edXMLHeader")
         self.target.start(tag, attrib)
@@ -362,7 +390,10 @@ class _SignedInfo:
     signature_value: bytes
     certificates: tuple[x509.Certificate, ...]
     signed_info_index: int
+    signature_value_index: int
     notes: tuple[str, ...]
+    properties: _xades_read.PropertiesReference | None = None
+    object_index: int | None = None
 
 
 _XML_WS = str.maketrans("", "", " \t\r\n")
@@ -381,6 +412,39 @@ def _b64(text: str, what: str) -> bytes:
     return raw
 
 
+def _references(
+    els: list[tuple[int, str, dict[str, str], str, int]],
+) -> list[list[tuple[int, str, dict[str, str], str, int]]]:
+    """Each Reference (a SignedInfo child) with its descendants, in order."""
+    groups: list[list[tuple[int, str, dict[str, str], str, int]]] = []
+    current: list[tuple[int, str, dict[str, str], str, int]] | None = None
+    for e in els:  # document order: a Reference's descendants follow it
+        if e[1] == "Reference":
+            if e[4] != 3:
+                raise SignatureProfileError("a Reference outside SignedInfo", reason="profile")
+            current = [e]
+            groups.append(current)
+        elif e[4] <= 3:
+            current = None
+        elif current is not None:
+            current.append(e)
+    for g in groups:
+        local = [x[1] for x in g[1:]]
+        for single in ("DigestMethod", "DigestValue"):
+            if local.count(single) != 1:
+                raise SignatureProfileError(
+                    f"a Reference has {local.count(single)} {single}", reason="profile"
+                )
+        if local.count("Transforms") > 1 or set(local) - {
+            "Transforms",
+            "Transform",
+            "DigestMethod",
+            "DigestValue",
+        }:
+            raise SignatureProfileError(f"a Reference holds {local}", reason="profile")
+    return groups
+
+
 def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo:
     """Check the Signature's shape against the pinned profile and read its values."""
     els = sig.elements(ns)
@@ -389,31 +453,57 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
     for forbidden in ("Object", "Manifest", "RetrievalMethod", "KeyInfoReference", "XPath", "XSLT"):
         if forbidden in names:
             raise SignatureProfileError(f"the Signature carries {forbidden}", reason="profile")
-    for single in ("SignedInfo", "Reference", "SignatureValue", "CanonicalizationMethod",
-                   "SignatureMethod", "DigestMethod", "DigestValue", "Transforms"):  # fmt: skip
+    for single in ("SignedInfo", "SignatureValue", "CanonicalizationMethod", "SignatureMethod"):
         if names.count(single) > 1:
             raise SignatureProfileError(
                 f"the Signature has {names.count(single)} {single}", reason="profile"
             )
-        if names.count(single) == 0 and single != "Transforms":
+        if names.count(single) == 0:
             raise SignatureProfileError(f"the Signature has no {single}", reason="profile")
-    by = {e[1]: e for e in els}
-    if by["Reference"][2].get("URI") != "":
-        uri = by["Reference"][2].get("URI")
+    if names[:2] != ["Signature", "SignedInfo"]:
+        raise SignatureProfileError(
+            "SignedInfo is not the Signature's first child", reason="profile"
+        )
+    groups = _references(els)
+    inside = sum(len(g) - 1 for g in groups)
+    reference_parts = ("Transforms", "Transform", "DigestMethod", "DigestValue")
+    if sum(names.count(x) for x in reference_parts) != inside:
+        raise SignatureProfileError(
+            "a DigestMethod, DigestValue or Transform outside a Reference", reason="profile"
+        )
+    if not groups:
+        raise SignatureProfileError("the Signature has no Reference", reason="profile")
+    if len(groups) > 2:
+        raise SignatureProfileError(f"the Signature has {len(groups)} Reference", reason="profile")
+    main = [g for g in groups if g[0][2].get("URI") == ""]
+    if len(main) != 1:
+        uri = groups[0][0][2].get("URI")
         raise SignatureProfileError(
             f"the Reference URI is {shorten(str(uri))!r}; edXML signatures cover the whole package "
             '(URI="")',
             reason="profile",
         )
-    if names[:2] != ["Signature", "SignedInfo"]:
+    properties = None
+    if len(groups) == 2:
+        other = next(g for g in groups if g is not main[0])
+        properties = _xades_read.properties_reference(other, policy.digest_methods)
+    if len(sig.objects) > 1 or bool(sig.objects) != (properties is not None):
         raise SignatureProfileError(
-            "SignedInfo is not the Signature's first child", reason="profile"
-        )
+            "the Signature carries Object" if sig.objects and properties is None
+            else "a SignedProperties Reference needs exactly one Object with the XAdES "
+            "QualifyingProperties in this Signature",
+            reason="profile",
+        )  # fmt: skip
+    ref = main[0]
+    els = [e for e in els if e[1] != "Reference" or e is ref[0]]
+    by = {e[1]: e for e in els if e[1] in ("SignedInfo", "SignatureValue", "CanonicalizationMethod",
+                                          "SignatureMethod")}  # fmt: skip
+    by.update({e[1]: e for e in ref})
 
     def algorithm(local: str) -> str:
         return by[local][2].get("Algorithm", "")
 
-    transforms = [e[2].get("Algorithm", "") for e in els if e[1] == "Transform"]
+    transforms = [e[2].get("Algorithm", "") for e in ref if e[1] == "Transform"]
     if not transforms or transforms[0] != _ENVELOPED or len(transforms) > 2:
         raise SignatureProfileError(
             f"transforms must be enveloped-signature then a C14N, not {transforms}",
@@ -477,7 +567,10 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
         signature_value=_b64(by["SignatureValue"][3], "SignatureValue"),
         certificates=tuple(certs),
         signed_info_index=by["SignedInfo"][0],
+        signature_value_index=by["SignatureValue"][0],
         notes=tuple(notes),
+        properties=properties,
+        object_index=sig.objects[0] if sig.objects else None,
     )
 
 
@@ -580,7 +673,21 @@ def verify(
             "SignatureValue does not verify with the certificate in KeyInfo",
             reason="signature-value",
         )
-    chain = trust.check(signer, [c for c in info.certificates if c is not signer], at)
+    xades = None
+    if info.properties is not None:
+        assert info.object_index is not None
+        sig = run.signature
+        xades = _xades_read.check(
+            sig.events,
+            object_index=info.object_index,
+            signature_value_index=info.signature_value_index,
+            reference=info.properties,
+            package_ids=run.ids,
+            signer=signer,
+            digest_methods=policy.digest_methods,
+            canonical=lambda index, method: _canonical(sig, index, method),
+        )
+    chain = trust.check_signer(signer, [c for c in info.certificates if c is not signer], at)
     assert run.target.root is not None
     doc = ParsedDocument(run.target.root, run.lines, name, [])
     package = package_from_document(doc)
@@ -594,7 +701,15 @@ def verify(
         dialect="edxml" if run.signature_ns == n.NS else "xmldsig",
         verified_at=at,
         findings=info.notes,
+        xades=xades,
     )
+
+
+def _canonical(sig: _Captured, index: int, method: CanonicalizationMethod) -> bytes:
+    out = bytearray()
+    exclusive = method is CanonicalizationMethod.EXC_C14N
+    sig.replay(index, Canonicalizer(out.extend, exclusive=exclusive))
+    return bytes(out)
 
 
 def _parse(stream: BinaryIO, run: _Pass, limits: Limits) -> None:

@@ -121,7 +121,7 @@ class Transport(abc.ABC):
     """Base class of every transport: send, receive, acknowledge, close.
 
     Use it as a context manager. Subclasses implement :meth:`send`, :meth:`receive` and
-    :meth:`acknowledge`, call :meth:`_check_open` first in each, and raise only
+    :meth:`acknowledge`, call ``self._check_open()`` first in each, and raise only
     :class:`edoc.errors.TransportError` subclasses (:mod:`edoc.transport.errors`), except
     :class:`edoc.errors.InputError` for the caller's own arguments (a payload file that does
     not exist) before any transport work starts.

@@ -1,7 +1,8 @@
 """Validation for people and for CI: edoc's XSDs plus business rules with stable ids.
 
->>> report = edoc.validate("in.edxml", profile="interop")        # doctest: +SKIP
->>> for f in report.findings: print(f.rule, f.severity, f.path, f.line, f.message)
+>>> from edoc.validation import validate
+>>> report = validate("in.edxml", profile="interop")              # doctest: +SKIP
+>>> for f in report.findings: print(f.rule, f.severity, f.path, f.line, f.message)  # doctest: +SKIP
 """
 
 from edoc.validation.engine import validate

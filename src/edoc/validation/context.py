@@ -58,10 +58,24 @@ class Context:
                 return found
         return None
 
+    @functools.cached_property
+    def _by_tag(self) -> dict[str, list[tuple[int, etree._Element]]]:
+        """Every element by tag, with its document position: one walk serves every rule."""
+        index: dict[str, list[tuple[int, etree._Element]]] = {}
+        for pos, el in enumerate(self.tree.iter(etree.Element)):
+            index.setdefault(el.tag, []).append((pos, el))
+        return index
+
     def iter(self, *locals_: str, within: etree._Element | None = None) -> Iterator[etree._Element]:
         """Elements with one of these local names in the edXML namespace, in document order."""
-        root = self.tree if within is None else within
-        yield from root.iter(*(q(name) for name in locals_))
+        if within is not None:
+            yield from within.iter(*(q(name) for name in locals_))
+            return
+        found = [hit for name in locals_ for hit in self._by_tag.get(q(name), ())]
+        if len(locals_) > 1:
+            found.sort(key=lambda hit: hit[0])
+        for _, el in found:
+            yield el
 
     def finding(
         self, rule_id: str, where: etree._Element | Node | None, message: str, message_vi: str

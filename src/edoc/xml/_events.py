@@ -30,12 +30,12 @@ from edoc.model.attachment import AttachmentContent, BytesContent, FileContent
 from edoc.xml import _base64
 from edoc.xml import names as n
 
-__all__ = ["Node", "ParsedDocument", "parse_events"]
+__all__ = ["WHOLE_TREE_BYTES", "Node", "ParsedDocument", "check_declaration", "parse_events"]
 
 _HEADER_CHUNK = 64 * 1024
 _SYNC_DECODE_BYTES = 4 << 20
 # Below this size the tree parser reads the whole document, and validation reuses its tree.
-_WHOLE_TREE_BYTES = 1 << 20
+WHOLE_TREE_BYTES = 1 << 20
 _BODY_CHUNK = 256 * 1024  # measured: libxml2 scans 256 KiB feeds ~1.5x faster than 1 MiB
 _WS_DELETE = str.maketrans("", "", " \t\r\n")
 _DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
@@ -366,7 +366,7 @@ class ParsedDocument:
             stack.extend(reversed(node.children))
 
 
-def _check_declaration(head: bytes, source: str | None) -> None:
+def check_declaration(head: bytes, source: str | None) -> None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ParseError("the package is UTF-16; edoc reads UTF-8 only", line=1, source=source)
     m = _DECL.match(head)
@@ -436,7 +436,7 @@ def parse_events(
         head = True
         while chunk := stream.read(_HEADER_CHUNK if tree is not None else _BODY_CHUNK):
             if head:
-                _check_declaration(chunk[:512], source)
+                check_declaration(chunk[:512], source)
                 head = False
             total += len(chunk)
             if total > limits.max_bytes:
@@ -453,7 +453,7 @@ def parse_events(
                 for _, el in tree.read_events():
                     if first is None and isinstance(el, etree._Element):
                         first = el
-                if target.envelope_done and total > _WHOLE_TREE_BYTES:
+                if target.envelope_done and total > WHOLE_TREE_BYTES:
                     lines, ns_errors = _finish_tree(tree, first)
                     tree = None
         root = cast("Node | None", parser.close())

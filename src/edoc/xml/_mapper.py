@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -50,6 +51,24 @@ _HEADER_ORDER = (
     "ResponseForTask", "ApplicationType", "ToPlaces",
 )  # fmt: skip
 _VARIANT_OF = {standard: variant for variant, standard in n.SPELLING_VARIANTS.items()}
+
+
+@functools.cache
+def _known(allowed: tuple[str, ...], also: tuple[str, ...]) -> frozenset[str]:
+    """Clark names of the children a parent may have (standard names and spelling variants)."""
+    known = {n.q(a) for a in allowed} | set(also)
+    known |= {n.q(v) for v, s in n.SPELLING_VARIANTS.items() if s in allowed}
+    return frozenset(known)
+
+
+@functools.cache
+def _rank(order: tuple[str, ...]) -> dict[str, int]:
+    """Position of each local name (and its spelling variant) in the writer's order."""
+    rank = {name: i for i, name in enumerate(order)}
+    for v, s in n.SPELLING_VARIANTS.items():
+        if s in rank:
+            rank[v] = rank[s]
+    return rank
 _STATUS_FIELDS = ("From", "ResponseFor", "StaffInfo", "StatusCode", "Description", "Timestamp")
 
 
@@ -105,8 +124,7 @@ class Mapper:
     def expect_only(
         self, node: Node, allowed: tuple[str, ...], *, also: tuple[str, ...] = ()
     ) -> None:
-        known = {n.q(a) for a in allowed} | set(also)
-        known |= {n.q(v) for v, s in n.SPELLING_VARIANTS.items() if s in allowed}
+        known = _known(allowed, also)
         for c in node.children:
             if c.tag in allowed or c.tag in n.SPELLING_VARIANTS:
                 # A known name in no namespace: an undeclared prefix or xmlns="". Reading it
@@ -118,10 +136,7 @@ class Mapper:
                 )
 
     def check_order(self, node: Node, order: tuple[str, ...]) -> None:
-        rank = {name: i for i, name in enumerate(order)}
-        for v, s in n.SPELLING_VARIANTS.items():
-            if s in rank:
-                rank[v] = rank[s]
+        rank = _rank(order)
         seen = [rank[c.local] for c in node.children if c.local in rank]
         if seen != sorted(seen):
             self.note(

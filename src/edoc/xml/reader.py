@@ -14,15 +14,16 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import attrs
 
 from edoc.errors import InputError, SourceError
 from edoc.limits import Limits
 from edoc.model import Package
-from edoc.xml._events import ParsedDocument, parse_events
+from edoc.xml._events import WHOLE_TREE_BYTES, ParsedDocument, parse_events
 from edoc.xml._mapper import Mapper
+from edoc.xml._small import parse_small
 
 __all__ = ["Source", "package_from_document", "parse_document", "read"]
 
@@ -57,18 +58,59 @@ def parse_document(
 
     :func:`read` is this plus :func:`package_from_document`; validation uses both halves.
     """
+    limits = limits or Limits()
+    spool = os.fspath(spool_dir) if spool_dir is not None else None
     stream, name, owned = _open(source)
     try:
+        head = _read_head(stream, WHOLE_TREE_BYTES + 1)
+        if len(head) <= WHOLE_TREE_BYTES:  # all of it: one C parse unless it is unusual
+            doc = parse_small(
+                head, limits=limits, source=name, memory_threshold=memory_threshold,
+                spool_dir=spool,
+            )  # fmt: skip
+            if doc is not None:
+                return doc
+            rest: BinaryIO = io.BytesIO(head)
+        else:
+            rest = cast(BinaryIO, _Prefixed(head, stream))
         return parse_events(
-            stream,
-            limits=limits or Limits(),
-            source=name,
-            memory_threshold=memory_threshold,
-            spool_dir=os.fspath(spool_dir) if spool_dir is not None else None,
+            rest, limits=limits, source=name, memory_threshold=memory_threshold, spool_dir=spool
         )
     finally:
         if owned:
             stream.close()
+
+
+def _read_head(stream: BinaryIO, size: int) -> bytes:
+    """Up to ``size`` bytes. In 64 KiB reads: ``read(size)`` would allocate ``size`` bytes
+    up front, which costs more than parsing a small package."""
+    parts: list[bytes] = []
+    total = 0
+    while total < size:
+        chunk = stream.read(min(1 << 16, size - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+class _Prefixed(io.RawIOBase):
+    """``head`` (already read), then the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self._head: bytes | memoryview = memoryview(head)
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            take = len(self._head) if size < 0 else size
+            out, self._head = bytes(self._head[:take]), self._head[take:]
+            return out
+        return self._stream.read(size)
 
 
 def package_from_document(doc: ParsedDocument) -> Package:

@@ -313,7 +313,8 @@ class SignatureSlot(Protocol):
     the rest of the package while hashing its exclusive canonical form without the slot
     (what an enveloped-signature Reference with ``URI=""`` digests: edoc writes its
     packages in canonical form, so the bytes written are the bytes digested), then asks
-    :meth:`render` for exactly ``size`` bytes to fill the slot.
+    :meth:`render` for the bytes to fill the slot: exactly ``size`` bytes, or else the
+    writer moves the rest of the file to fit them (one more pass over the attachments).
     """
 
     @property
@@ -352,9 +353,9 @@ def _stream(
         w.close()
     assert offset is not None
     signature = slot.render(w.hash.digest())
-    if len(signature) != slot.size:
-        raise AssertionError(f"signature is {len(signature)} bytes, {slot.size} were reserved")
     end = out.tell()
+    if len(signature) != slot.size:
+        end = _resize_slot(out, offset + slot.size, end, len(signature) - slot.size)
     out.seek(offset)
     out.write(signature)
     out.seek(start)
@@ -368,6 +369,30 @@ def _stream(
         remaining -= len(chunk)
     out.seek(end)
     return WriteResult(None, end - start, sha.hexdigest())
+
+
+def _resize_slot(out: BinaryIO, tail: int, end: int, delta: int) -> int:
+    """Move the bytes from ``tail`` to ``end`` by ``delta`` (a signature block that came out
+    longer or shorter than reserved: a XAdES-T time-stamp); return the new end."""
+    if delta > 0:
+        pos = end
+        while pos > tail:
+            size = min(_RAW_CHUNK, pos - tail)
+            pos -= size
+            out.seek(pos)
+            chunk = out.read(size)
+            out.seek(pos + delta)
+            out.write(chunk)
+    else:
+        pos = tail
+        while pos < end:
+            out.seek(pos)
+            chunk = out.read(min(_RAW_CHUNK, end - pos))
+            out.seek(pos + delta)
+            out.write(chunk)
+            pos += len(chunk)
+        out.truncate(end + delta)
+    return end + delta
 
 
 def _write_package(

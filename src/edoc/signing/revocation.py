@@ -1,0 +1,334 @@
+"""Revocation status of a certificate: OCSP (RFC 6960) and CRLs (RFC 5280), checked with
+cryptography, fetched with ``edoc.signing._fetch``, cached by the data's own validity.
+
+Every answer is checked before it counts: an OCSP response must be signed by the issuer or
+by a responder the issuer delegated (id-kp-OCSPSigning), a CRL by the issuer; both must be
+current (thisUpdate not in the future, nextUpdate not passed, with a few minutes' skew).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import attrs
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+
+from edoc.errors import InputError
+from edoc.signing._fetch import Fetcher, FetchFailed
+from edoc.signing.trust import subject_text
+
+__all__ = ["REVOCATION_MODES", "Evidence", "RevocationChecker", "RevocationMode", "load_crl"]
+
+RevocationMode = Literal["ocsp-then-crl", "crl", "ocsp", "offline", "none"]
+REVOCATION_MODES: tuple[str, ...] = get_args(RevocationMode)
+SKEW = dt.timedelta(minutes=5)
+OCSP_MAX_AGE = dt.timedelta(days=1)
+"""How old an OCSP response without nextUpdate may be."""
+
+Status = Literal["good", "revoked", "unknown", "unavailable", "stale"]
+
+
+@attrs.frozen(kw_only=True)
+class Evidence:
+    """One answer about one certificate, as the report shows it."""
+
+    subject: str
+    serial: str
+    source: Literal["ocsp", "crl", "crl-file"]
+    location: str
+    """The responder's or distribution point's URL, or the CRL file."""
+    status: Status
+    this_update: dt.datetime | None = None
+    next_update: dt.datetime | None = None
+    produced_at: dt.datetime | None = None
+    revocation_time: dt.datetime | None = None
+    reason: str | None = None
+    cached: bool = False
+    detail: str | None = None
+
+    @property
+    def decisive(self) -> bool:
+        return self.status in ("good", "revoked")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v.isoformat() if isinstance(v, dt.datetime) else v
+                for k, v in attrs.asdict(self).items()}  # fmt: skip
+
+
+def load_crl(path: str | os.PathLike[str]) -> x509.CertificateRevocationList:
+    """A CRL file, DER or PEM."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    return _parse_crl(data, str(path))
+
+
+def _parse_crl(data: bytes, where: str) -> x509.CertificateRevocationList:
+    try:
+        if data.lstrip().startswith(b"-----BEGIN"):
+            return x509.load_pem_x509_crl(data)
+        return x509.load_der_x509_crl(data)
+    except ValueError:
+        raise InputError(f"{where} is not a CRL (DER or PEM)") from None
+
+
+def _verify_signed(
+    key: Any, signature: bytes, data: bytes, algorithm: hashes.HashAlgorithm | None
+) -> bool:
+    try:
+        if isinstance(key, rsa.RSAPublicKey) and algorithm is not None:
+            key.verify(signature, data, padding.PKCS1v15(), algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey) and algorithm is not None:
+            key.verify(signature, data, ec.ECDSA(algorithm))
+        elif isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+            key.verify(signature, data)
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _urls(cert: x509.Certificate, kind: Literal["ocsp", "crl"]) -> list[str]:
+    try:
+        if kind == "ocsp":
+            aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+            return [d.access_location.value for d in aia
+                    if d.access_method == AuthorityInformationAccessOID.OCSP
+                    and isinstance(d.access_location, x509.UniformResourceIdentifier)]  # fmt: skip
+        dps = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return []
+    return [n.value for dp in dps for n in (dp.full_name or ())
+            if isinstance(n, x509.UniformResourceIdentifier)]  # fmt: skip
+
+
+def names_revocation_source(cert: x509.Certificate) -> bool:
+    return bool(_urls(cert, "ocsp") or _urls(cert, "crl"))
+
+
+class RevocationChecker:
+    """Asks, per ``mode``, whether certificates were revoked; caches answers until their
+    nextUpdate. Thread-safe; one per :class:`~edoc.signing.validation.Verifier`."""
+
+    def __init__(
+        self, mode: RevocationMode = "ocsp-then-crl", *,
+        crls: Iterable[x509.CertificateRevocationList | str | os.PathLike[str]] = (),
+        offline: bool = False,
+    ) -> None:  # fmt: skip
+        if mode not in REVOCATION_MODES:
+            choices = ", ".join(REVOCATION_MODES)
+            raise InputError(f"revocation mode {mode!r} is not one of {choices}")
+        self.mode: RevocationMode = "offline" if offline and mode != "none" else mode
+        self.files: list[tuple[str, x509.CertificateRevocationList]] = []
+        for c in crls:
+            if isinstance(c, x509.CertificateRevocationList):
+                self.files.append(("<given CRL>", c))
+            else:
+                self.files.append((os.fspath(c), load_crl(c)))
+        self._lock = threading.Lock()
+        self._ocsp: dict[tuple[bytes, int], Evidence] = {}
+        self._crl: dict[str, x509.CertificateRevocationList] = {}
+
+    def check(
+        self, cert: x509.Certificate, issuer: x509.Certificate, at: dt.datetime, now: dt.datetime,
+        fetcher: Fetcher,
+    ) -> list[Evidence]:  # fmt: skip
+        """Every answer sought for ``cert``, in order; the last is decisive if any is.
+
+        ``at`` is the validation time (a revocation before it counts), ``now`` the clock
+        the answers' currency is judged by."""
+        steps: list[str] = {
+            "ocsp-then-crl": ["ocsp", "crl-file", "crl"], "crl": ["crl-file", "crl"],
+            "ocsp": ["ocsp"], "offline": ["crl-file"], "none": [],
+        }[self.mode]  # fmt: skip
+        out: list[Evidence] = []
+        for step in steps:
+            if step == "ocsp":
+                out += [self._ocsp_check(cert, issuer, url, now, fetcher)
+                        for url in _urls(cert, "ocsp")[:2]]  # fmt: skip
+            elif step == "crl-file":
+                out += [self._crl_status(cert, issuer, crl, "crl-file", where, now, False)
+                        for where, crl in self.files if crl.issuer == cert.issuer]  # fmt: skip
+            else:
+                out += [self._crl_check(cert, issuer, url, now, fetcher)
+                        for url in _urls(cert, "crl")[:2]]  # fmt: skip
+            decisive = [e for e in out if e.decisive]
+            if decisive:
+                return [*[e for e in out if not e.decisive], decisive[0]]
+        return out
+
+    # -- OCSP -------------------------------------------------------------------------
+    def _ocsp_check(
+        self, cert: x509.Certificate, issuer: x509.Certificate, url: str, now: dt.datetime,
+        fetcher: Fetcher,
+    ) -> Evidence:  # fmt: skip
+        request = (
+            ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()  # noqa: S303
+        )  # SHA-1 CertIDs are what responders universally index (RFC 5019 §2.1.1)
+        key = (request.issuer_key_hash, cert.serial_number)
+        with self._lock:
+            hit = self._ocsp.get(key)
+        if hit is not None and hit.next_update is not None and now <= hit.next_update:
+            return attrs.evolve(hit, cached=True)
+        base = Evidence(subject=subject_text(cert), serial=f"{cert.serial_number:x}",
+                        source="ocsp", location=url, status="unavailable")  # fmt: skip
+        try:
+            body = fetcher.post(
+                url, request.public_bytes(serialization.Encoding.DER),
+                "application/ocsp-request", "ocsp",
+            )  # fmt: skip
+        except FetchFailed as exc:
+            return attrs.evolve(base, detail=str(exc))
+        try:
+            evidence = self._ocsp_read(body, request, issuer, now, base)
+        except _Bad as exc:
+            return attrs.evolve(base, detail=str(exc))
+        if evidence.next_update is not None and evidence.decisive:
+            with self._lock:
+                self._ocsp[key] = evidence
+        return evidence
+
+    def _ocsp_read(
+        self, body: bytes, request: ocsp.OCSPRequest, issuer: x509.Certificate,
+        now: dt.datetime, base: Evidence,
+    ) -> Evidence:  # fmt: skip
+        try:
+            resp = ocsp.load_der_ocsp_response(body)
+        except ValueError:
+            raise _Bad("the OCSP answer is not an OCSP response") from None
+        if resp.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
+            raise _Bad(f"the OCSP responder answered {resp.response_status.name}")
+        signer = _ocsp_signer(resp, issuer, now)
+        if not _verify_signed(signer.public_key(), resp.signature, resp.tbs_response_bytes,
+                              resp.signature_hash_algorithm):  # fmt: skip
+            raise _Bad("the OCSP response's signature does not verify")
+        for single in resp.responses:
+            if (single.serial_number == request.serial_number
+                    and single.issuer_key_hash == request.issuer_key_hash
+                    and single.issuer_name_hash == request.issuer_name_hash):  # fmt: skip
+                break
+        else:
+            raise _Bad("the OCSP response does not speak of the certificate asked about")
+        this, nxt = single.this_update_utc, single.next_update_utc
+        status: Status = {
+            ocsp.OCSPCertStatus.GOOD: "good", ocsp.OCSPCertStatus.REVOKED: "revoked",
+            ocsp.OCSPCertStatus.UNKNOWN: "unknown",
+        }[single.certificate_status]  # type: ignore[assignment]  # fmt: skip
+        detail = None
+        if this > now + SKEW:
+            status, detail = "unavailable", "the OCSP response's thisUpdate is in the future"
+        elif status != "revoked" and (
+            (nxt is not None and nxt < now - SKEW) or (nxt is None and this < now - OCSP_MAX_AGE)
+        ):
+            status, detail = "stale", "the OCSP response is out of date"
+        reason = single.revocation_reason.name if single.revocation_reason else None
+        return attrs.evolve(
+            base, status=status, this_update=this, next_update=nxt,
+            produced_at=resp.produced_at_utc, revocation_time=single.revocation_time_utc,
+            reason=reason, detail=detail,
+        )  # fmt: skip
+
+    # -- CRLs -------------------------------------------------------------------------
+    def _crl_check(
+        self, cert: x509.Certificate, issuer: x509.Certificate, url: str, now: dt.datetime,
+        fetcher: Fetcher,
+    ) -> Evidence:  # fmt: skip
+        with self._lock:
+            crl = self._crl.get(url)
+        if crl is not None and crl.next_update_utc is not None and now <= crl.next_update_utc:
+            return self._crl_status(cert, issuer, crl, "crl", url, now, True)
+        try:
+            crl = _parse_crl(fetcher.get(url, "crl"), url)
+        except (FetchFailed, InputError) as exc:
+            return Evidence(
+                subject=subject_text(cert), serial=f"{cert.serial_number:x}",
+                source="crl", location=url, status="unavailable", detail=str(exc),
+            )  # fmt: skip
+        evidence = self._crl_status(cert, issuer, crl, "crl", url, now, False)
+        if evidence.decisive and crl.next_update_utc is not None:
+            with self._lock:
+                self._crl[url] = crl
+        return evidence
+
+    def _crl_status(
+        self, cert: x509.Certificate, issuer: x509.Certificate,
+        crl: x509.CertificateRevocationList, source: Literal["crl", "crl-file"], where: str,
+        now: dt.datetime, cached: bool,
+    ) -> Evidence:  # fmt: skip
+        base = Evidence(
+            subject=subject_text(cert), serial=f"{cert.serial_number:x}",
+            source=source, location=where, status="unavailable", cached=cached,
+            this_update=crl.last_update_utc, next_update=crl.next_update_utc,
+        )  # fmt: skip
+        if crl.issuer != issuer.subject or not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
+            return attrs.evolve(base, detail="the CRL is not signed by the certificate's issuer")
+        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if entry is not None:
+            try:
+                reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.name
+            except x509.ExtensionNotFound:
+                reason = None
+            return attrs.evolve(
+                base, status="revoked", revocation_time=entry.revocation_date_utc, reason=reason
+            )
+        if crl.last_update_utc > now + SKEW:
+            return attrs.evolve(base, detail="the CRL's thisUpdate is in the future")
+        if crl.next_update_utc is not None and crl.next_update_utc < now - SKEW:
+            return attrs.evolve(
+                base, status="stale", detail="the CRL is out of date (nextUpdate passed)"
+            )
+        return attrs.evolve(base, status="good")
+
+
+class _Bad(Exception):
+    pass
+
+
+def _ocsp_signer(
+    resp: ocsp.OCSPResponse, issuer: x509.Certificate, now: dt.datetime
+) -> x509.Certificate:
+    """The issuer itself, or a responder certificate it issued for OCSP signing."""
+    def named(cert: x509.Certificate) -> bool:
+        if resp.responder_name is not None:
+            return cert.subject == resp.responder_name
+        digest = x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest
+        return digest == resp.responder_key_hash
+
+    if named(issuer):
+        return issuer
+    for cert in resp.certificates:
+        if not named(cert):
+            continue
+        try:
+            cert.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature):
+            raise _Bad("the OCSP responder's certificate is not issued by the CA") from None
+        try:
+            eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        except x509.ExtensionNotFound:
+            eku = x509.ExtendedKeyUsage([])
+        if ExtendedKeyUsageOID.OCSP_SIGNING not in eku:
+            raise _Bad("the OCSP responder's certificate lacks id-kp-OCSPSigning")
+        if not cert.not_valid_before_utc - SKEW <= now <= cert.not_valid_after_utc + SKEW:
+            raise _Bad("the OCSP responder's certificate is outside its validity")
+        return cert
+    raise _Bad("the OCSP response is signed by neither the CA nor a responder it delegated")
+
+
+def issuers_of(
+    chain: Sequence[x509.Certificate],
+) -> list[tuple[x509.Certificate, x509.Certificate]]:
+    """(certificate, issuer) for every non-anchor link of a chain that ends in its anchor."""
+    return [(chain[i], chain[i + 1]) for i in range(len(chain) - 1)]

@@ -1,0 +1,141 @@
+"""One C parse for small, well-behaved documents; everything else takes the streaming path.
+
+The streaming parse (:func:`edoc.xml._events.parse_events`) calls back into Python for
+every element and every piece of text, and also runs a second parser for source lines.
+For a document of at most ``_events.WHOLE_TREE_BYTES`` that costs more than the parse
+itself. Here libxml2 builds the whole tree in one call (hardened the same way), and one
+walk turns it into :class:`Node` s with the same checks.
+
+The fast path is optimistic: on anything unusual (a DOCTYPE, a syntax or namespace
+error, a limit reached, base64 that does not decode, an element inside
+``ContentTransferEncoded``) it gives up and returns ``None``, and the caller parses the
+same bytes on the streaming path, which raises the one authoritative error. So both
+paths accept exactly the same documents and give the same results
+(``tests/test_reader_paths.py`` checks this on every vector and hostile case).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from lxml import etree
+
+from edoc.errors import EdocError
+from edoc.limits import Limits
+from edoc.xml import names as n
+from edoc.xml._events import Node, ParsedDocument, Spool, _Decoder, check_declaration
+
+__all__ = ["parse_small"]
+
+_CTE = n.q(n.CONTENT_TRANSFER_ENCODED)
+_ATTACHMENT = n.q(n.ATTACHMENT)
+
+
+class _GiveUp(Exception):
+    """Leave this document to the streaming path."""
+
+
+def _parser() -> etree.XMLParser:
+    # One parser per call: lxml parsers are not shareable across threads, and building
+    # one costs a few microseconds.
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,  # text on both sides of a comment is joined, as in Node.text
+        remove_pis=True,
+    )
+
+
+def _no_pool() -> ThreadPoolExecutor:
+    raise _GiveUp  # only attachments over 4 MiB use the worker; a small document has none
+
+
+def parse_small(
+    data: bytes,
+    *,
+    limits: Limits,
+    source: str | None,
+    memory_threshold: int,
+    spool_dir: str | None,
+) -> ParsedDocument | None:
+    """``data`` parsed in one call, or ``None`` when the streaming path must decide."""
+    if len(data) > limits.max_bytes or b"<!DOCTYPE" in data:
+        return None
+    try:
+        check_declaration(data[:512], source)  # libxml2 would honour another encoding
+    except EdocError:
+        return None
+    etree.clear_error_log()
+    try:
+        top = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError:
+        return None
+    spools: list[Spool] = []
+    try:
+        root, lines = _walk(top, limits, memory_threshold, spool_dir, spools)
+    except (_GiveUp, EdocError):
+        for spool in spools:
+            spool.discard()
+        return None
+    return ParsedDocument(root, lines, source, [], top)
+
+
+def _walk(
+    top: etree._Element,
+    limits: Limits,
+    threshold: int,
+    spool_dir: str | None,
+    spools: list[Spool],
+) -> tuple[Node, dict[int, int]]:
+    lines: dict[int, int] = {}
+    attachments = 0
+    max_text = limits.max_text_bytes
+    max_depth = limits.max_depth
+    max_elements = limits.max_elements
+    placed: dict[etree._Element, tuple[Node, int]] = {}
+    root: Node | None = None
+    # lxml's iter() is pre-order, like the streaming parser's start events, so indices
+    # match; a parent's own text comes before its children's tails, which arrive in order.
+    for index, el in enumerate(top.iter()):
+        if index >= max_elements:
+            raise _GiveUp
+        up = el.getparent()
+        if up is None:
+            node = root = Node(el.tag, el.attrib, None, index)  # type: ignore[arg-type]
+            depth = 1
+        else:
+            parent, depth = placed[up]
+            depth += 1
+            if depth > max_depth:
+                raise _GiveUp
+            node = Node(el.tag, el.attrib, parent, index)  # type: ignore[arg-type]
+            parent.children.append(node)
+            tail = el.tail
+            if tail:
+                if len(tail) > max_text:
+                    raise _GiveUp
+                parent.parts.append(tail)
+        placed[el] = (node, depth)
+        line = el.sourceline
+        if isinstance(line, int) and line:
+            lines[index] = line
+        text = el.text
+        if el.tag == _CTE and up is not None and up.tag == _ATTACHMENT:
+            attachments += 1
+            if len(el) or attachments > limits.max_attachments:
+                raise _GiveUp
+            spool = Spool(threshold, spool_dir)
+            spools.append(spool)
+            decoder = _Decoder(spool, node, limits, _no_pool)
+            if text:
+                decoder.feed(text)
+            node.content = decoder.finish()
+        elif text:
+            if len(text) > max_text:
+                raise _GiveUp
+            node.parts.append(text)
+    assert root is not None
+    return root, lines
