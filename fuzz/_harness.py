@@ -80,7 +80,9 @@ def seeds(pki: Path) -> list[bytes]:
 
 def prepare(argv: list[str]) -> None:
     """Make the PKI and, for an empty corpus folder in ``argv``, write the seeds."""
-    corpus = next((Path(a) for a in argv[1:] if not a.startswith("-")), None)
+    corpus = next(
+        (Path(a) for a in argv[1:] if not a.startswith("-") and not Path(a).is_file()), None
+    )
     pki = _pki_dir(corpus if corpus is not None else Path(tempfile.mkdtemp()) / "c")
     STATE.trust = TrustStore.from_pem(pki / "ca.pem")
     STATE.spool = tempfile.mkdtemp(prefix="edoc-fuzz-spool-")

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import attrs
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -484,7 +484,13 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
 def _check_signature(
     cert: x509.Certificate, info: _SignedInfo, signed: bytes, policy: VerifyPolicy
 ) -> bool:
-    key = cert.public_key()
+    try:
+        key = cert.public_key()
+    except (UnsupportedAlgorithm, ValueError):
+        raise DisallowedAlgorithmError(
+            "the certificate's public key is of a type edoc cannot verify with",
+            reason="key-type",
+        ) from None
     algorithm = _HASHES[info.method.hash_name]()
     try:
         if isinstance(key, rsa.RSAPublicKey) and info.method.family in ("rsa", "rsa-pss"):
