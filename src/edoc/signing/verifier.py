@@ -39,6 +39,7 @@ from edoc.errors import (
     ForbiddenXMLError,
     InvalidSignatureError,
     LegacyAlgorithmWarning,
+    LimitExceededError,
     ParseError,
     SignatureMissingError,
     SignatureProfileError,
@@ -236,6 +237,12 @@ class _Pass:
         return f"{{{uri}}}{local}"
 
     def start(self, qname: str, attributes: dict[str, str]) -> None:
+        if len(attributes) > self.target.limits.max_attributes:
+            raise LimitExceededError(
+                f"{qname} has more attributes and namespace declarations than "
+                "Limits.max_attributes", limit="max_attributes", value=len(attributes),
+                maximum=self.target.limits.max_attributes, line=self.line(), source=self.source,
+            )  # fmt: skip
         scope = self.scopes[-1]
         decls = {k[6:] if k.startswith("xmlns:") else "": v for k, v in attributes.items()
                  if k == "xmlns" or k.startswith("xmlns:")}  # fmt: skip
@@ -626,8 +633,6 @@ def _parse(stream: BinaryIO, run: _Pass, limits: Limits) -> None:
             first = False
             total += len(chunk)
             if total > limits.max_bytes:
-                from edoc.errors import LimitExceededError
-
                 raise LimitExceededError(
                     "package larger than Limits.max_bytes", limit="max_bytes", value=total,
                     maximum=limits.max_bytes, source=run.source,
