@@ -13,7 +13,7 @@ from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store
 
 from edoc.errors import InputError, UntrustedCertificateError
 
-__all__ = ["TrustStore"]
+__all__ = ["TrustStore", "check_signer_usage"]
 
 
 class TrustStore:
@@ -80,3 +80,27 @@ class TrustStore:
                 reason="untrusted-chain",
             ) from None
         return tuple(chain)
+
+
+def check_signer_usage(signer: x509.Certificate) -> None:
+    """A signer's certificate is not a CA's, and its KeyUsage (when present) allows signing."""
+    try:
+        ca = signer.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        ca = False
+    if ca:
+        raise UntrustedCertificateError(
+            f"the signer's certificate ({signer.subject.rfc4514_string()}) is a CA certificate "
+            "(cA=TRUE), not a signer's",
+            reason="key-usage",
+        )
+    try:
+        usage = signer.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return
+    if not (usage.digital_signature or usage.content_commitment):
+        raise UntrustedCertificateError(
+            f"the signer's certificate ({signer.subject.rfc4514_string()}) allows neither "
+            "digitalSignature nor nonRepudiation",
+            reason="key-usage",
+        )

@@ -49,7 +49,7 @@ from edoc.limits import Limits
 from edoc.model import Package
 from edoc.signing._c14n import Attr, Canonicalizer
 from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod, SignatureMethod
-from edoc.signing.trust import TrustStore
+from edoc.signing.trust import TrustStore, check_signer_usage
 from edoc.xml import names as n
 from edoc.xml._events import ParsedDocument, _Target
 from edoc.xml.reader import Source, _open, package_from_document
@@ -593,6 +593,7 @@ def verify(
             "SignatureValue does not verify with the certificate in KeyInfo",
             reason="signature-value",
         )
+    check_signer_usage(signer)
     chain = trust.check(signer, [c for c in info.certificates if c is not signer], at)
     assert run.target.root is not None
     doc = ParsedDocument(run.target.root, run.lines, name, [])
