@@ -569,6 +569,10 @@ def verify(
     info: _SignedInfo = run.info
     assert run.hasher is not None
     digest = run.hasher.digest()
+    if run.hasher.size == 0:  # CVE-2025-66568: never accept the digest of nothing
+        raise InvalidSignatureError(
+            "the canonical form is empty: nothing was digested", reason="c14n"
+        )
     if not hmac.compare_digest(digest, info.digest_value):
         raise DigestMismatchError(
             "the package changed after it was signed (DigestValue does not match its content)",
