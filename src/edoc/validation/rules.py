@@ -311,6 +311,22 @@ def manifest_matches(ctx: Context) -> Iterator[Finding]:
                 f"Attachment {cid} is listed {refs[cid]} times in the manifest, not once",
                 f"tệp đính kèm {cid} có {refs[cid]} lần trong manifest, không phải một",
             )
+    by_cid = {text(a.find(q("ContentId"))): a for a in _attachments(ctx)}
+    for ref in _references(ctx):
+        cid = text(ref.find(q("ContentId")))
+        att = by_cid.get(cid)
+        if att is None or atts[cid] != 1 or refs[cid] != 1:
+            continue
+        for field in ("ContentType", "AttachmentName"):
+            said, has = text(ref.find(q(field))), text(att.find(q(field)))
+            if said is not None and has is not None and said != has:
+                yield ctx.finding(
+                    "EDX-ATT-001",
+                    att.find(q(field)),
+                    f"Attachment {cid}: {field} {shorten(has)!r} differs from the manifest's "
+                    f"{shorten(said)!r}",
+                    f"tệp đính kèm {cid}: {field} khác với manifest",
+                )
 
 
 @rule(
@@ -345,6 +361,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"Rar!\x1a\x07", "application/vnd.rar"),
     (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
     (b"GIF8", "image/gif"),
+    (b"MZ", "an executable (PE)"),
+    (b"\x7fELF", "an executable (ELF)"),
 )
 # Declared types each magic family may legitimately carry.
 _COMPATIBLE = {
@@ -367,6 +385,8 @@ _COMPATIBLE = {
     "application/vnd.rar": {"application/vnd.rar", "application/x-rar-compressed"},
     "application/x-7z-compressed": {"application/x-7z-compressed"},
     "image/gif": {"image/gif"},
+    "an executable (PE)": {"application/x-msdownload", "application/vnd.microsoft.portable-executable"},
+    "an executable (ELF)": {"application/x-executable", "application/x-elf"},
 }  # fmt: skip
 
 
