@@ -385,7 +385,9 @@ _COMPATIBLE = {
     "application/vnd.rar": {"application/vnd.rar", "application/x-rar-compressed"},
     "application/x-7z-compressed": {"application/x-7z-compressed"},
     "image/gif": {"image/gif"},
-    "an executable (PE)": {"application/x-msdownload", "application/vnd.microsoft.portable-executable"},
+    "an executable (PE)": {
+        "application/x-msdownload", "application/vnd.microsoft.portable-executable",
+    },
     "an executable (ELF)": {"application/x-executable", "application/x-elf"},
 }  # fmt: skip
 
