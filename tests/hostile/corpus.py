@@ -1,0 +1,26 @@
+"""The hostile-input corpus: every class of ``shared/spec/hostile-inputs.md``, one or more
+generated cases each. ``tests/hostile/test_corpus.py`` runs them; ``docs/security.md``
+lists them. Inputs that fuzzing found are kept in ``crashes/`` and replayed here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edoc.errors import DisallowedAlgorithmError
+
+from . import corpus_files, corpus_parser, corpus_signature, corpus_transport
+from ._case import Case, Refused
+
+CRASHES = Path(__file__).parent / "crashes"
+
+FOUND_BY_FUZZING = [
+    Case("C10", "fuzz-unknown-key-type", "atheris: a certificate whose key-type OID was mutated (crash-b20a4420…, UnsupportedAlgorithm escaped)", "verify", lambda c: (CRASHES / "verify-unknown-key-type.edxml").read_bytes(), Refused(DisallowedAlgorithmError, "key is of a type", reason="key-type")),  # noqa: E501
+]
+
+CASES: list[Case] = [
+    *corpus_parser.CASES,
+    *corpus_signature.CASES,
+    *corpus_files.CASES,
+    *corpus_transport.CASES,
+    *FOUND_BY_FUZZING,
+]
