@@ -564,6 +564,17 @@ def verify(
     finally:
         if owned:
             stream.close()
+    try:
+        return _conclude(run, trust, policy, at, name)
+    except BaseException:  # a refusal leaves no spooled attachment behind
+        run.target.discard()
+        raise
+
+
+def _conclude(
+    run: _Pass, trust: TrustStore, policy: VerifyPolicy, at: dt.datetime, name: str | None
+) -> VerificationResult:
+    """Check the digest, the signature value and the trust; build the verified package."""
     if run.signature is None:
         raise SignatureMissingError("the package carries no signature", reason="missing")
     info: _SignedInfo = run.info
