@@ -40,8 +40,9 @@ def _extracted_inside(result: Any, ctx: Ctx) -> None:
     assert len([p for p in files if not p.is_symlink()]) == result, (files, result)
 
 
-def _count(n: int) -> Any:
-    return lambda r, c: None
+def _planted(c: Ctx) -> bytes:
+    (c.work / "dest" / "x").symlink_to(c.victim)
+    return edoc.to_bytes(_named("x", "y.pdf"))
 
 
 def _ten_thousand(limits: Limits | None) -> Any:
@@ -124,6 +125,7 @@ def _manifest(c: Ctx, how: str) -> bytes:
 
 CASES = [
     Case("F1", "hostile-names-extract", "attachments named ../, absolute, UNC, ADS, device names, bidi, 420 bytes: extracted inside dest only", "extract", lambda c: edoc.to_bytes(_named(*HOSTILE_NAMES)), Accepted(_extracted_inside, "names are sanitised to one plain file name; O_EXCL-style creation; a planted symlink is not followed")),
+    Case("F1", "planted-symlink", "dest/x is a symlink to a victim file and an attachment is named x: refused, the victim untouched", "extract", _planted, Refused(edoc.errors.InputError, "x exists")),
     Case("F1", "hostile-names-flagged", "the same names are reported", "validate", lambda c: edoc.to_bytes(_named("../../etc/cron.d/x")), Flagged("EDX-ATT-005", "not a plain file name", severity="warning")),
     Case("F1", "nul-in-name", "a NUL byte in AttachmentName (as &#0;)", "read", lambda c: rep(edoc.to_bytes(_named("a.pdf")), b"<AttachmentName>a.pdf", b"<AttachmentName>a&#0;.pdf"), Refused(ParseError, "not well-formed")),
     Case("F2", "colliding-names", "three attachments named qd.pdf, QD.PDF, qd.pdf: deduplicated", "extract", lambda c: edoc.to_bytes(_named("qd.pdf", "QD.PDF", "qd.pdf")), Accepted(_extracted_inside, "deterministic 'name (2).ext' deduplication, case-insensitive")),

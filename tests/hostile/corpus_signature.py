@@ -45,6 +45,24 @@ def _status(c: Ctx) -> bytes:
     return edoc.to_bytes(st)
 
 
+def _xmlsec1_resigned(c: Ctx) -> bytes:
+    """The envelope alone signed by xmlsec1 (URI="#x", Id="x"), then the attachment swapped."""
+    import subprocess
+
+    tpl = (f'<ds:Signature xmlns:ds="{DSIG}"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
+           '<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#x"><ds:Transforms>'
+           f'<ds:Transform Algorithm="{_ENV}"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>'
+           '<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo>'
+           "<ds:SignatureValue/><ds:KeyInfo><ds:X509Data><ds:X509Certificate/></ds:X509Data></ds:KeyInfo></ds:Signature>")  # fmt: skip
+    data = rep(rep(c.unsigned, b"<edXML:edXMLEnvelope ", b'<edXML:edXMLEnvelope Id="x" '), b"</edXML:edXMLHeader>", tpl + "</edXML:edXMLHeader>")
+    (c.work / "tpl.xml").write_bytes(data)
+    key = c.pki / "rsa2048.pem"
+    r = subprocess.run(["xmlsec1", "--sign", "--privkey-pem", f"{key},{key}", "--id-attr:Id", "edXMLEnvelope",
+                        "--output", str(c.work / "s.xml"), str(c.work / "tpl.xml")], capture_output=True, text=True, check=False)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return rep((c.work / "s.xml").read_bytes(), b"JVBERi0xLjQg", b"TVqQAAMAAAAE")  # the PDF becomes a PE header
+
+
 def _uri(uri: str) -> Any:
     return lambda c: rep(c.signed, b'<Reference URI="">', f'<Reference URI="{uri}">')
 
@@ -310,6 +328,7 @@ CASES = [
     # -- B. Signature structure -------------------------------------------------------------
     Case("S1", "stripped", "the signed sample minus its Signature", "verify", lambda c: without_sig(c.signed), Refused(SignatureMissingError, "carries no signature", reason="missing")),
     Case("S1", "status-package", "a (never signed) status package handed to verify", "verify", _status, Refused(SignatureMissingError, "carries no signature", reason="missing")),
+    Case("S2", "resigned-by-xmlsec1", 'xmlsec1 signs the envelope alone (URI="#x"); the attachment is then swapped', "verify", _xmlsec1_resigned, Refused(SignatureProfileError, "URI is '#x'", reason=_PROFILE), before_crypto=True, differential=True, needs=("xmlsec1",)),
     Case("S2", "reference-to-envelope-id", 'Reference URI="#x" and Id="x" on edXMLEnvelope, attachment swapped', "verify", lambda c: rep(_uri("#x")(c), b"<edXML:edXMLEnvelope ", b'<edXML:edXMLEnvelope Id="x" ').replace(b"JVBER", b"QUJD"), Refused(SignatureProfileError, "URI is '#x'", reason=_PROFILE), before_crypto=True, differential=True),
     *(Case("S3", k, f"{k} adapted to edXML", "verify", lambda c, f=f: f(c.signed), exp, differential=True) for k, (f, exp) in _XSW.items()),
     Case("S4", "moved-to-root", "the Signature as the last child of edXML", "verify", lambda c: move_sig(c.signed, b"</edXML>"), _MOVED, before_crypto=True, differential=True),

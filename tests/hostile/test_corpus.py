@@ -8,6 +8,7 @@ import contextlib
 import importlib.util
 import re
 import resource
+import shutil
 import signal
 import socket
 import tempfile
@@ -111,6 +112,8 @@ def _params() -> list[Any]:
 def test_case(case: Case, ctx: Ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if "vectors" in case.needs and ctx.vectors is None:  # type: ignore[attr-defined]
         pytest.skip(f"the shared vectors are not at {VECTORS}")
+    if "xmlsec1" in case.needs and shutil.which("xmlsec1") is None:
+        pytest.skip("xmlsec1 is not installed (Debian xmlsec1)")
     if "httpx" in case.needs and importlib.util.find_spec("httpx") is None:
         pytest.skip("httpx is not installed (edoc[http])")
     work = ctx.work = tmp_path / "work"
