@@ -314,15 +314,16 @@ def manifest_matches(ctx: Context) -> Iterator[Finding]:
     by_cid = {text(a.find(q("ContentId"))): a for a in _attachments(ctx)}
     for ref in _references(ctx):
         cid = text(ref.find(q("ContentId")))
-        att = by_cid.get(cid)
-        if att is None or atts[cid] != 1 or refs[cid] != 1:
+        twin = by_cid.get(cid)
+        if twin is None or atts[cid] != 1 or refs[cid] != 1:
             continue
         for field in ("ContentType", "AttachmentName"):
-            said, has = text(ref.find(q(field))), text(att.find(q(field)))
-            if said is not None and has is not None and said != has:
+            el = twin.find(q(field))
+            said, has = text(ref.find(q(field))), text(el)
+            if el is not None and said is not None and has is not None and said != has:
                 yield ctx.finding(
                     "EDX-ATT-001",
-                    att.find(q(field)),
+                    el,
                     f"Attachment {cid}: {field} {shorten(has)!r} differs from the manifest's "
                     f"{shorten(said)!r}",
                     f"tệp đính kèm {cid}: {field} khác với manifest",
