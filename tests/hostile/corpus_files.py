@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import io
-import os
-import time
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import edoc
@@ -145,4 +142,4 @@ CASES = [
     Case("F8", "cap-plus-one", "11 attachments against max_attachments = 10", "read", _ten_thousand(Limits(max_attachments=10)), Refused(LimitExceededError, "too many attachments", limit="max_attachments")),
 ]
 
-__all__ = ["CASES", "HOSTILE_NAMES", "Path", "os", "time"]
+__all__ = ["CASES", "HOSTILE_NAMES"]

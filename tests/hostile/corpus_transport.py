@@ -5,16 +5,13 @@ and the folder transport. AMQP-specific parts of T6 wait for edoc[amqp] (see doc
 from __future__ import annotations
 
 import contextlib
-import gzip
 import http.server
 import threading
-import time
 import zlib
 from pathlib import Path
 from typing import Any
 
 import edoc
-from edoc.errors import ParseError
 
 from ._build import Ctx, rep
 from ._case import Accepted, Case, Refused
@@ -246,4 +243,4 @@ CASES = [
     Case("T7", "url-in-document", "a received package whose Subject holds the canary's URL", "call", _url_in_document, Accepted(_no_call, "endpoints come only from configuration")),
 ]
 
-__all__ = ["CASES", "HostileHub", "ParseError", "gzip", "time"]
+__all__ = ["CASES", "HostileHub"]

@@ -24,7 +24,7 @@ from edoc.errors import EdocError
 from edoc.limits import Limits
 from edoc.signing import verifier
 from edoc.signing.verifier import VerifyPolicy, verify
-from edoc.validation import Severity, validate
+from edoc.validation import validate
 
 from ._build import MARKER, Canary, Ctx
 from ._case import Accepted, Case, Flagged, Refused
@@ -202,5 +202,3 @@ def test_case_names_are_unique() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names))
 
-
-__all__ = ["Severity"]
