@@ -156,6 +156,9 @@ class HubTransport(Transport):
     # -- one signed request -------------------------------------------------------------
 
     def _headers(self, params: Mapping[str, str], content_type: str) -> list[tuple[bytes, bytes]]:
+        for name, value in params.items():
+            if any(c in value for c in "\r\n\0"):
+                raise InputError(f"the {name!r} value holds a line break or NUL: not a header")
         signed = sign_headers(
             params, system_id=self.system_id, secret=self._secret, content_type=content_type
         )
