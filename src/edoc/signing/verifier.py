@@ -464,7 +464,9 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
     for e in els:
         if e[1] == "X509Certificate":
             try:
-                certs.append(x509.load_der_x509_certificate(_b64(e[3], "X509Certificate")))
+                cert = x509.load_der_x509_certificate(_b64(e[3], "X509Certificate"))
+                _ = cert.subject, cert.issuer, cert.extensions  # parsed lazily: fail here
+                certs.append(cert)
             except (ValueError, InvalidSignatureError):
                 raise InvalidSignatureError(
                     f"X509Certificate {shorten(e[3].strip(), 20)!r} is not a certificate "
