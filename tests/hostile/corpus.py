@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edoc.errors import DisallowedAlgorithmError
+from edoc.errors import DisallowedAlgorithmError, InvalidSignatureError
 
 from . import corpus_files, corpus_parser, corpus_signature, corpus_transport
 from ._case import Case, Refused
@@ -14,6 +14,7 @@ from ._case import Case, Refused
 CRASHES = Path(__file__).parent / "crashes"
 
 FOUND_BY_FUZZING = [
+    Case("C3", "fuzz-malformed-subject", "atheris: a certificate whose subject no longer parses; the ValueError escaped from the trust error's message (crash-e06ad28b…)", "verify", lambda c: (CRASHES / "verify-malformed-subject.edxml").read_bytes(), Refused(InvalidSignatureError, "is not a certificate", reason="placeholder-certificate")),  # noqa: E501
     Case("C10", "fuzz-unknown-key-type", "atheris: a certificate whose key-type OID was mutated (crash-b20a4420…, UnsupportedAlgorithm escaped)", "verify", lambda c: (CRASHES / "verify-unknown-key-type.edxml").read_bytes(), Refused(DisallowedAlgorithmError, "key is of a type", reason="key-type")),  # noqa: E501
 ]
 
