@@ -15,6 +15,7 @@ CRASHES = Path(__file__).parent / "crashes"
 
 FOUND_BY_FUZZING = [
     Case("C3", "fuzz-malformed-subject", "atheris: a certificate whose subject no longer parses; the ValueError escaped from the trust error's message (crash-e06ad28b…)", "verify", lambda c: (CRASHES / "verify-malformed-subject.edxml").read_bytes(), Refused(InvalidSignatureError, "is not a certificate", reason="placeholder-certificate")),  # noqa: E501
+    Case("C3", "fuzz-malformed-extensions", "atheris: a certificate whose extensions no longer parse; the ValueError escaped from the signer-usage check (crash-1d4a3e4e…)", "verify", lambda c: (CRASHES / "verify-malformed-extensions.edxml").read_bytes(), Refused(InvalidSignatureError, "is not a certificate", reason="placeholder-certificate")),  # noqa: E501
     Case("C10", "fuzz-unknown-key-type", "atheris: a certificate whose key-type OID was mutated (crash-b20a4420…, UnsupportedAlgorithm escaped)", "verify", lambda c: (CRASHES / "verify-unknown-key-type.edxml").read_bytes(), Refused(DisallowedAlgorithmError, "key is of a type", reason="key-type")),  # noqa: E501
 ]
 
