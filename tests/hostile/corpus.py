@@ -9,13 +9,14 @@ from pathlib import Path
 from edoc.errors import DisallowedAlgorithmError, InvalidSignatureError
 
 from . import corpus_files, corpus_parser, corpus_signature, corpus_transport
-from ._case import Case, Refused
+from ._case import Case, Flagged, Refused
 
 CRASHES = Path(__file__).parent / "crashes"
 
 FOUND_BY_FUZZING = [
     Case("C3", "fuzz-malformed-subject", "atheris: a certificate whose subject no longer parses; the ValueError escaped from the trust error's message (crash-e06ad28b…)", "verify", lambda c: (CRASHES / "verify-malformed-subject.edxml").read_bytes(), Refused(InvalidSignatureError, "is not a certificate", reason="placeholder-certificate")),  # noqa: E501
     Case("C3", "fuzz-malformed-extensions", "atheris: a certificate whose extensions no longer parse; the ValueError escaped from the signer-usage check (crash-1d4a3e4e…)", "verify", lambda c: (CRASHES / "verify-malformed-extensions.edxml").read_bytes(), Refused(InvalidSignatureError, "is not a certificate", reason="placeholder-certificate")),  # noqa: E501
+    Case("P10", "fuzz-invalid-qname", "atheris: <:/> reached validate's skeleton, whose lxml Element(':') raised ValueError (crash-794c5b9c…)", "validate", lambda c: b"<:/>", Flagged("EDX-XML-001", "invalid name in <:>")),  # noqa: E501
     Case("C10", "fuzz-unknown-key-type", "atheris: a certificate whose key-type OID was mutated (crash-b20a4420…, UnsupportedAlgorithm escaped)", "verify", lambda c: (CRASHES / "verify-unknown-key-type.edxml").read_bytes(), Refused(DisallowedAlgorithmError, "key is of a type", reason="key-type")),  # noqa: E501
 ]
 
