@@ -467,7 +467,7 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
                 cert = x509.load_der_x509_certificate(_b64(e[3], "X509Certificate"))
                 _ = cert.subject, cert.issuer, cert.extensions  # parsed lazily: fail here
                 certs.append(cert)
-            except (ValueError, InvalidSignatureError):
+            except (ValueError, x509.InvalidVersion, InvalidSignatureError):
                 raise InvalidSignatureError(
                     f"X509Certificate {shorten(e[3].strip(), 20)!r} is not a certificate "
                     "(a placeholder?): the signature cannot be verified",
