@@ -135,3 +135,14 @@ def test_fast_path_leaves_no_spool_file_when_it_gives_up(tmp_path: Path) -> None
         is None
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("declarations", [0, 3])
+def test_both_paths_count_attributes_and_namespace_declarations_alike(declarations: int) -> None:
+    decls = "".join(f' xmlns:n{i}="urn:n{i}"' for i in range(declarations))
+    data = _valid().replace(b"<edXML:Subject>", f'<edXML:Subject a="1" b="2"{decls}>'.encode())
+    for limit in range(1, 7):
+        limits = Limits(max_attributes=limit)
+        fast = _outcome(_fast_or_fallback, data, limits)
+        assert fast == _outcome(_streaming, data, limits), limit
+        assert fast[0] == ("error" if limit < 2 + declarations else "ok"), limit

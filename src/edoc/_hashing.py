@@ -21,9 +21,12 @@ class ParallelHash:
         self._hash = hashlib.new(name)
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future[None] | None = None
+        self.size = 0
+        """Bytes hashed so far."""
 
     def update(self, data: bytes) -> None:
         self.wait()
+        self.size += len(data)
         if len(data) >= _PARALLEL_MIN:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="edoc-hash")

@@ -29,6 +29,8 @@ class Limits:
     """Element nesting depth."""
     max_elements: int = attrs.field(default=100_000, validator=_positive)
     """Number of elements in the document."""
+    max_attributes: int = attrs.field(default=256, validator=_positive)
+    """Attributes plus namespace declarations on one element."""
     max_text_bytes: int = attrs.field(default=1 * _MiB, validator=_positive)
     """Length of one text value outside attachment content (characters)."""
     max_attachments: int = attrs.field(default=1_000, validator=_positive)

@@ -51,9 +51,20 @@ def _when(at: dt.datetime) -> str:
 
 
 def check_signing_usage(cert: x509.Certificate) -> str | None:
-    """Raise unless ``cert`` may sign documents: KeyUsage with digitalSignature or
-    nonRepudiation (contentCommitment), and, when ExtendedKeyUsage is present, one of
-    :data:`SIGNING_EKUS`. Returns a note when KeyUsage is absent (RFC 5280: unrestricted)."""
+    """Raise unless ``cert`` may sign documents: not a CA certificate; KeyUsage with
+    digitalSignature or nonRepudiation (contentCommitment); and, when ExtendedKeyUsage is
+    present, one of :data:`SIGNING_EKUS`. Returns a note when KeyUsage is absent (RFC 5280:
+    unrestricted)."""
+    try:
+        ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        ca = False
+    if ca:
+        raise UntrustedCertificateError(
+            f"the signer's certificate ({_name(cert)}) is a CA certificate (cA=TRUE), "
+            "not a signer's",
+            reason="key-usage",
+        )
     try:
         ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:

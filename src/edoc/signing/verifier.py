@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 import attrs
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -41,6 +41,7 @@ from edoc.errors import (
     ForbiddenXMLError,
     InvalidSignatureError,
     LegacyAlgorithmWarning,
+    LimitExceededError,
     ParseError,
     SignatureMissingError,
     SignatureProfileError,
@@ -261,6 +262,12 @@ class _Pass:
         return f"{{{uri}}}{local}"
 
     def start(self, qname: str, attributes: dict[str, str]) -> None:
+        if len(attributes) > self.target.limits.max_attributes:
+            raise LimitExceededError(
+                f"{qname} has more attributes and namespace declarations than "
+                "Limits.max_attributes", limit="max_attributes", value=len(attributes),
+                maximum=self.target.limits.max_attributes, line=self.line(), source=self.source,
+            )  # fmt: skip
         scope = self.scopes[-1]
         decls = {k[6:] if k.startswith("xmlns:") else "": v for k, v in attributes.items()
                  if k == "xmlns" or k.startswith("xmlns:")}  # fmt: skip
@@ -476,7 +483,13 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
     if len(groups) > 2:
         raise SignatureProfileError(f"the Signature has {len(groups)} Reference", reason="profile")
     main = [g for g in groups if g[0][2].get("URI") == ""]
-    if len(main) != 1:
+    if len(main) > 1:
+        raise SignatureProfileError(
+            f"the Signature has {len(main)} References with URI=\"\"; the second one may only "
+            "be the XAdES SignedProperties Reference",
+            reason="profile",
+        )
+    if not main:
         uri = groups[0][0][2].get("URI")
         raise SignatureProfileError(
             f"the Reference URI is {shorten(str(uri))!r}; edXML signatures cover the whole package "
@@ -489,7 +502,8 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
         properties = _xades_read.properties_reference(other, policy.digest_methods)
     if len(sig.objects) > 1 or bool(sig.objects) != (properties is not None):
         raise SignatureProfileError(
-            "the Signature carries Object" if sig.objects and properties is None
+            "the Signature carries an Object, which only XAdES properties referenced from "
+            "SignedInfo may use" if sig.objects and properties is None
             else "a SignedProperties Reference needs exactly one Object with the XAdES "
             "QualifyingProperties in this Signature",
             reason="profile",
@@ -547,8 +561,10 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
     for e in els:
         if e[1] == "X509Certificate":
             try:
-                certs.append(x509.load_der_x509_certificate(_b64(e[3], "X509Certificate")))
-            except (ValueError, InvalidSignatureError):
+                cert = x509.load_der_x509_certificate(_b64(e[3], "X509Certificate"))
+                _ = cert.subject, cert.issuer, cert.extensions  # parsed lazily: fail here
+                certs.append(cert)
+            except (ValueError, x509.InvalidVersion, InvalidSignatureError):
                 raise InvalidSignatureError(
                     f"X509Certificate {shorten(e[3].strip(), 20)!r} is not a certificate "
                     "(a placeholder?): the signature cannot be verified",
@@ -577,7 +593,13 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
 def _check_signature(
     cert: x509.Certificate, info: _SignedInfo, signed: bytes, policy: VerifyPolicy
 ) -> bool:
-    key = cert.public_key()
+    try:
+        key = cert.public_key()
+    except (UnsupportedAlgorithm, ValueError):
+        raise DisallowedAlgorithmError(
+            "the certificate's public key is of a type edoc cannot verify with",
+            reason="key-type",
+        ) from None
     algorithm = _HASHES[info.method.hash_name]()
     try:
         if isinstance(key, rsa.RSAPublicKey) and info.method.family in ("rsa", "rsa-pss"):
@@ -644,11 +666,26 @@ def verify(
     finally:
         if owned:
             stream.close()
+    try:
+        return _conclude(run, trust, policy, at, name)
+    except BaseException:  # a refusal leaves no spooled attachment behind
+        run.target.discard()
+        raise
+
+
+def _conclude(
+    run: _Pass, trust: TrustStore, policy: VerifyPolicy, at: dt.datetime, name: str | None
+) -> VerificationResult:
+    """Check the digest, the signature value and the trust; build the verified package."""
     if run.signature is None:
         raise SignatureMissingError("the package carries no signature", reason="missing")
     info: _SignedInfo = run.info
     assert run.hasher is not None
     digest = run.hasher.digest()
+    if run.hasher.size == 0:  # CVE-2025-66568: never accept the digest of nothing
+        raise InvalidSignatureError(
+            "the canonical form is empty: nothing was digested", reason="c14n"
+        )
     if not hmac.compare_digest(digest, info.digest_value):
         raise DigestMismatchError(
             "the package changed after it was signed (DigestValue does not match its content)",
@@ -735,8 +772,6 @@ def _parse(stream: BinaryIO, run: _Pass, limits: Limits) -> None:
             first = False
             total += len(chunk)
             if total > limits.max_bytes:
-                from edoc.errors import LimitExceededError
-
                 raise LimitExceededError(
                     "package larger than Limits.max_bytes", limit="max_bytes", value=total,
                     maximum=limits.max_bytes, source=run.source,

@@ -106,6 +106,8 @@ class Base64Member:
                 if not self._escaped and c == b'"':
                     text = json.loads(b'"' + self._buf + b'"')
                     if state == "key_str":
+                        if text in self.members or (text == self._key and self.found):
+                            raise ValueError(f"the JSON answer has the member {text!r} twice")
                         self._current, self._state = text, "colon"
                     else:
                         self._store(text)

@@ -30,6 +30,7 @@ __all__ = [
     "StorageError",
     "TransportClosedError",
     "TransportError",
+    "TransportLimitError",
     "TransportTimeout",
     "UnknownMessageError",
 ]
@@ -115,6 +116,10 @@ class ServerError(_Failure):
 
 class ProtocolError(_Failure):
     """The peer's answer does not follow the protocol (not JSON, bad base64, bad framing)."""
+
+
+class TransportLimitError(ProtocolError):
+    """The peer's answer is larger than the transport allows (``max_bytes``)."""
 
 
 class StorageError(_Failure, OSError):

@@ -26,6 +26,7 @@ import os
 import secrets as _secrets
 import socket
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -47,6 +48,8 @@ from edoc.transport.errors import (
     ProtocolError,
     RejectedError,
     StorageError,
+    TransportLimitError,
+    TransportTimeout,
     UnknownMessageError,
 )
 
@@ -74,7 +77,10 @@ class HubTransport(Transport):
     OrganId for ``from`` (default: the system id). ``inbox`` is the folder :meth:`receive`
     stores packages in (with its log). ``timeout`` applies to connecting and to each read
     and write; ``retries`` is how often a transient failure is retried, after delays of
-    ``backoff * 2**n`` seconds (half random), capped at ``max_backoff``.
+    ``backoff * 2**n`` seconds (half random), capped at ``max_backoff``. A download stops
+    with :class:`TransportLimitError` past ``max_bytes`` of answer (counted after any HTTP
+    decompression, so a gzip bomb stops at the cap) and with :class:`TransportTimeout` past
+    ``max_seconds`` in all (a peer that trickles bytes never trips ``timeout``).
 
     The secret is never logged, shown in a ``repr`` or put in an error message.
     """
@@ -95,6 +101,8 @@ class HubTransport(Transport):
         max_backoff: float = 30.0,
         service_type: str = "eDoc",
         verify: bool | str = True,
+        max_bytes: int = 2 << 30,
+        max_seconds: float = 3600.0,
     ) -> None:
         if not endpoint.startswith(("http://", "https://")):
             raise InputError(f"the hub endpoint must be an http(s) URL, not {endpoint!r}")
@@ -105,6 +113,8 @@ class HubTransport(Transport):
         self.organ_id = organ_id or system_id
         self.inbox = Path(inbox) if inbox is not None else None
         self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_seconds = max_seconds
         self.service_type = service_type
         self.policy = Backoff(retries=retries, base=backoff, cap=max_backoff)
         try:
@@ -138,6 +148,9 @@ class HubTransport(Transport):
     # -- one signed request -------------------------------------------------------------
 
     def _headers(self, params: Mapping[str, str], content_type: str) -> list[tuple[bytes, bytes]]:
+        for name, value in params.items():
+            if any(c in value for c in "\r\n\0"):
+                raise InputError(f"the {name!r} value holds a line break or NUL: not a header")
         signed = sign_headers(
             params, system_id=self.system_id, secret=self._secret, content_type=content_type
         )
@@ -152,6 +165,12 @@ class HubTransport(Transport):
         if not isinstance(body, dict):
             raise ProtocolError(
                 f"{op}: the hub's answer is not a JSON object",
+                transport=_NAME,
+                message_id=message_id,
+            )
+        if not isinstance(body.get("status", ""), str):
+            raise ProtocolError(
+                f"{op}: the hub's answer has a status that is not text",
                 transport=_NAME,
                 message_id=message_id,
             )
@@ -304,10 +323,26 @@ class HubTransport(Transport):
 
         member = Base64Member(write)
         headers = self._headers({"docId": doc_id}, "application/json")
+        started, received = time.monotonic(), 0
         with self._client.stream("POST", "/getEdoc", headers=headers, content=b"") as response:
             self._check(response, "getEdoc", doc_id)
             try:
                 for chunk in response.iter_bytes():
+                    received += len(chunk)
+                    if received > self.max_bytes:
+                        raise TransportLimitError(
+                            f"getEdoc: the hub's answer is larger than max_bytes "
+                            f"({self.max_bytes} bytes)",
+                            transport=_NAME,
+                            message_id=doc_id,
+                        )
+                    if time.monotonic() - started > self.max_seconds:
+                        raise TransportTimeout(
+                            f"getEdoc: the download took longer than max_seconds "
+                            f"({self.max_seconds:g} s)",
+                            transport=_NAME,
+                            message_id=doc_id,
+                        )
                     member.feed(chunk)
                 others = member.close()
             except ValueError as exc:

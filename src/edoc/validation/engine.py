@@ -147,7 +147,11 @@ def validate(
         return Report(source=name, profile=profile, findings=(f,), readable=False)
     name = name or doc.source
 
-    tree = skeleton(doc)
+    try:
+        tree = skeleton(doc)
+    except ParseError as exc:
+        f = _finding("EDX-XML-001", profile, exc, name)
+        return Report(source=name, profile=profile, findings=(f,), readable=False)
     ctx = Context(
         profile=profile, tree=tree, doc=doc, package=None, kind=None, source=name,
         now=now or dt.datetime.now(VN_TZ), require_signature=require_signature,

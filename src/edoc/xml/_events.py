@@ -237,7 +237,10 @@ class _Target:
             "DOCTYPE is not allowed in an edXML package (DTDs and entities are refused)"
         )
 
-    def start(self, tag: str, attrib: Mapping[str, str], nsmap: object = None) -> None:
+    def start(
+        self, tag: str, attrib: Mapping[str, str], nsmap: Mapping[object, str] | None = None
+    ) -> None:
+        """``nsmap`` holds the namespace declarations made on this element."""
         if self.decoder is not None:
             raise ParseError(
                 "ContentTransferEncoded must hold only base64 text", path=self.decoder.node.path
@@ -259,6 +262,15 @@ class _Target:
                 path=self.stack[-1].path,
             )
         parent = self.stack[-1] if self.stack else None
+        if len(attrib) + len(nsmap or ()) > self.limits.max_attributes:
+            raise LimitExceededError(
+                f"{tag.rpartition('}')[2]} has more attributes and namespace declarations "
+                "than Limits.max_attributes",
+                limit="max_attributes",
+                value=len(attrib) + len(nsmap or ()),
+                maximum=self.limits.max_attributes,
+                path=(parent.path if parent is not None else "") + "/" + tag.rpartition("}")[2],
+            )
         node = Node(tag, attrib, parent, self.count - 1)
         if parent is None:
             self.root = node

@@ -75,7 +75,8 @@ def parse_small(
         return None
     spools: list[Spool] = []
     try:
-        root, lines = _walk(top, limits, memory_threshold, spool_dir, spools)
+        # No element declares more namespaces than the whole document does.
+        root, lines = _walk(top, limits, memory_threshold, spool_dir, spools, data.count(b"xmlns"))
     except (_GiveUp, EdocError):
         for spool in spools:
             spool.discard()
@@ -89,12 +90,14 @@ def _walk(
     threshold: int,
     spool_dir: str | None,
     spools: list[Spool],
+    namespace_declarations: int,
 ) -> tuple[Node, dict[int, int]]:
     lines: dict[int, int] = {}
     attachments = 0
     max_text = limits.max_text_bytes
     max_depth = limits.max_depth
     max_elements = limits.max_elements
+    max_attributes = limits.max_attributes - namespace_declarations
     placed: dict[etree._Element, tuple[Node, int]] = {}
     root: Node | None = None
     # lxml's iter() is pre-order, like the streaming parser's start events, so indices
@@ -103,15 +106,18 @@ def _walk(
         if index >= max_elements:
             raise _GiveUp
         up = el.getparent()
+        attrib = el.attrib
+        if len(attrib) > max_attributes:
+            raise _GiveUp
         if up is None:
-            node = root = Node(el.tag, el.attrib, None, index)  # type: ignore[arg-type]
+            node = root = Node(el.tag, attrib, None, index)  # type: ignore[arg-type]
             depth = 1
         else:
             parent, depth = placed[up]
             depth += 1
             if depth > max_depth:
                 raise _GiveUp
-            node = Node(el.tag, el.attrib, parent, index)  # type: ignore[arg-type]
+            node = Node(el.tag, attrib, parent, index)  # type: ignore[arg-type]
             parent.children.append(node)
             tail = el.tail
             if tail:

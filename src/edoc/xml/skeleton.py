@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from edoc.errors import ParseError, shorten
 from edoc.xml import names as n
 from edoc.xml._events import Node, ParsedDocument
 
@@ -26,9 +27,15 @@ def skeleton(doc: ParsedDocument) -> etree._Element:
         return doc.tree
 
     def build(node: Node, parent: etree._Element | None) -> etree._Element:
-        el = etree.Element(node.tag) if parent is None else etree.SubElement(parent, node.tag)
-        for key, value in node.attrib.items():
-            el.set(key, value)
+        try:
+            el = etree.Element(node.tag) if parent is None else etree.SubElement(parent, node.tag)
+            for key, value in node.attrib.items():
+                el.set(key, value)
+        except ValueError:  # a name libxml2's recovering event parser let through, e.g. ':'
+            raise ParseError(
+                f"not namespace-well-formed: invalid name in <{shorten(node.tag)}>",
+                line=doc.lines.get(node.index), source=doc.source,
+            ) from None  # fmt: skip
         if node.content is None:
             text = node.text
             if node.children:

@@ -60,6 +60,23 @@ def manifest_matches(ctx: Context) -> Iterator[Finding]:
                 f"Attachment {cid} is listed {refs[cid]} times in the manifest, not once",
                 f"tệp đính kèm {cid} có {refs[cid]} lần trong manifest, không phải một",
             )
+    by_cid = {text(a.find(q("ContentId"))): a for a in _attachments(ctx)}
+    for ref in _references(ctx):
+        cid = text(ref.find(q("ContentId")))
+        twin = by_cid.get(cid)
+        if twin is None or atts[cid] != 1 or refs[cid] != 1:
+            continue
+        for field in ("ContentType", "AttachmentName"):
+            el = twin.find(q(field))
+            said, has = text(ref.find(q(field))), text(el)
+            if el is not None and said is not None and has is not None and said != has:
+                yield ctx.finding(
+                    "EDX-ATT-001",
+                    el,
+                    f"Attachment {cid}: {field} {shorten(has)!r} differs from the manifest's "
+                    f"{shorten(said)!r}",
+                    f"tệp đính kèm {cid}: {field} khác với manifest",
+                )
 
 
 @rule(
@@ -94,6 +111,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"Rar!\x1a\x07", "application/vnd.rar"),
     (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
     (b"GIF8", "image/gif"),
+    (b"MZ", "an executable (PE)"),
+    (b"\x7fELF", "an executable (ELF)"),
 )
 # Declared types each magic family may legitimately carry.
 _COMPATIBLE = {
@@ -116,6 +135,10 @@ _COMPATIBLE = {
     "application/vnd.rar": {"application/vnd.rar", "application/x-rar-compressed"},
     "application/x-7z-compressed": {"application/x-7z-compressed"},
     "image/gif": {"image/gif"},
+    "an executable (PE)": {
+        "application/x-msdownload", "application/vnd.microsoft.portable-executable",
+    },
+    "an executable (ELF)": {"application/x-executable", "application/x-elf"},
 }  # fmt: skip
 
 

@@ -1,0 +1,6 @@
+"""atheris harness: edoc.read only (see _harness.py and docs/security.md)."""
+
+from _harness import main
+
+if __name__ == "__main__":
+    main("read")
