@@ -1,0 +1,295 @@
+"""The pinned profile's checks of a captured Signature (SignedInfo, References,
+algorithms, KeyInfo) and the check of SignatureValue. See :mod:`edoc.signing.verifier`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import attrs
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from edoc.errors import (
+    DisallowedAlgorithmError,
+    InvalidSignatureError,
+    LegacyAlgorithmWarning,
+    SignatureProfileError,
+    shorten,
+)
+from edoc.signing import _xades_read
+from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod, SignatureMethod
+from edoc.xml import names as n
+
+if TYPE_CHECKING:
+    from edoc.signing._verify_pass import _Captured
+    from edoc.signing.verifier import VerifyPolicy
+
+
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+_SDK_EXC_C14N_TYPO = "http://www.w3.org/TR/xml-exc-c14n#"
+_CHUNK = 256 * 1024
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+
+@attrs.frozen(kw_only=True)
+class _SignedInfo:
+    c14n: CanonicalizationMethod
+    method: SignatureMethod
+    digest: DigestMethod
+    digest_value: bytes
+    reference_c14n: CanonicalizationMethod
+    signature_value: bytes
+    certificates: tuple[x509.Certificate, ...]
+    signed_info_index: int
+    signature_value_index: int
+    notes: tuple[str, ...]
+    properties: _xades_read.PropertiesReference | None = None
+    object_index: int | None = None
+
+
+_XML_WS = str.maketrans("", "", " \t\r\n")
+
+
+def _b64(text: str, what: str) -> bytes:
+    """Strict base64: only XML white space is dropped; non-canonical forms (stray bits,
+    excess padding, data after padding) are refused, so one value has one encoding."""
+    compact = text.translate(_XML_WS)
+    try:
+        raw = binascii.a2b_base64(compact, strict_mode=True)
+    except (binascii.Error, ValueError):
+        raise InvalidSignatureError(f"{what} is not valid base64", reason="format") from None
+    if base64.b64encode(raw).decode("ascii") != compact:
+        raise InvalidSignatureError(f"{what} is not canonical base64", reason="format")
+    return raw
+
+
+def _references(
+    els: list[tuple[int, str, dict[str, str], str, int]],
+) -> list[list[tuple[int, str, dict[str, str], str, int]]]:
+    """Each Reference (a SignedInfo child) with its descendants, in order."""
+    groups: list[list[tuple[int, str, dict[str, str], str, int]]] = []
+    current: list[tuple[int, str, dict[str, str], str, int]] | None = None
+    for e in els:  # document order: a Reference's descendants follow it
+        if e[1] == "Reference":
+            if e[4] != 3:
+                raise SignatureProfileError("a Reference outside SignedInfo", reason="profile")
+            current = [e]
+            groups.append(current)
+        elif e[4] <= 3:
+            current = None
+        elif current is not None:
+            current.append(e)
+    for g in groups:
+        local = [x[1] for x in g[1:]]
+        for single in ("DigestMethod", "DigestValue"):
+            if local.count(single) != 1:
+                raise SignatureProfileError(
+                    f"a Reference has {local.count(single)} {single}", reason="profile"
+                )
+        if local.count("Transforms") > 1 or set(local) - {
+            "Transforms",
+            "Transform",
+            "DigestMethod",
+            "DigestValue",
+        }:
+            raise SignatureProfileError(f"a Reference holds {local}", reason="profile")
+    return groups
+
+
+def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo:
+    """Check the Signature's shape against the pinned profile and read its values."""
+    els = sig.elements(ns)
+    names = [e[1] for e in els]
+    notes: list[str] = []
+    for forbidden in ("Object", "Manifest", "RetrievalMethod", "KeyInfoReference", "XPath", "XSLT"):
+        if forbidden in names:
+            raise SignatureProfileError(f"the Signature carries {forbidden}", reason="profile")
+    for single in ("SignedInfo", "SignatureValue", "CanonicalizationMethod", "SignatureMethod"):
+        if names.count(single) > 1:
+            raise SignatureProfileError(
+                f"the Signature has {names.count(single)} {single}", reason="profile"
+            )
+        if names.count(single) == 0:
+            raise SignatureProfileError(f"the Signature has no {single}", reason="profile")
+    if names[:2] != ["Signature", "SignedInfo"]:
+        raise SignatureProfileError(
+            "SignedInfo is not the Signature's first child", reason="profile"
+        )
+    groups = _references(els)
+    inside = sum(len(g) - 1 for g in groups)
+    reference_parts = ("Transforms", "Transform", "DigestMethod", "DigestValue")
+    if sum(names.count(x) for x in reference_parts) != inside:
+        raise SignatureProfileError(
+            "a DigestMethod, DigestValue or Transform outside a Reference", reason="profile"
+        )
+    if not groups:
+        raise SignatureProfileError("the Signature has no Reference", reason="profile")
+    if len(groups) > 2:
+        raise SignatureProfileError(f"the Signature has {len(groups)} Reference", reason="profile")
+    main = [g for g in groups if g[0][2].get("URI") == ""]
+    if len(main) > 1:
+        raise SignatureProfileError(
+            f"the Signature has {len(main)} References with URI=\"\"; the second one may only "
+            "be the XAdES SignedProperties Reference",
+            reason="profile",
+        )
+    if not main:
+        uri = groups[0][0][2].get("URI")
+        raise SignatureProfileError(
+            f"the Reference URI is {shorten(str(uri))!r}; edXML signatures cover the whole package "
+            '(URI="")',
+            reason="profile",
+        )
+    properties = None
+    if len(groups) == 2:
+        other = next(g for g in groups if g is not main[0])
+        properties = _xades_read.properties_reference(other, policy.digest_methods)
+    if len(sig.objects) > 1 or bool(sig.objects) != (properties is not None):
+        raise SignatureProfileError(
+            "the Signature carries an Object, which only XAdES properties referenced from "
+            "SignedInfo may use" if sig.objects and properties is None
+            else "a SignedProperties Reference needs exactly one Object with the XAdES "
+            "QualifyingProperties in this Signature",
+            reason="profile",
+        )  # fmt: skip
+    ref = main[0]
+    els = [e for e in els if e[1] != "Reference" or e is ref[0]]
+    by = {e[1]: e for e in els if e[1] in ("SignedInfo", "SignatureValue", "CanonicalizationMethod",
+                                          "SignatureMethod")}  # fmt: skip
+    by.update({e[1]: e for e in ref})
+
+    def algorithm(local: str) -> str:
+        return by[local][2].get("Algorithm", "")
+
+    transforms = [e[2].get("Algorithm", "") for e in ref if e[1] == "Transform"]
+    if not transforms or transforms[0] != _ENVELOPED or len(transforms) > 2:
+        raise SignatureProfileError(
+            f"transforms must be enveloped-signature then a C14N, not {transforms}",
+            reason="profile",
+        )
+    reference_c14n = CanonicalizationMethod.C14N
+    if len(transforms) == 2:
+        t = transforms[1]
+        if t == _SDK_EXC_C14N_TYPO and policy.edxml_dialect:
+            notes.append(f"the transform URI {t} is the reference SDK's typo for exclusive C14N")
+            t = CanonicalizationMethod.EXC_C14N.value
+        try:
+            reference_c14n = CanonicalizationMethod(t)
+        except ValueError:
+            raise DisallowedAlgorithmError(
+                f"transform {shorten(t)} is not allowed", reason="algorithm"
+            ) from None
+    try:
+        c14n = CanonicalizationMethod(algorithm("CanonicalizationMethod"))
+        method = SignatureMethod(algorithm("SignatureMethod"))
+        digest = DigestMethod(algorithm("DigestMethod"))
+    except ValueError as exc:
+        raise DisallowedAlgorithmError(f"unknown algorithm: {exc}", reason="algorithm") from None
+    if method not in policy.signature_methods:
+        raise DisallowedAlgorithmError(
+            f"signature method {method.value} is not allowed by the verification policy",
+            reason="algorithm",
+        )
+    if digest not in policy.digest_methods:
+        raise DisallowedAlgorithmError(
+            f"digest method {digest.value} is not allowed by the verification policy",
+            reason="algorithm",
+        )
+    for legacy in (method, digest):
+        if legacy.legacy:
+            notes.append(f"weak algorithm accepted by policy: {legacy.value}")
+            warnings.warn(f"edoc accepted {legacy.value}", LegacyAlgorithmWarning, stacklevel=4)
+    if ns == n.NS:
+        notes.append("the Signature is in the edXML namespace (legacy dialect)")
+    certs = []
+    for e in els:
+        if e[1] == "X509Certificate":
+            try:
+                cert = x509.load_der_x509_certificate(_b64(e[3], "X509Certificate"))
+                _ = cert.subject, cert.issuer, cert.extensions  # parsed lazily: fail here
+                certs.append(cert)
+            except (ValueError, x509.InvalidVersion, InvalidSignatureError):
+                raise InvalidSignatureError(
+                    f"X509Certificate {shorten(e[3].strip(), 20)!r} is not a certificate "
+                    "(a placeholder?): the signature cannot be verified",
+                    reason="placeholder-certificate",
+                ) from None
+    if not certs:
+        raise InvalidSignatureError(
+            "the Signature carries no X509Certificate", reason="no-certificate"
+        )
+    return _SignedInfo(
+        c14n=c14n,
+        method=method,
+        digest=digest,
+        digest_value=_b64(by["DigestValue"][3], "DigestValue"),
+        reference_c14n=reference_c14n,
+        signature_value=_b64(by["SignatureValue"][3], "SignatureValue"),
+        certificates=tuple(certs),
+        signed_info_index=by["SignedInfo"][0],
+        signature_value_index=by["SignatureValue"][0],
+        notes=tuple(notes),
+        properties=properties,
+        object_index=sig.objects[0] if sig.objects else None,
+    )
+
+
+def _check_signature(
+    cert: x509.Certificate, info: _SignedInfo, signed: bytes, policy: VerifyPolicy
+) -> bool:
+    try:
+        key = cert.public_key()
+    except (UnsupportedAlgorithm, ValueError):
+        raise DisallowedAlgorithmError(
+            "the certificate's public key is of a type edoc cannot verify with",
+            reason="key-type",
+        ) from None
+    algorithm = _HASHES[info.method.hash_name]()
+    try:
+        if isinstance(key, rsa.RSAPublicKey) and info.method.family in ("rsa", "rsa-pss"):
+            if not policy.min_rsa_bits <= key.key_size <= policy.max_rsa_bits:
+                raise DisallowedAlgorithmError(
+                    f"the RSA key has {key.key_size} bits; the policy allows "
+                    f"{policy.min_rsa_bits} to {policy.max_rsa_bits}",
+                    reason="key-size",
+                )
+            pad: padding.AsymmetricPadding = (
+                padding.PKCS1v15() if info.method.family == "rsa"
+                else padding.PSS(mgf=padding.MGF1(algorithm), salt_length=padding.PSS.AUTO)
+            )  # fmt: skip
+            key.verify(info.signature_value, signed, pad, algorithm)
+            return True
+        if isinstance(key, ec.EllipticCurvePublicKey) and info.method.family == "ecdsa":
+            if key.curve.name not in policy.ec_curves:
+                raise DisallowedAlgorithmError(
+                    f"the EC curve {key.curve.name} is not allowed by the policy", reason="key-size"
+                )
+            size = (key.curve.key_size + 7) // 8
+            sig = info.signature_value
+            if len(sig) != 2 * size:
+                raise InvalidSignatureError(
+                    f"the ECDSA SignatureValue is {len(sig)} bytes, not {2 * size} (r || s)",
+                    reason="format",
+                )
+            der = encode_dss_signature(
+                int.from_bytes(sig[:size], "big"), int.from_bytes(sig[size:], "big")
+            )
+            key.verify(der, signed, ec.ECDSA(algorithm))
+            return True
+    except InvalidSignature:
+        return False
+    return False
+
+
