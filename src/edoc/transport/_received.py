@@ -21,6 +21,8 @@ from typing import IO, Literal
 import attrs
 
 from edoc._files import atomic_write, safe_filename
+from edoc.errors import InputError
+from edoc.transport.errors import StorageError
 
 __all__ = ["LOG_NAME", "Entry", "ReceivedLog", "file_name"]
 
@@ -133,3 +135,18 @@ class ReceivedLog:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._file.close()
+
+
+def open_inbox_log(inbox: Path | None, *, transport: str, owner: str) -> ReceivedLog:
+    """The log of ``inbox`` (created if missing), with typed errors for the transports."""
+    if inbox is None:
+        raise InputError(f"{owner} needs inbox= (a folder) to receive")
+    try:
+        inbox.mkdir(parents=True, exist_ok=True)
+        return ReceivedLog(inbox)
+    except FolderInUseError as exc:
+        raise StorageError(str(exc), transport=transport) from None
+    except OSError as exc:
+        raise StorageError(
+            f"cannot use the inbox {inbox}: {exc.strerror}", transport=transport
+        ) from exc

@@ -231,17 +231,7 @@ class AmqpTransport(Transport):
 
     def _state_log(self) -> _received.ReceivedLog:
         if self._log is None:
-            if self.inbox is None:
-                raise InputError("AmqpTransport needs inbox= (a folder) to receive")
-            try:
-                self.inbox.mkdir(parents=True, exist_ok=True)
-                self._log = _received.ReceivedLog(self.inbox)
-            except _received.FolderInUseError as exc:
-                raise StorageError(str(exc), transport=NAME) from None
-            except OSError as exc:
-                raise StorageError(
-                    f"cannot use the inbox {self.inbox}: {exc.strerror}", transport=NAME
-                ) from exc
+            self._log = _received.open_inbox_log(self.inbox, transport=NAME, owner="AmqpTransport")
         return self._log
 
     def _next_delivery(self) -> tuple[Tag, Any, bytes] | None:

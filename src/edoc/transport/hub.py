@@ -362,17 +362,7 @@ class HubTransport(Transport):
 
     def _state_log(self) -> _received.ReceivedLog:
         if self._log is None:
-            if self.inbox is None:
-                raise InputError("HubTransport needs inbox= (a folder) to receive")
-            try:
-                self.inbox.mkdir(parents=True, exist_ok=True)
-                self._log = _received.ReceivedLog(self.inbox)
-            except _received.FolderInUseError as exc:
-                raise StorageError(str(exc), transport=_NAME) from None
-            except OSError as exc:
-                raise StorageError(
-                    f"cannot use the inbox {self.inbox}: {exc.strerror}", transport=_NAME
-                ) from exc
+            self._log = _received.open_inbox_log(self.inbox, transport=_NAME, owner="HubTransport")
         return self._log
 
     def receive(self, *, max_messages: int | None = None) -> Iterator[Incoming]:
