@@ -146,3 +146,37 @@ def test_both_paths_count_attributes_and_namespace_declarations_alike(declaratio
         fast = _outcome(_fast_or_fallback, data, limits)
         assert fast == _outcome(_streaming, data, limits), limit
         assert fast[0] == ("error" if limit < 2 + declarations else "ok"), limit
+
+
+class _NoSeek(io.RawIOBase):
+    """A pipe-like stream: readable, not seekable."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def,override]
+        return self._data.readinto(buffer)
+
+
+@pytest.mark.parametrize("size", [10, 3 << 20])
+def test_seekable_and_pipe_like_streams_read_the_same(size: int, tmp_path: Path) -> None:
+    """Past 1 MiB the head already read is replayed: by seeking back, or through a wrapper."""
+    data = edoc.to_bytes(make_package(**{"big.bin": bytes(range(256)) * (size // 256 + 1)}))
+    path = tmp_path / "p.edxml"
+    path.write_bytes(data)
+    from_path = edoc.read(path)
+    with path.open("rb") as f:
+        f.read(7)
+        f.seek(0)
+        from_seekable = edoc.read(f)
+    from_pipe = edoc.read(io.BufferedReader(_NoSeek(data)))
+    assert from_path == from_seekable == from_pipe
+    for got in (from_seekable, from_pipe):
+        with got.attachments[0].open() as fh:
+            assert fh.read() == bytes(range(256)) * (size // 256 + 1)

@@ -71,6 +71,9 @@ def parse_document(
             if doc is not None:
                 return doc
             rest: BinaryIO = io.BytesIO(head)
+        elif owned or _seekable(stream):  # go back rather than wrap: the wrapper costs
+            stream.seek(-len(head), io.SEEK_CUR)
+            rest = stream
         else:
             rest = cast(BinaryIO, _Prefixed(head, stream))
         return parse_events(
@@ -79,6 +82,13 @@ def parse_document(
     finally:
         if owned:
             stream.close()
+
+
+def _seekable(stream: BinaryIO) -> bool:
+    try:
+        return stream.seekable()
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _read_head(stream: BinaryIO, size: int) -> bytes:
