@@ -32,16 +32,15 @@ if TYPE_CHECKING:
     from edoc.signing.verifier import VerifyPolicy
 
 
-_XML_NS = "http://www.w3.org/XML/1998/namespace"
 _ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 _SDK_EXC_C14N_TYPO = "http://www.w3.org/TR/xml-exc-c14n#"
-_CHUNK = 256 * 1024
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
     "sha256": hashes.SHA256,
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
 }
+
 
 @attrs.frozen(kw_only=True)
 class _SignedInfo:
@@ -141,7 +140,7 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
     main = [g for g in groups if g[0][2].get("URI") == ""]
     if len(main) > 1:
         raise SignatureProfileError(
-            f"the Signature has {len(main)} References with URI=\"\"; the second one may only "
+            f'the Signature has {len(main)} References with URI=""; the second one may only '
             "be the XAdES SignedProperties Reference",
             reason="profile",
         )
@@ -291,5 +290,3 @@ def _check_signature(
     except InvalidSignature:
         return False
     return False
-
-

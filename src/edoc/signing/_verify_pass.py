@@ -4,10 +4,7 @@ node tree, attachments, and the bulk base64 bypass. See :mod:`edoc.signing.verif
 from __future__ import annotations
 
 import pyexpat
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO
-
-from cryptography.hazmat.primitives import hashes
 
 from edoc._hashing import ParallelHash
 from edoc.errors import (
@@ -29,15 +26,8 @@ if TYPE_CHECKING:
     from edoc.signing.verifier import VerifyPolicy
 
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
-_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
-_SDK_EXC_C14N_TYPO = "http://www.w3.org/TR/xml-exc-c14n#"
 _CHUNK = 256 * 1024
-_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
+
 
 class _Captured:
     """The Signature subtree's events, kept to read and canonicalise SignedInfo."""
@@ -299,7 +289,6 @@ class _Pass:
         chosen.out = self.digest_out = self.hasher.update
         self.c14n = {kind: chosen}
         self.buffers = {}
-
 
 
 def _canonical(sig: _Captured, index: int, method: CanonicalizationMethod) -> bytes:
