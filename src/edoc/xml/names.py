@@ -24,6 +24,18 @@ def q(local: str, ns: str = NS) -> str:
     return f"{{{ns}}}{local}"
 
 
+def local_of(tag: object) -> str:
+    """The local name of a Clark-notation tag. Unlike ``etree.QName`` this never raises: a
+    namespace URI may itself contain ``{`` or ``}``, and the local name never does."""
+    return str(tag).rpartition("}")[2]
+
+
+def namespace_of(tag: object) -> str | None:
+    """The namespace URI of a Clark-notation tag, or None for no namespace."""
+    text = str(tag)
+    return text[1:].rpartition("}")[0] if text.startswith("{") else None
+
+
 # Structure
 ROOT = "edXML"
 ENVELOPE = "edXMLEnvelope"

@@ -58,7 +58,7 @@ def element_path(el: etree._Element) -> str:
     steps = []
     node: etree._Element | None = el
     while node is not None:
-        step = etree.QName(node).localname
+        step = n.local_of(node.tag)
         parent = node.getparent()
         if parent is not None:
             same = [c for c in parent if c.tag == node.tag]

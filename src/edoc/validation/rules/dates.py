@@ -13,6 +13,7 @@ from edoc.validation.context import Context, q, text
 from edoc.validation.findings import Finding
 from edoc.validation.findings import Severity as S
 from edoc.validation.registry import rule
+from edoc.xml import names as n
 
 # --- dates ------------------------------------------------------------------------------
 
@@ -32,7 +33,7 @@ def real_dates(ctx: Context) -> Iterator[Finding]:
         if value is None:
             continue
         try:
-            if etree.QName(el).localname == "Timestamp":
+            if n.local_of(el.tag) == "Timestamp":
                 parse_timestamp(value.strip(), legacy_ok=legacy)
             else:
                 parse_date(value.strip(), legacy_ok=legacy)
@@ -40,9 +41,9 @@ def real_dates(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(
                 "EDX-DATE-001",
                 el,
-                f"{etree.QName(el).localname} {shorten(value)!r} is not a real date in the "
+                f"{n.local_of(el.tag)} {shorten(value)!r} is not a real date in the "
                 "standard's form",
-                f"{etree.QName(el).localname} {shorten(value)!r} không phải ngày hợp lệ",
+                f"{n.local_of(el.tag)} {shorten(value)!r} không phải ngày hợp lệ",
             )
 
 

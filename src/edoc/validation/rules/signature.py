@@ -60,7 +60,7 @@ def signature_not_placeholder(ctx: Context) -> Iterator[Finding]:
     sig = _signature(ctx)
     if sig is None:
         return
-    ns = etree.QName(sig).namespace
+    ns = n.namespace_of(sig.tag)
     sig_value = "".join((sig.findtext(f"{{{ns}}}SignatureValue") or "").split())
     reasons: list[tuple[str, str]] = []
     if sig_value.startswith(_SDK_PLACEHOLDER_SIGNATURE):

@@ -6,12 +6,11 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from lxml import etree
-
 from edoc.validation.context import Context, text
 from edoc.validation.findings import Finding
 from edoc.validation.findings import Severity as S
 from edoc.validation.registry import rule
+from edoc.xml import names as n
 
 # --- lengths and text -------------------------------------------------------------------
 
@@ -34,7 +33,7 @@ def lengths(ctx: Context) -> Iterator[Finding]:
     if ctx.profile == "strict":
         return  # the strict schema's maxLength facets report these
     for el in ctx.iter(*_MAX_LENGTH):
-        name = etree.QName(el).localname
+        name = n.local_of(el.tag)
         limit = _MAX_LENGTH[name]
         value = text(el) or ""
         if len(value) > limit:
@@ -65,7 +64,7 @@ def no_bidi(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(
                 "EDX-TXT-001",
                 el,
-                f"{etree.QName(el).localname} contains U+{ord(m.group()):04X} "
+                f"{n.local_of(el.tag)} contains U+{ord(m.group()):04X} "
                 f"({unicodedata.name(m.group(), 'unnamed')})",
-                f"{etree.QName(el).localname} chứa ký tự U+{ord(m.group()):04X}",
+                f"{n.local_of(el.tag)} chứa ký tự U+{ord(m.group()):04X}",
             )
