@@ -231,16 +231,24 @@ class _Target:
         self.text_size = 0
         self.envelope_done = False
         self.pool: ThreadPoolExecutor | None = None
+        self.declarations = 0  # namespace declarations seen since the last start tag
 
     def doctype(self, *_: object) -> None:
         raise ForbiddenXMLError(
             "DOCTYPE is not allowed in an edXML package (DTDs and entities are refused)"
         )
 
+    def start_ns(self, prefix: str | None, uri: str) -> None:
+        """Count a namespace declaration of the element whose start event comes next.
+
+        lxml 6.2 passes ``start()`` an empty ``nsmap``, so declarations are counted here.
+        """
+        self.declarations += 1
+
     def start(
         self, tag: str, attrib: Mapping[str, str], nsmap: Mapping[object, str] | None = None
     ) -> None:
-        """``nsmap`` holds the namespace declarations made on this element."""
+        declarations, self.declarations = self.declarations, 0
         if self.decoder is not None:
             raise ParseError(
                 "ContentTransferEncoded must hold only base64 text", path=self.decoder.node.path
@@ -262,12 +270,12 @@ class _Target:
                 path=self.stack[-1].path,
             )
         parent = self.stack[-1] if self.stack else None
-        if len(attrib) + len(nsmap or ()) > self.limits.max_attributes:
+        if len(attrib) + declarations > self.limits.max_attributes:
             raise LimitExceededError(
                 f"{tag.rpartition('}')[2]} has more attributes and namespace declarations "
                 "than Limits.max_attributes",
                 limit="max_attributes",
-                value=len(attrib) + len(nsmap or ()),
+                value=len(attrib) + declarations,
                 maximum=self.limits.max_attributes,
                 path=(parent.path if parent is not None else "") + "/" + tag.rpartition("}")[2],
             )
