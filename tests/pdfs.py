@@ -34,8 +34,8 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.writer import PdfFileWriter
 from pyhanko.sign import signers, timestamps
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfTimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from pki_trust import NOW, Issued, TrustPKI, _issue, _ku, _name
 

@@ -46,21 +46,26 @@ class PdfLimits:
     """Signature fields checked in one PDF (the rest are reported as not checked)."""
 
 
-def _head(attachment: Attachment) -> bytes:
+def _ends(attachment: Attachment) -> tuple[bytes, bytes]:
+    """The first and the last 1024 bytes (empty when the content cannot be read)."""
     try:
         with attachment.open() as stream:
-            return stream.read(1024)
+            head = stream.read(1024)
+            if not stream.seekable():
+                return head, b""
+            size = stream.seek(0, 2)
+            stream.seek(max(0, size - 1024))
+            return head, stream.read(1024)
     except (EdocError, OSError):
-        return b""
+        return b"", b""
 
 
 def is_pdf(attachment: Attachment) -> bool:
-    """A PDF by its declared type or name, or by its first bytes (``%PDF-`` in the first
-    1024, as ISO 32000 allows)."""
-    declared = attachment.content_type.split(";")[0].strip().lower()
-    if declared == "application/pdf" or attachment.name.lower().endswith(".pdf"):
-        return True
-    return _MAGIC in _head(attachment)
+    """A PDF by its content: ``%PDF-`` in the first 1024 bytes and ``%%EOF`` in the last
+    1024, the two markers every PDF reader looks for (ISO 32000-1 §7.5.2, §7.5.5). The
+    declared name and type are the sender's word and decide nothing."""
+    head, tail = _ends(attachment)
+    return _MAGIC in head and b"%%EOF" in tail
 
 
 class PdfChecker:
