@@ -84,27 +84,31 @@ class PdfChecker:
     def check(self, attachment: Attachment) -> PdfDocument:
         """Check one attachment; never raises for what the file holds."""
         started = time.monotonic()
-        doc = PdfDocument(attachment=attachment.name, content_id=attachment.content_id,
-                          size=attachment.size)  # fmt: skip
+        progress = [PdfDocument(attachment=attachment.name, content_id=attachment.content_id,
+                                size=attachment.size)]  # fmt: skip
+        error: tuple[str, str] | None = None
         try:
-            if doc.size is not None and doc.size > self.limits.max_bytes:
-                raise PdfError(f"the PDF is {doc.size} bytes, over the limit of "
+            size = progress[0].size
+            if size is not None and size > self.limits.max_bytes:
+                raise PdfError(f"the PDF is {size} bytes, over the limit of "
                                f"{self.limits.max_bytes}", reason="pdf-too-large")  # fmt: skip
             with attachment.open() as raw:
-                doc = self._read(doc, raw, started + self.limits.max_seconds)
+                self._read(progress, raw, started + self.limits.max_seconds)
         except PdfError as exc:
-            doc = attrs.evolve(doc, error=str(exc), error_reason=exc.reason)
+            error = str(exc), exc.reason
         except EdocError as exc:
-            doc = attrs.evolve(doc, error=str(exc), error_reason="pdf-unreadable")
+            error = str(exc), "pdf-unreadable"
         except (RecursionError, MemoryError) as exc:
-            doc = attrs.evolve(doc, error=f"{type(exc).__name__}: the PDF's structure is too "
-                               "deep or too large", error_reason="pdf-malformed")  # fmt: skip
-        except Exception as exc:
-            doc = attrs.evolve(doc, error=shorten(f"{type(exc).__name__}: {exc}", 200),
-                               error_reason="pdf-malformed")  # fmt: skip
+            error = (f"{type(exc).__name__}: the PDF's structure is too deep or too large",
+                     "pdf-malformed")  # fmt: skip
+        except Exception as exc:  # pyHanko's own errors, whatever their type
+            error = shorten(f"{type(exc).__name__}: {exc}", 200), "pdf-malformed"
+        doc = progress[-1]  # what was read before an error
+        if error is not None:
+            doc = attrs.evolve(doc, error=error[0], error_reason=error[1])
         return attrs.evolve(doc, seconds=time.monotonic() - started)
 
-    def _read(self, doc: PdfDocument, raw: BinaryIO, deadline: float) -> PdfDocument:
+    def _read(self, progress: list[PdfDocument], raw: BinaryIO, deadline: float) -> None:
         if not raw.seekable():
             raise PdfError("the PDF's content cannot be seeked", reason="pdf-unreadable")
         size = raw.seek(0, 2)
@@ -114,15 +118,15 @@ class PdfChecker:
                            f"{self.limits.max_bytes}", reason="pdf-too-large")  # fmt: skip
         stream = Guarded(raw, deadline)
         read = read_signatures(stream)
-        doc = attrs.evolve(doc, size=size, revisions=read.revisions, empty_fields=read.empty_fields)
-        signatures: list[PdfSignature] = []
+        doc = attrs.evolve(progress[-1], size=size, revisions=read.revisions,
+                           empty_fields=read.empty_fields)  # fmt: skip
+        progress.append(doc)
         for n, facts in enumerate(read.signatures):
             if n >= self.limits.max_signatures:
-                raise PdfError(f"more than {self.limits.max_signatures} signatures",
-                               reason="pdf-too-large")  # fmt: skip
-            signatures.append(_Judge(self.verifier, facts, read.revisions, stream).go())
-            doc = attrs.evolve(doc, signatures=tuple(signatures))
-        return doc
+                raise PdfError(f"more than {self.limits.max_signatures} signatures: the rest "
+                               "were not checked", reason="pdf-too-large")  # fmt: skip
+            sig = _Judge(self.verifier, facts, read.revisions, stream).go()
+            progress.append(attrs.evolve(progress[-1], signatures=(*progress[-1].signatures, sig)))
 
 
 class _Judge:
