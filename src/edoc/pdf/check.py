@@ -1,6 +1,6 @@
 """Check the signatures inside a package's PDF attachments.
 
-pyHanko (:mod:`edoc.pdf._pyhanko`) reads each signature's facts; the verdict is edoc's:
+pyHanko (in ``edoc.pdf._pyhanko``) reads each signature's facts; the verdict is edoc's:
 the same trust store, validation-time rule, time-stamp verifier and OCSP/CRL checker as
 the envelope (:class:`edoc.Verifier`), and the same ETSI EN 319 102-1 indications.
 Each PDF is bounded in size and time; a hostile PDF becomes its document's ``error``
@@ -61,11 +61,12 @@ def _ends(attachment: Attachment) -> tuple[bytes, bytes]:
 
 
 def is_pdf(attachment: Attachment) -> bool:
-    """A PDF by its content: ``%PDF-`` in the first 1024 bytes and ``%%EOF`` in the last
-    1024, the two markers every PDF reader looks for (ISO 32000-1 §7.5.2, §7.5.5). The
-    declared name and type are the sender's word and decide nothing."""
+    """A PDF by its content: the header ``%PDF-`` in the first 1024 bytes, and the file
+    trailer ``startxref`` ... ``%%EOF`` in the last 1024 (ISO 32000-1 §7.5.2, §7.5.5), which
+    every reader starts from. The declared name and type are the sender's word and decide
+    nothing."""
     head, tail = _ends(attachment)
-    return _MAGIC in head and b"%%EOF" in tail
+    return _MAGIC in head and b"startxref" in tail and b"%%EOF" in tail
 
 
 class PdfChecker:
@@ -221,6 +222,11 @@ class _Judge:
             stamp = self.signature_timestamp()
         at, poe = self.validation_time(stamp)
         if self.v is None or self.run is None:
+            signer = f.signer
+            if signer.issuer == signer.subject:
+                return self.fail("certificate path", "the signer's certificate is self-signed: "
+                                 "anyone can make such a signature", Ind.INDETERMINATE,
+                                 Sub.NO_CERTIFICATE_CHAIN_FOUND, "self-signed")  # fmt: skip
             self.checks.append(Check("certificate path", "skipped", "no trust store was given"))
             return self.done(Ind.INDETERMINATE, Sub.NO_CERTIFICATE_CHAIN_FOUND, "no-trust-store")
         if f.kind == "timestamp":

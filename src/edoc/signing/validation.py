@@ -83,7 +83,7 @@ class ValidationResult:
     """edoc's short reason code when not passed (``digest-mismatch``, ``untrusted-chain``,
     ``key-usage``, ``revoked``, ``revocation-unavailable`` ...), for scripts."""
     documents: tuple[PdfDocument, ...] = ()
-    """The PDF attachments' signatures (:mod:`edoc.pdf`), checked once the envelope's
+    """The PDF attachments' signatures (:mod:`edoc.pdf.check`), checked once the envelope's
     signature verified; empty when ``pdf=False`` or there is no PDF."""
 
     @property

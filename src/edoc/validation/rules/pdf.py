@@ -2,8 +2,9 @@
 
 The PDFs are checked once per package (:class:`edoc.pdf.PdfChecker`) and every rule reads
 that result. No network: a trust store given here is used for the chain only (revocation
-is ``edoc verify``'s). Without pyHanko these rules are silent, unless the caller asked for
-them (``PdfRules(require_signed=True)`` or a trust store): then EDX-PDF-004 says so.
+is ``edoc verify``'s); without one, only a self-signed signer is reported. Without pyHanko
+these rules are silent, unless the caller asked for them (``PdfRules(require_signed=True)``
+or a trust store): then EDX-PDF-004 says so.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _PASSED, _FAILED = "TOTAL_PASSED", "TOTAL_FAILED"  # edoc.signing.report.Indicat
 _KEY = "_pdf_documents"
 _CHAIN_REASONS = frozenset(
     {"untrusted-chain", "chain-constraints", "key-usage", "certificate-expired",
-     "certificate-not-yet-valid", "no-trust-store"}
+     "certificate-not-yet-valid", "no-trust-store", "self-signed"}
 )  # fmt: skip
 
 
@@ -130,8 +131,8 @@ def pdf_intact(ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "EDX-PDF-003",
-    "Each PDF signer's certificate chains to a trusted root (an error when a trust store "
-    "is given)",
+    "Each PDF signer's certificate chains to a trusted root (without a trust store: is not "
+    "self-signed; an error when a trust store is given)",
     "Chứng thư của người ký PDF dẫn tới một gốc tin cậy (là lỗi khi có kho tin cậy)",
     S.WARNING,
 )
@@ -141,12 +142,11 @@ def pdf_trusted(ctx: Context) -> Iterator[Finding]:
         for sig in doc.signatures:
             if sig.indication == _PASSED or sig.reason not in _CHAIN_REASONS:
                 continue
+            if sig.reason == "no-trust-store":  # validate judges no chain it was not asked to
+                continue
             who = sig.signer.subject if sig.signer else "?"
-            if sig.reason == "no-trust-store":
-                msg = f"{_where(doc)}: the signer {who} was not checked against a trust store"
-            else:
-                failed = [c for c in sig.checks if c.outcome == "failed"]
-                msg = f"{_where(doc)}: {failed[-1].detail if failed else sig.reason}"
+            failed = [c for c in sig.checks if c.outcome == "failed"]
+            msg = f"{_where(doc)}: {failed[-1].detail if failed else sig.reason}"
             f = ctx.finding("EDX-PDF-003", None, msg,
                             f"tệp PDF {doc.attachment!r}: người ký {who} chưa được xác "
                             "nhận là tin cậy")  # fmt: skip
