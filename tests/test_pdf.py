@@ -305,6 +305,8 @@ def _hostile() -> dict[str, bytes]:
         "garbage-xref": base.replace(b"xref\n0 ", b"xref\n0 99999999999 "),
         # a cross-reference stream that inflates to 300 MB
         "xref-stream-bomb": _xref_bomb(bomb),
+        # an object stream that inflates to 100 MB (the same with 1 MB reads: below)
+        "object-stream-bomb": objstm_pdf(100 * 1024 * 1024),
         # arrays nested 100 000 deep, and a page tree whose kid is itself
         "nested": _trailer_doc(b"<< /Type /Catalog /Pages 2 0 R /X " + nested + b" >>",
                                b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"),
@@ -316,6 +318,27 @@ def _hostile() -> dict[str, bytes]:
             b"<< /Type /Pages /Kids [] /Count 0 >>",
             b"<< /FT /Sig /T (S) /V << /Type /Sig /ByteRange [0 1 2 3] /Contents <3082> >> >>"),
     }  # fmt: skip
+
+
+def objstm_pdf(padding: int) -> bytes:
+    """The catalog inside an object stream whose data inflates to ``padding`` bytes more,
+    found through a cross-reference stream."""
+    data = b"1 0 << /Type /Catalog /Pages 3 0 R >>" + b" " * padding
+    comp = zlib.compress(data, 9)
+    out = bytearray(b"%PDF-1.7\n")
+    off2 = len(out)
+    out += (b"2 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\n"
+            b"stream\n" % len(comp) + comp + b"\nendstream\nendobj\n")  # fmt: skip
+    off3 = len(out)
+    out += b"3 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+    off4 = len(out)
+    entries = [(0, 0, 65535), (2, 2, 0), (1, off2, 0), (1, off3, 0), (1, off4, 0)]
+    rows = b"".join(bytes([t]) + a.to_bytes(4, "big") + b.to_bytes(2, "big")
+                    for t, a, b in entries)  # fmt: skip
+    out += (b"4 0 obj\n<< /Type /XRef /Size 5 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n"
+            % len(rows) + rows + b"\nendstream\nendobj\n")  # fmt: skip
+    out += b"startxref\n%d\n%%%%EOF\n" % off4
+    return bytes(out)
 
 
 def _trailer_doc(*objects: bytes) -> bytes:
@@ -351,7 +374,7 @@ def test_hostile_pdfs_are_errors_and_the_rest_is_checked(
     docs = checker.check_all(atts)
     assert [d.attachment for d in docs] == [*(f"{n}.pdf" for n in hostile), "intact.pdf"]
     by = {d.attachment.removesuffix(".pdf"): d for d in docs}
-    for name in ("bad-xref", "xref-stream-bomb", "nested"):
+    for name in ("bad-xref", "xref-stream-bomb", "object-stream-bomb", "nested"):
         assert by[name].error_reason == "pdf-malformed", (name, by[name])
         assert by[name].signatures == ()
     # pyHanko's lenient reader rebuilds a broken xref table: a readable, unsigned PDF.
@@ -362,8 +385,12 @@ def test_hostile_pdfs_are_errors_and_the_rest_is_checked(
         d = by[name]
         assert d.error_reason == "pdf-malformed" or [s.reason for s in d.signatures] == [
             "pdf-format"], (name, d)
+    assert "PdfDecodeLimitError" in (by["object-stream-bomb"].error or "")
     assert by["intact"].passed
     assert all(d.seconds < 30 for d in docs)
+    # The control: the same object stream with 1 MB of padding is read (unsigned, no error).
+    control = checker.check(edoc.Attachment.from_bytes(objstm_pdf(1024 * 1024), name="c.pdf"))
+    assert (control.error, control.signed) == (None, False)
 
 
 def test_limits(pdfs: dict[str, Path]) -> None:
