@@ -454,7 +454,10 @@ def test_is_pdf_reads_the_content_not_the_name() -> None:
 
 
 def test_without_the_extra(monkeypatch: pytest.MonkeyPatch, pki: TrustPKI, package: Path) -> None:
+    from edoc.pdf import _pyhanko
+
     monkeypatch.setitem(sys.modules, "pyhanko.pdf_utils.reader", None)
+    monkeypatch.setattr(_pyhanko, "_BACKEND", [])  # forget that it was imported
     trust = edoc.TrustStore.from_pem(pki.root)
     with pytest.raises(PdfError, match=r"pip install 'edoc\[pdf\]'") as info:
         edoc.Verifier(trust, pdf=True)

@@ -28,16 +28,22 @@ INSTALL = "pip install 'edoc[pdf]'"
 
 def require_backend() -> None:
     """Raise :class:`PdfError` (``pdf-backend``) unless pyHanko can be imported."""
+    if _BACKEND:
+        return
     try:
         import pyhanko.pdf_utils.reader
         import pyhanko.sign.validation.pdf_embedded  # noqa: F401
     except ImportError:
         raise PdfError(
-            f"checking PDF signatures needs pyHanko: {INSTALL}", reason="pdf-backend"
+            f"PDF signatures not checked: pyHanko is missing ({INSTALL})", reason="pdf-backend"
         ) from None
     # pyHanko logs each suspicious update with a traceback; edoc reports it instead. Without
     # a handler of its own, Python's last-resort handler would print it on stderr.
     logging.getLogger("pyhanko").addHandler(logging.NullHandler())
+    _BACKEND.append(True)
+
+
+_BACKEND: list[bool] = []
 
 
 class Guarded(io.RawIOBase):

@@ -71,10 +71,17 @@ def is_pdf(attachment: Attachment) -> bool:
 
 class PdfChecker:
     """Checks PDF attachments with ``verifier``'s trust store, revocation and validation
-    time; with no verifier, the signatures' integrity only (the chain is not checked)."""
+    time; with no verifier, the signatures' integrity only (the chain is not checked).
 
-    def __init__(self, verifier: Verifier | None, *, limits: PdfLimits | None = None) -> None:
-        require_backend()
+    Raises :class:`PdfError` (``pdf-backend``) when pyHanko is missing; with
+    ``require=False`` it does not, and pyHanko is imported only once a PDF is met (each PDF
+    is then reported with the install hint, should it be missing)."""
+
+    def __init__(
+        self, verifier: Verifier | None, *, limits: PdfLimits | None = None, require: bool = True
+    ) -> None:
+        if require:
+            require_backend()
         self.verifier = verifier
         self.limits = limits or PdfLimits()
 
@@ -93,6 +100,7 @@ class PdfChecker:
             if size is not None and size > self.limits.max_bytes:
                 raise PdfError(f"the PDF is {size} bytes, over the limit of "
                                f"{self.limits.max_bytes}", reason="pdf-too-large")  # fmt: skip
+            require_backend()  # cheap once imported
             with attachment.open() as raw:
                 self._read(progress, raw, started + self.limits.max_seconds)
         except PdfError as exc:
@@ -345,31 +353,12 @@ class _Judge:
         return self.done(Ind.TOTAL_PASSED, None)
 
 
-class _Missing:
-    """Stands in for :class:`PdfChecker` when ``edoc[pdf]`` is not installed: each PDF is
-    listed as not checked, with the install hint."""
-
-    def check_all(self, attachments: Iterable[Attachment]) -> tuple[PdfDocument, ...]:
-        from edoc.pdf._pyhanko import INSTALL
-
-        return tuple(
-            PdfDocument(attachment=a.name, content_id=a.content_id, size=a.size,
-                        error=f"PDF signatures not checked: {INSTALL}",
-                        error_reason="pdf-backend")
-            for a in attachments if is_pdf(a)
-        )
-
-
 def checker_for(
     verifier: Verifier | None, pdf: bool | None, limits: PdfLimits | None = None
-) -> PdfChecker | _Missing | None:
+) -> PdfChecker | None:
     """The checker a :class:`~edoc.Verifier` uses: none when ``pdf`` is False; a
-    :class:`PdfError` (``pdf-backend``) when it is True and pyHanko is missing."""
+    :class:`PdfError` (``pdf-backend``) now when it is True and pyHanko is missing; for
+    ``None``, a checker that imports pyHanko only when a package carries a PDF."""
     if pdf is False:
         return None
-    try:
-        return PdfChecker(verifier, limits=limits)
-    except PdfError:
-        if pdf:
-            raise
-        return _Missing()
+    return PdfChecker(verifier, limits=limits, require=bool(pdf))

@@ -74,10 +74,13 @@ def _documents(ctx: Context) -> tuple[PdfDocument, ...] | PdfError:
             from edoc.signing.validation import Verifier
 
             verifier = Verifier(policy.trust, revocation="none", pdf=False)
-        try:
-            result = PdfChecker(verifier, limits=policy.limits).check_all(attachments)
-        except PdfError as exc:
-            result = exc if policy.asked else ()
+        checker = PdfChecker(verifier, limits=policy.limits, require=False)
+        docs = checker.check_all(attachments)
+        missing = [d for d in docs if d.error_reason == "pdf-backend"]
+        if missing and policy.asked:
+            result = PdfError(missing[0].error or "", reason="pdf-backend")
+        else:  # not asked for: silent without the extra
+            result = tuple(d for d in docs if d.error_reason != "pdf-backend")
     ctx.__dict__[_KEY] = result
     return result
 
