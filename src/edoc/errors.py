@@ -14,7 +14,8 @@
     │   └── InvalidSignatureError                the document must not be trusted (.reason)
     │       ├── SignatureMissingError, SignatureProfileError, DigestMismatchError
     │       └── UntrustedCertificateError, DisallowedAlgorithmError
-    └── TransportError(EdocError)
+    ├── TransportError(EdocError)
+    └── PdfError(EdocError)                      an attached PDF cannot be checked (.reason)
     EdocWarning(UserWarning)
 
 Location fields (``element``, ``path``, ``line``, ``column``) are plain optional attributes.
@@ -35,6 +36,7 @@ __all__ = [
     "LegacyAlgorithmWarning",
     "LimitExceededError",
     "ParseError",
+    "PdfError",
     "SignatureError",
     "SignatureMissingError",
     "SignatureProfileError",
@@ -164,6 +166,16 @@ class DisallowedAlgorithmError(InvalidSignatureError):
 
 class TransportError(EdocError):
     """A transport could not move a package."""
+
+
+class PdfError(EdocError):
+    """An attached PDF could not be checked: ``reason`` is ``pdf-backend`` (the ``edoc[pdf]``
+    extra is missing), ``pdf-malformed``, ``pdf-too-large``, ``pdf-timeout`` or
+    ``pdf-unreadable``. Never raised by a report: there it is the document's ``error``."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class EdocWarning(UserWarning):

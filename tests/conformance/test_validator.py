@@ -19,7 +19,7 @@ REJECTED_BY_THE_STANDARD = {
     "invalid-EDX-STS-002", "invalid-EDX-STS-003", "invalid-EDX-XML-001",
     "invalid-EDX-XML-002", "invalid-EDX-MODEL-001", "invalid-XSD",
     "invalid-EDX-READ-NO-CONTENT", "hostile-dtd-xxe", "hostile-billion-laughs",
-    "hostile-base64-garbage",
+    "hostile-base64-garbage", "invalid-EDX-PDF-002",
 }  # fmt: skip
 SIGNATURE_VECTORS = {
     "invalid-EDX-SIG-001", "invalid-signature-placeholder", "hostile-signature-wrapping",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import sys
@@ -13,8 +14,8 @@ import click
 
 from edoc._files import atomic_write
 from edoc.cli._exit import ExitCode
-from edoc.errors import SourceError
-from edoc.validation import PROFILES, Report, Severity, validate
+from edoc.errors import InputError, PdfError, SourceError
+from edoc.validation import PROFILES, PdfRules, Report, Severity, validate
 from edoc.validation.catalog import render_catalog
 
 __all__ = ["expand_paths", "rules_command", "validate_command"]
@@ -44,13 +45,24 @@ def expand_paths(args: Sequence[str]) -> list[Path]:
     return list(out)
 
 
-def _one(args: tuple[str, str, bool]) -> Report:
-    path, profile, require_signature = args
-    return validate(path, profile=profile, require_signature=require_signature)
+@functools.lru_cache(maxsize=4)
+def _pdf_rules(require_signed: bool, trust: tuple[str, ...]) -> PdfRules:
+    from edoc.signing.trust import TrustStore
+
+    store = TrustStore.from_pem(*trust) if trust else None
+    return PdfRules(require_signed=require_signed, trust=store)
 
 
-def _run(paths: list[Path], profile: str, require_signature: bool, jobs: int) -> Iterator[Report]:
-    work = [(str(p), profile, require_signature) for p in paths]
+def _one(args: tuple[str, str, bool, bool, tuple[str, ...]]) -> Report:
+    path, profile, require_signature, require_signed_pdf, pdf_trust = args
+    pdf = _pdf_rules(require_signed_pdf, pdf_trust)
+    return validate(path, profile=profile, require_signature=require_signature, pdf=pdf)
+
+
+def _run(paths: list[Path], profile: str, require_signature: bool, jobs: int,
+         require_signed_pdf: bool = False, pdf_trust: tuple[str, ...] = ()
+         ) -> Iterator[Report]:  # fmt: skip
+    work = [(str(p), profile, require_signature, require_signed_pdf, pdf_trust) for p in paths]
     if jobs <= 1 or len(work) < 4:
         yield from map(_one, work)
         return
@@ -98,6 +110,16 @@ def exit_code(reports: Sequence[Report], fail_on: Severity) -> ExitCode:
 )
 @click.option("--require-signature", is_flag=True, help="An unsigned package is an error.")
 @click.option(
+    "--require-signed-pdf", is_flag=True, help="A PDF attachment with no signature is an error."
+)
+@click.option(
+    "--pdf-trust",
+    "pdf_trust",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A PEM file of trust anchors for the PDF signers: an untrusted one is then an error.",
+)
+@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
@@ -106,7 +128,8 @@ def exit_code(reports: Sequence[Report], fail_on: Severity) -> ExitCode:
 )
 def validate_command(
     paths: tuple[str, ...], profile: str, fmt: str, output: Path | None, fail_on: str,
-    require_signature: bool, jobs: int | None,
+    require_signature: bool, require_signed_pdf: bool, pdf_trust: tuple[Path, ...],
+    jobs: int | None,
 ) -> None:  # fmt: skip
     """Validate PATHS (files, folders searched for *.edxml, or globs).
 
@@ -115,8 +138,21 @@ def validate_command(
     from edoc.validation.render import render
 
     files = expand_paths(paths)
+    if require_signed_pdf or pdf_trust:
+        from edoc.pdf._pyhanko import require_backend
+
+        try:
+            require_backend()
+        except PdfError as exc:
+            raise click.UsageError(str(exc)) from None
     jobs = jobs or os.cpu_count() or 1
-    run = _run(files, profile, require_signature, jobs)
+    trust = tuple(str(p) for p in pdf_trust)
+    if trust:
+        try:
+            _pdf_rules(require_signed_pdf, trust)
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint="--pdf-trust") from None
+    run = _run(files, profile, require_signature, jobs, require_signed_pdf, trust)
     if sys.stderr.isatty() and len(files) > 1:  # a bar for people; nothing in CI logs
         with click.progressbar(run, length=len(files), label="validating", file=sys.stderr) as bar:
             reports = list(bar)

@@ -42,9 +42,12 @@ def _pem_files(paths: tuple[Path, ...], option: str) -> list[Path]:
 
 def exit_code_for_result(result: ValidationResult) -> ExitCode:
     """TOTAL_PASSED 0; TOTAL_FAILED and INDETERMINATE 3, except INDETERMINATE/TRY_LATER
-    (revocation data could not be fetched) 5, a transport failure worth retrying."""
+    (revocation data could not be fetched) 5, a transport failure worth retrying. A PDF
+    attachment whose signature is TOTAL_FAILED makes a passed envelope 3 too."""
     if result.indication is Indication.TOTAL_PASSED:
-        return ExitCode.OK
+        failed = [s for d in result.documents for s in d.signatures
+                  if s.indication is Indication.TOTAL_FAILED]  # fmt: skip
+        return ExitCode.SIGNATURE if failed else ExitCode.OK
     if result.sub_indication is SubIndication.TRY_LATER:
         return ExitCode.TRANSPORT
     return ExitCode.SIGNATURE
@@ -74,6 +77,7 @@ def _json(result: ValidationResult) -> dict[str, Any]:
     if result.package is not None:
         out["package"] = to_dict(result.package)
     out["report"] = result.report.to_dict()
+    out["documents"] = [d.to_dict() for d in result.documents]
     return out
 
 
@@ -125,15 +129,21 @@ def _json(result: ValidationResult) -> dict[str, Any]:
     "(e.g. 2025-09-30T10:00:00+07:00).",
 )
 @click.option(
+    "--pdf/--no-pdf",
+    default=None,
+    help="Check the signatures inside PDF attachments (default: when edoc[pdf] is installed).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def verify_command(package: Path, trust_paths: tuple[Path, ...],
                    intermediate_paths: tuple[Path, ...], revocation: str, offline: bool,
                    crl_paths: tuple[Path, ...], timeout: float, legacy: bool, at_text: str | None,
-                   fmt: str) -> None:  # fmt: skip
-    """Validate PACKAGE's signature and print the report. Exit codes: 0 TOTAL_PASSED,
-    3 TOTAL_FAILED or INDETERMINATE, 5 INDETERMINATE/TRY_LATER (revocation data
-    unreachable), 4 unreadable."""
+                   pdf: bool | None, fmt: str) -> None:  # fmt: skip
+    """Validate PACKAGE's signature and print the report, then the signatures inside its
+    PDF attachments. Exit codes: 0 TOTAL_PASSED, 3 TOTAL_FAILED or INDETERMINATE (or a
+    PDF signature TOTAL_FAILED), 5 INDETERMINATE/TRY_LATER (revocation data unreachable),
+    4 unreadable."""
     at = None
     if at_text is not None:
         try:
@@ -154,7 +164,7 @@ def verify_command(package: Path, trust_paths: tuple[Path, ...],
         verifier = Verifier(
             trust, revocation=revocation, intermediates=intermediates,  # type: ignore[arg-type]
             policy=VerifyPolicy.legacy() if legacy else VerifyPolicy(), offline=offline,
-            crls=crl_paths, at=at, timeout=timeout,
+            crls=crl_paths, at=at, timeout=timeout, pdf=pdf,
         )  # fmt: skip
         result = verifier.verify(package)
     except EdocError as exc:
@@ -172,7 +182,12 @@ def verify_command(package: Path, trust_paths: tuple[Path, ...],
         click.echo(json.dumps(_json(result), ensure_ascii=False, indent=2))
     else:
         click.echo(result.report.to_text())
-    if code is not ExitCode.OK:
+        if result.documents:
+            click.echo("documents:")
+            click.echo("\n".join(d.to_text() for d in result.documents))
+    if code is not ExitCode.OK and result.passed:
+        click.echo("NOT VALID: a PDF attachment's signature is TOTAL_FAILED", err=True)
+    elif code is not ExitCode.OK:
         failed = [c for c in result.report.checks if c.outcome in ("failed", "indeterminate")]
         why = failed[-1].detail if failed else ""
         click.echo(f"NOT VALID: {result.indication.value}/{result.sub_indication}: {why}", err=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from edoc.conformance import _pdf as _pdfs
 from edoc.conformance._packages import (
     KIT_ORGAN,
     Seeded,
@@ -99,6 +100,13 @@ def _atts(s: Seeded, *atts: Attachment) -> bytes:
     return _b(attrs.evolve(_base(s), attachments=list(atts)))
 
 
+def _pdf(make: Callable[[], bytes]) -> Callable[[Seeded], bytes]:
+    def gen(s: Seeded) -> bytes:
+        return _atts(s, Attachment.from_bytes(make(), name="7816-VPCP-TTĐT.pdf"))
+
+    return gen
+
+
 Gen = Callable[[Seeded], Made]
 
 # rule id -> (what the vector does, generator).
@@ -147,6 +155,10 @@ RULE_CASES: dict[str, tuple[str, Gen]] = {
     "EDX-READ-UNDECLARED-PREFIX": ("An undeclared xlink: prefix on a foreign element", lambda s: sub(_bb(s), "<edXML:Subject>", '<o:X xmlns:o="urn:o" xlink:href=""/><edXML:Subject>')),
     "EDX-READ-SIGNATURE-NAMESPACE": ("A Signature in the edXML namespace", lambda s: sub(_bb(s), "    </edXML:edXMLHeader>", PLACEHOLDER_SIGNATURE + "</edXML:edXMLHeader>")),
     "EDX-READ-SIGNATURE-POSITION": ("A Signature before TraceHeaderList", lambda s: sub(_bb(s), "<edXML:TraceHeaderList>", PLACEHOLDER_SIGNATURE + "<edXML:TraceHeaderList>")),
+    "EDX-PDF-001": ("A PDF attachment with no signature", _pdf(_pdfs.unsigned_pdf)),
+    "EDX-PDF-002": ("A signed PDF changed after signing (a signed byte differs)", _pdf(lambda: _pdfs.signed_pdf(tamper=True))),
+    "EDX-PDF-003": ("A PDF signed by a certificate no trust store holds", _pdf(_pdfs.signed_pdf)),
+    "EDX-PDF-004": ("A PDF attachment that only starts like a PDF", _pdf(_pdfs.broken_pdf)),
 }  # fmt: skip
 
 # Revocations, updates and replacements: a receiver may accept them with 15 as well as 03.
@@ -163,6 +175,7 @@ def invalid_vectors() -> list[Vector]:
     for rule_id, (title, make) in RULE_CASES.items():
         error = RULES[rule_id].severity is Severity.ERROR
         verify = rule_id == "EDX-SIG-001"
+        pdf = rule_id.startswith("EDX-PDF-")
         out.append(
             Vector(
                 id=f"invalid-{rule_id}",
@@ -175,7 +188,8 @@ def invalid_vectors() -> list[Vector]:
                 required=error,
                 kind="status" if rule_id in _STATUS_RULES else "edoc",
                 mode="verify" if verify else "validate",
-                tags=("signature",) if verify else ("change",) if rule_id in _CHANGE_RULES else (),
+                tags=("signature",) if verify else ("change",) if rule_id in _CHANGE_RULES
+                else ("pdf",) if pdf else (),
             )
         )
     out.append(

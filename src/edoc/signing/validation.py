@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from cryptography import x509
@@ -34,6 +34,9 @@ from edoc.signing.trust import TrustStore, check_signing_usage, subject_text
 from edoc.signing.verifier import VerificationResult, VerifyPolicy, verify
 from edoc.signing.xades import XadesInfo
 from edoc.xml.reader import Source
+
+if TYPE_CHECKING:
+    from edoc.pdf import PdfDocument, PdfLimits
 
 __all__ = ["ValidationResult", "Verifier", "xades_of"]
 
@@ -79,6 +82,9 @@ class ValidationResult:
     reason: str | None = None
     """edoc's short reason code when not passed (``digest-mismatch``, ``untrusted-chain``,
     ``key-usage``, ``revoked``, ``revocation-unavailable`` ...), for scripts."""
+    documents: tuple[PdfDocument, ...] = ()
+    """The PDF attachments' signatures (:mod:`edoc.pdf.check`), checked once the envelope's
+    signature verified; empty when ``pdf=False`` or there is no PDF."""
 
     @property
     def passed(self) -> bool:
@@ -115,6 +121,8 @@ class Verifier:
     network at all. ``at`` fixes the validation time (default: the time-stamp's, else the
     claimed signing time, else now). Fetches time out after ``timeout`` seconds and may
     answer at most ``max_fetch_bytes``. Answers are cached until their nextUpdate.
+    ``pdf``: check the signatures inside PDF attachments (``True`` needs ``edoc[pdf]``;
+    ``None``, the default, when it is installed; ``False`` never), within ``pdf_limits``.
     """
 
     def __init__(
@@ -131,6 +139,8 @@ class Verifier:
         max_fetch_bytes: int = 10 * 1024 * 1024,
         limits: Limits | None = None,
         spool_dir: str | os.PathLike[str] | None = None,
+        pdf: bool | None = None,
+        pdf_limits: PdfLimits | None = None,
     ) -> None:
         self.trust = trust
         self.intermediates = tuple(intermediates)
@@ -141,12 +151,19 @@ class Verifier:
         self.max_fetch_bytes = max_fetch_bytes
         self.limits = limits
         self.spool_dir = spool_dir
+        from edoc.pdf.check import checker_for
+
+        self.pdf = checker_for(self, pdf, pdf_limits)
 
     def verify(self, source: Source) -> ValidationResult:
         """Validate ``source``. Raises :class:`~edoc.errors.ParseError` (or
         :class:`~edoc.errors.SourceError`) only for input that is not a package."""
-        run = _Run(self, source)
-        return run.go()
+        result = _Run(self, source).go()
+        if self.pdf is not None and result.signature is not None:
+            attachments = getattr(result.signature.package, "attachments", ())
+            documents = self.pdf.check_all(attachments)
+            result = attrs.evolve(result, documents=documents)
+        return result
 
 
 class _Run:

@@ -8,6 +8,7 @@
 from edoc.validation.engine import validate
 from edoc.validation.findings import REPORT_FORMAT, Finding, Report, Severity
 from edoc.validation.registry import RULES, Rule
+from edoc.validation.rules.pdf import PdfRules
 from edoc.validation.schema import PROFILES
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "REPORT_FORMAT",
     "RULES",
     "Finding",
+    "PdfRules",
     "Report",
     "Rule",
     "Severity",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterator
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import attrs
 from lxml import etree
@@ -16,6 +16,9 @@ from edoc.validation.registry import RULES
 from edoc.xml import names as n
 from edoc.xml._events import Node, ParsedDocument
 from edoc.xml.skeleton import element_path
+
+if TYPE_CHECKING:
+    from edoc.validation.rules.pdf import PdfRules
 
 __all__ = ["Context", "q"]
 
@@ -37,6 +40,8 @@ class Context:
     source: str | None
     now: dt.datetime
     require_signature: bool = False
+    pdf: PdfRules | None = None
+    """How the PDF attachments' signatures are judged (``None``: the defaults)."""
 
     @functools.cached_property
     def envelope(self) -> etree._Element | None:

@@ -13,6 +13,7 @@ from edoc.validation import rules as _rules  # noqa: F401  (registers the rule f
 from edoc.validation.context import Context
 from edoc.validation.findings import Finding, Report, Severity
 from edoc.validation.registry import RULES, declare
+from edoc.validation.rules.pdf import PdfRules
 from edoc.validation.schema import PROFILES, schema_findings
 from edoc.xml import names as n
 from edoc.xml.reader import Source, package_from_document, parse_document
@@ -114,6 +115,7 @@ def validate(
     now: dt.datetime | None = None,
     require_signature: bool = False,
     spool_dir: str | os.PathLike[str] | None = None,
+    pdf: PdfRules | None = None,
 ) -> Report:
     """Check one package against the schema and every rule of ``profile``; never raises for
     a bad package: everything wrong is a finding in the returned :class:`Report`.
@@ -122,6 +124,7 @@ def validate(
     a warning) or ``"strict"`` (the standard as written). ``now`` fixes "today" for the
     date rules (default: the current time). ``require_signature`` makes an unsigned
     package an error (EDX-SIG-001). Signatures are not verified here: see ``edoc verify``.
+    The signatures inside PDF attachments are checked offline per ``pdf`` (EDX-PDF-*).
     """
     if profile not in PROFILES:
         from edoc.errors import InputError
@@ -154,7 +157,7 @@ def validate(
         return Report(source=name, profile=profile, findings=(f,), readable=False)
     ctx = Context(
         profile=profile, tree=tree, doc=doc, package=None, kind=None, source=name,
-        now=now or dt.datetime.now(VN_TZ), require_signature=require_signature,
+        now=now or dt.datetime.now(VN_TZ), require_signature=require_signature, pdf=pdf,
     )  # fmt: skip
     mh = ctx.message_header
     if tree.tag == n.q(n.ROOT) and mh is not None:

@@ -13,3 +13,4 @@ from edoc.validation.rules import business
 from edoc.validation.rules import status
 from edoc.validation.rules import signature
 from edoc.validation.rules import text
+from edoc.validation.rules import pdf
