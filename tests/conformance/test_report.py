@@ -44,7 +44,9 @@ def test_json_round_trip_and_shape(tmp_path: Path) -> None:
     assert data["format"] == "edoc.conformance/1"
     assert (data["seed"], data["suite_version"], data["ok"]) == (42, "2026.1", False)
     assert data["summary"] == {"total": 6, "passed": 2, "failed": 3, "skipped": 1,
-                               "required_failed": 2, "optional_failed": 1}  # fmt: skip
+                               "required_failed": 2, "optional_failed": 1,
+                               "required_skipped": 1}  # fmt: skip
+    assert data["verdict"] == "fail"
     assert Run.load(tmp_path / "r.json") == run
 
 

@@ -90,8 +90,8 @@ def test_a_code_number_with_a_slash_is_judged_and_answered(tmp_path: Path) -> No
     from edoc.conformance._packages import Seeded, base_package
 
     pkg = base_package(Seeded(seed=1, vector_id="x", serial=1, to="000.00.00.H41"))
-    pkg = attrs.evolve(pkg, header=attrs.evolve(
-        pkg.header, code=Code(number="12/2026", notation="VPCP-TTĐT"), document_id=None))  # fmt: skip
+    code = Code(number="12/2026", notation="VPCP-TTĐT")
+    pkg = attrs.evolve(pkg, header=attrs.evolve(pkg.header, code=code, document_id=None))
     slashed = tmp_path / "slashed.edxml"
     write(pkg, slashed)
     answers: list[str] = []
