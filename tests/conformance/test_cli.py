@@ -55,7 +55,7 @@ def test_run_prints_seed_and_version_fails_on_required_and_reports(tmp_path: Pat
     html, junit = tmp_path / "r.html", tmp_path / "r.xml"
     proc = _edoc("conformance", "report", str(out), "--html", str(html), "--junit", str(junit))
     assert proc.returncode == 1  # the run failed: so does its report
-    assert 'id="count-failed"' in html.read_text(encoding="utf-8")
+    assert 'id="category-invalid"' in html.read_text(encoding="utf-8")
     assert junit.read_text(encoding="utf-8").count("<testcase") == 3
 
 
