@@ -76,8 +76,9 @@ def test_select_by_category_rule_and_tag(quick_suite: list[Vector]) -> None:
     assert {v.id for v in select(quick_suite, ["EDX-ATT-004"])} == {
         "invalid-EDX-ATT-004", "hostile-base64-garbage",
     }  # fmt: skip
+    assert len(select(quick_suite, ["corpus"])) == 154
     assert all(v.mode == "verify" for v in select(quick_suite, ["signature"]))
-    assert len(select(quick_suite, ["hostile"])) == 7
+    assert len(select(quick_suite, ["hostile"])) == 7 + 154  # the core set and the corpus
     with pytest.raises(ValueError, match="nope matches no vector"):
         select(quick_suite, ["nope"])
 
@@ -94,7 +95,7 @@ def test_a_workshop_never_reuses_an_earlier_runs_files(tmp_path: Path) -> None:
 
 # The suite's meaning, pinned to its version: change a vector's id, category, expected
 # outcome, rule, need or mode, and this fails until SUITE_VERSION and the digest change.
-PINNED = {"2026.1": "ea52c0c963bf9b61"}
+PINNED = {"2026.1": "ea52c0c963bf9b61", "2026.2": "6f5bc8c94b6c247a"}
 
 
 def test_the_suite_version_changes_with_the_suite() -> None:
@@ -102,10 +103,11 @@ def test_the_suite_version_changes_with_the_suite() -> None:
     import json
 
     from edoc.conformance import SUITE_VERSION
+    from edoc.conformance._corpus import corpus_vectors
     from edoc.conformance._hostile import core_hostile_vectors
 
     core = [v for v in build_suite("full") if v.category is not Category.HOSTILE]
-    core += core_hostile_vectors()  # plugged-in corpora are not the kit's own suite
+    core += core_hostile_vectors() + corpus_vectors()  # plugged-in sources are not the kit's
     shape = [(v.id, v.category.value, v.expect.value, v.rule, v.required, v.mode, v.kind)
              for v in core]  # fmt: skip
     digest = hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]

@@ -107,7 +107,11 @@ def run_receiver(
     progress: Progress | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> list[Result]:
-    """Deliver every vector to ``agency`` (served by ``system_id``) and judge the answers."""
+    """Deliver every vector to ``agency`` (served by ``system_id``) and judge the answers.
+
+    The corpus's vectors (tag ``corpus``) are left out: they all carry one CodeNumber, so
+    no answer could be matched to one of them (the validator target runs them)."""
+    vectors = [v for v in vectors if "corpus" not in v.tags]
     skipped = {v.id: Result.of(v, Status.SKIP, "not delivered",
                                "a signature vector: give --signatures to deliver it")
                for v in vectors if v.mode == "verify" and not signatures}  # fmt: skip

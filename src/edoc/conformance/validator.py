@@ -76,7 +76,7 @@ def _one(
     rule_map: RuleMap | None = None,
 ) -> Result:  # fmt: skip
     path = workshop.path(vector)
-    argv = [a.replace("{file}", str(path)).replace("{ca}", str(workshop.pki.ca_path))
+    argv = [a.replace("{file}", str(path)).replace("{ca}", str(workshop.ca_path(vector)))
             if "{ca}" in a else a.replace("{file}", str(path)) for a in args]  # fmt: skip
     start = time.monotonic()
     try:
