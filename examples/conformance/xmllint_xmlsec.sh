@@ -7,9 +7,15 @@
 set -u
 mode=$1
 file=$2
-# The XML Schemas edoc publishes (or set EDOC_SCHEMAS to a folder holding your own).
-schemas=${EDOC_SCHEMAS:-$(python3 -c \
-  "from edoc.validation.schema import schema_path; print(schema_path('edoc', 'interop').parent)")}
+# The XML Schemas edoc publishes (or set EDOC_SCHEMAS to a folder holding your own): in
+# the installed package, or in schemas/ of a checkout.
+schemas=${EDOC_SCHEMAS:-}
+if [ -z "$schemas" ]; then
+  pkg=$(python3 -c "import importlib.util as u, os; print(os.path.dirname(u.find_spec('edoc').origin))")
+  for d in "$pkg/schemas" "$pkg/../../schemas"; do
+    if [ -f "$d/edoc-interop.xsd" ]; then schemas=$d; break; fi
+  done
+fi
 if ! out=$(xmllint --noout --nonet "$file" 2>&1); then
   echo "E-XML not well-formed XML: $(echo "$out" | head -n 1)"
   exit 1
