@@ -114,3 +114,27 @@ def test_the_suite_version_changes_with_the_suite() -> None:
     assert PINNED.get(SUITE_VERSION) == digest, (
         f"the suite changed: bump SUITE_VERSION and pin {SUITE_VERSION!r}: {digest!r}"
     )
+
+
+def test_every_vector_cites_a_public_clause_or_says_it_is_an_interop_choice(
+    quick_suite: list[Vector],
+) -> None:
+    from edoc.conformance.clauses import INTEROP, PUBLIC_SOURCES
+
+    for v in quick_suite:
+        clause = v.clause or ""
+        assert any(s in clause for s in (*PUBLIC_SOURCES, INTEROP)), (v.id, clause)
+        # Nothing a vendor cannot get: edoc's rule ids, its private reference or catalogue.
+        for private in ("edoc rule", "edxml-reference", "hostile-inputs"):
+            assert private not in clause, v.id
+
+
+def test_clauses_of_a_few_vectors() -> None:
+    """Hand-written: the clause each of these rests on."""
+    by_id = {v.id: v.clause for v in build_suite("quick")}
+    assert by_id["invalid-EDX-HDR-001"] == (
+        "QCVN 102:2016 cl. 1.2 (To: one element per recipient, at least one)")  # fmt: skip
+    assert by_id["valid-signed-ec"].startswith("NĐ 30/2020/NĐ-CP Art. 8 h)")  # type: ignore[union-attr]
+    assert "TT 15/2025/TT-BKHCN" in by_id["valid-signed-rsa"]  # type: ignore[operator]
+    assert by_id["invalid-EDX-TXT-001"].startswith("edoc interop choice")  # type: ignore[union-attr]
+    assert "QĐ 28/2018/QĐ-TTg" in by_id["valid-status-13"]  # type: ignore[operator]
