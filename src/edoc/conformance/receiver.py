@@ -5,7 +5,8 @@ What passes (docs/conformance.md, edxml-reference §3.2, §3.3, §7.4):
 
 * a document to accept: the transport acknowledgement ``done``, and status packages 01
   (received) then 03 (accepted; 15 also for revocations, updates and replacements);
-* a document to reject: status 02 (or 16), or the acknowledgement ``fail``, and never 03;
+* a document to reject: status 02 (or 16) and the acknowledgement ``done``, or the
+  acknowledgement ``fail``, and never 03;
 * a status package: the acknowledgement ``done`` (``done`` or ``fail`` for an invalid
   one), and no status package in answer to it (a status is never answered: two systems
   that answer statuses would ping-pong forever).
@@ -92,8 +93,11 @@ def _judge(w: _Watch, ack: str, fetched: int, final: bool, timeout: float,
     if w.vector.expect is Expect.REJECT:
         if accept & set(codes):
             return Status.FAIL, "expected reject, the receiver accepted it"
-        if _REFUSED & set(codes) or ack == "fail":
+        if ack == "fail" or (_REFUSED & set(codes) and ack == "done"):
             return Status.PASS, ""
+        if final and _REFUSED & set(codes):
+            said = ", ".join(codes)
+            return Status.FAIL, f"status {said}, but no acknowledgement in {timeout:g} s"
         return (Status.FAIL, f"no rejection in {timeout:g} s") if final else None
     if _REFUSED & set(codes):
         return Status.FAIL, f"expected {w.vector.expect.value}, the receiver refused it"
