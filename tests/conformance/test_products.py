@@ -123,15 +123,23 @@ def test_without_signatures_the_run_is_incomplete(tmp_path: Path) -> None:
 
 
 def test_setup_errors_are_not_product_failures(tmp_path: Path) -> None:
-    missing = _kit("--only", "valid-new", "--cmd", "no-such-validator-xyz {file}")
-    assert missing.returncode == 2
-    assert "setup error: the command's program 'no-such-validator-xyz' is not found on PATH" \
-        in missing.stderr
-    assert "verdict" not in missing.stdout  # no vector ran
+    from click.testing import CliRunner
+
+    from edoc.cli import main
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main, ["conformance", "run", "validator", "--only",
+                                           "valid-new", "--work", str(tmp_path), *args])  # fmt: skip
+        return result.exit_code, result.output
+
+    code, out = run("--cmd", "no-such-validator-xyz {file}")
+    assert code == 2
+    assert "setup error: the command's program 'no-such-validator-xyz' is not found on PATH" in out
+    assert "verdict" not in out  # no vector ran
     bad_map = tmp_path / "map.json"
     bad_map.write_text('{"EDX-NOPE-001": "X"}', encoding="utf-8")
-    proc = _kit("--only", "valid-new", "--cmd", STRICT, "--rule-map", str(bad_map))
-    assert proc.returncode == 2
-    assert "'EDX-NOPE-001' is not a rule of the suite" in proc.stderr
-    proc = _kit("--only", "valid-new", "--cmd", STRICT, "--timeout", "0")
-    assert proc.returncode == 2  # click's own usage error
+    code, out = run("--cmd", STRICT, "--rule-map", str(bad_map))
+    assert code == 2
+    assert "'EDX-NOPE-001' is not a rule of the suite" in out
+    code, out = run("--cmd", STRICT, "--timeout", "0")
+    assert code == 2  # click's own usage error
