@@ -128,8 +128,8 @@ def test_setup_errors_are_not_product_failures(tmp_path: Path) -> None:
     from edoc.cli import main
 
     def run(*args: str) -> tuple[int, str]:
-        result = CliRunner().invoke(main, ["conformance", "run", "validator", "--only",
-                                           "valid-new", "--work", str(tmp_path), *args])  # fmt: skip
+        argv = ["conformance", "run", "validator", "--only", "valid-new", "--work", str(tmp_path)]
+        result = CliRunner().invoke(main, [*argv, *args])
         return result.exit_code, result.output
 
     code, out = run("--cmd", "no-such-validator-xyz {file}")
