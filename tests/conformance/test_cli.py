@@ -25,7 +25,7 @@ def test_list_json_has_every_rule_and_the_version() -> None:
     assert rules == set(RULES)
     categories = [v["category"] for v in doc["vectors"]]
     assert {c: categories.count(c) for c in set(categories)} == {
-        "valid": 20, "invalid": 49, "hostile": 7,  # 49: EDX-PDF-001..004 added
+        "valid": 20, "invalid": 49, "hostile": 7 + 154,  # 49: EDX-PDF-001..004 added
     }  # fmt: skip
 
 
@@ -36,14 +36,26 @@ def test_run_prints_seed_and_version_fails_on_required_and_reports(tmp_path: Pat
                  "--cmd", script_cmd("accept_all.py"), "-o", str(out))  # fmt: skip
     assert proc.returncode == 1
     assert f"edoc conformance suite {SUITE_VERSION}, seed 77" in proc.stderr
-    assert "FAIL invalid-EDX-HDR-001 (required)" in proc.stdout
-    assert "1 passed, 2 failed (2 required), 0 skipped, of 3" in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert lines[:2] == [
+        "FAIL invalid-EDX-HDR-001 (invalid, required): expected reject, the validator "
+        "accepted it (exit 0)",
+        "FAIL invalid-EDX-HDR-002 (invalid, required): expected reject, the validator "
+        "accepted it (exit 0)",
+    ]
+    assert [line.split() for line in lines[2:5]] == [
+        ["category", "total", "passed", "failed", "skipped", "req-failed", "req-skipped"],
+        ["valid", "1", "1", "0", "0", "0", "0"],
+        ["invalid", "2", "0", "2", "0", "2", "0"],
+    ]
+    assert lines[5].endswith(": 1 passed, 2 failed (2 required), 0 skipped (0 required), of 3")
+    assert lines[6] == "verdict FAIL: the product failed required vectors (exit 1)"
     data = json.loads(out.read_text(encoding="utf-8"))
     assert (data["seed"], data["suite_version"], data["target"]) == (77, SUITE_VERSION, "validator")
     html, junit = tmp_path / "r.html", tmp_path / "r.xml"
     proc = _edoc("conformance", "report", str(out), "--html", str(html), "--junit", str(junit))
     assert proc.returncode == 1  # the run failed: so does its report
-    assert 'id="count-failed"' in html.read_text(encoding="utf-8")
+    assert 'id="category-invalid"' in html.read_text(encoding="utf-8")
     assert junit.read_text(encoding="utf-8").count("<testcase") == 3
 
 
@@ -52,7 +64,8 @@ def test_run_passes_when_every_required_vector_passes(tmp_path: Path) -> None:
     proc = _edoc("conformance", "run", "validator", "--seed", "1", "--only", "invalid-EDX-READ-CID",
                  "--only", "invalid-EDX-HDR-001", "--cmd", script_cmd("reject_all.py"))  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "FAIL invalid-EDX-READ-CID (optional)" in proc.stdout
+    assert "FAIL invalid-EDX-READ-CID (invalid, optional): expected warn, the validator " \
+        "rejected it (exit 1)" in proc.stdout
 
 
 def test_unknown_only_pattern_is_a_usage_error() -> None:
@@ -117,5 +130,6 @@ def test_receiver_run_needs_the_secret_variable() -> None:
         [*edoc_cmd().split(), "conformance", "run", "receiver", "--agency", "000.00.00.H41"],
         capture_output=True, text=True, timeout=60, check=False, env=env,
     )  # fmt: skip
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a setup error: nothing was said about the product
+    assert "setup error" in proc.stderr
     assert "EDOC_HUB_SECRET" in proc.stderr

@@ -28,6 +28,9 @@ SECRET = "bi-mat-cua-nha-cung-cap"
 class ReferenceReceiver(threading.Thread):
     """A receiving system: HubTransport receive, validate, status 01 then 03 or 02, ack."""
 
+    chatty = False
+    """Answer status packages with a status of their own (wrong)."""
+
     def __init__(self, url: str, folder: Path) -> None:
         super().__init__(daemon=True)
         self.url = url
@@ -50,6 +53,8 @@ class ReferenceReceiver(threading.Thread):
 
         assert isinstance(item, Incoming)
         if item.kind == "status":
+            if self.chatty:
+                self._answer_status(hub, item.path, item.message_id)
             item.ack("done" if validate(item.path).ok else "fail")
             return
         try:
@@ -68,13 +73,47 @@ class ReferenceReceiver(threading.Thread):
         item.ack("done")
 
 
+    def _answer_status(self, hub: HubTransport, path: Path, message_id: str) -> None:
+        import datetime as dt
+
+        status = read(path)
+        assert isinstance(status, StatusPackage)
+        answer = StatusPackage(from_=Organization(organ_id=AGENCY),
+                               response_for=status.response_for, status_code=StatusCode.RECEIVED,
+                               timestamp=dt.datetime.now(dt.UTC))  # fmt: skip
+        out = self.folder / f"answer-{message_id}.edxml"
+        write(answer, out)
+        hub.send(Outgoing(payload=out, kind="status"))
+
+
+class ChattyReceiver(ReferenceReceiver):
+    chatty = True
+
+
+class LazyReceiver(ReferenceReceiver):
+    """Lists what waits and acknowledges it 'done' without ever fetching it."""
+
+    def run(self) -> None:
+        with HubTransport(self.url, SYSTEM, SECRET, organ_id=AGENCY, inbox=self.folder / "in",
+                          retries=0) as hub:  # fmt: skip
+            while not self.stop.is_set():
+                try:
+                    for kind in ("edoc", "status"):
+                        for entry in hub.list_received(kind):  # type: ignore[arg-type]
+                            hub.update_status(entry["docId"], "done")
+                except TransportError:
+                    return
+                self.stop.wait(0.05)
+
+
 def _run(vectors: list[Vector], workshop: Workshop, tmp_path: Path, timeout: float,
-         answer: bool) -> list:  # type: ignore[type-arg]  # fmt: skip
+         answer: bool, receiver: type[ReferenceReceiver] = ReferenceReceiver,
+         ) -> list:  # type: ignore[type-arg]  # fmt: skip
     receivers: list[ReferenceReceiver] = []
 
     def ready(url: str) -> None:
         if answer:
-            receivers.append(ReferenceReceiver(url, tmp_path))
+            receivers.append(receiver(url, tmp_path))
             receivers[0].start()
 
     try:
@@ -96,10 +135,10 @@ def test_reference_receiver_passes(quick_suite: list[Vector], workshop: Workshop
     by_id = {r.id: r for r in results}
     assert by_id["hostile-signature-wrapping"].status is Status.SKIP
     assert [(r.id, r.actual, r.detail) for r in results if r.status is Status.FAIL] == []
-    assert by_id["valid-new"].actual == "status 01, 03; acknowledgement done"
-    assert by_id["invalid-EDX-HDR-002"].actual == "status 01, 02; acknowledgement done"
-    assert by_id["invalid-EDX-XML-001"].actual == "status none; acknowledgement fail"
-    assert by_id["valid-status-03"].actual == "status none; acknowledgement done"
+    assert by_id["valid-new"].actual == "status 01, 03; acknowledgement done; fetched 1"
+    assert by_id["invalid-EDX-HDR-002"].actual == "status 01, 02; acknowledgement done; fetched 1"
+    assert by_id["invalid-EDX-XML-001"].actual == "status none; acknowledgement fail; fetched 1"
+    assert by_id["valid-status-03"].actual == "status none; acknowledgement done; fetched 1"
 
 
 @pytest.mark.slow
@@ -118,4 +157,31 @@ def test_a_receiver_that_never_answers_times_out(quick_suite: list[Vector], work
         ("valid-status-01", Status.FAIL, "no acknowledgement in 1 s"),
         ("invalid-EDX-HDR-001", Status.FAIL, "no rejection in 1 s"),
     ]
-    assert all(r.actual == "status none; acknowledgement initial" for r in results)
+    assert all(r.actual == "status none; acknowledgement initial; fetched 0" for r in results)
+
+
+def test_a_receiver_that_acknowledges_without_fetching_fails(
+    quick_suite: list[Vector], workshop: Workshop, tmp_path: Path
+) -> None:
+    vectors = select(quick_suite, ["valid-status-01", "invalid-EDX-STS-001"])
+    results = _run(vectors, workshop, tmp_path, 10, answer=True, receiver=LazyReceiver)
+    reason = ("the receiver acknowledged 'done' without fetching the package (getEdoc): "
+              "it cannot have stored it")  # fmt: skip
+    assert [(r.id, r.status, r.reason, r.actual) for r in results] == [
+        ("valid-status-01", Status.FAIL, reason, "status none; acknowledgement done; fetched 0"),
+        ("invalid-EDX-STS-001", Status.FAIL, reason,
+         "status none; acknowledgement done; fetched 0"),
+    ]  # fmt: skip
+
+
+def test_a_receiver_that_answers_status_packages_fails(
+    quick_suite: list[Vector], workshop: Workshop, tmp_path: Path
+) -> None:
+    vectors = select(quick_suite, ["valid-new", "valid-status-05"])
+    results = _run(vectors, workshop, tmp_path, 10, answer=True, receiver=ChattyReceiver)
+    by_id = {r.id: r for r in results}
+    assert by_id["valid-new"].status is Status.PASS
+    assert by_id["valid-status-05"].status is Status.FAIL
+    assert by_id["valid-status-05"].reason == (
+        "the receiver answered a status package with status 01: a status package is never "
+        "answered")  # fmt: skip

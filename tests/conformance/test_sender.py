@@ -79,3 +79,43 @@ def test_signed_arrivals_are_verified_against_the_trust_anchors(tmp_path: Path) 
     assert [(r.status, r.actual) for r in results] == [
         (Status.PASS, "valid"), (Status.FAIL, "signature does not verify"),
     ]  # fmt: skip
+
+
+def test_a_code_number_with_a_slash_is_judged_and_answered(tmp_path: Path) -> None:
+    """Issue 17 class 9: the kit named its answer files after the CodeNumber and crashed
+    (FileNotFoundError) on ``12/2026``."""
+    import attrs
+
+    from edoc import Code, read, write
+    from edoc.conformance._packages import Seeded, base_package
+
+    pkg = base_package(Seeded(seed=1, vector_id="x", serial=1, to="000.00.00.H41"))
+    code = Code(number="12/2026", notation="VPCP-TTĐT")
+    pkg = attrs.evolve(pkg, header=attrs.evolve(pkg.header, code=code, document_id=None))
+    slashed = tmp_path / "slashed.edxml"
+    write(pkg, slashed)
+    answers: list[str] = []
+
+    def vendor(url: str) -> None:
+        def work() -> None:
+            with HubTransport(url, SYSTEM, SECRET, organ_id="000.00.00.G22",
+                              inbox=tmp_path / "in", retries=0) as hub:  # fmt: skip
+                hub.send(Outgoing(payload=slashed, to=("000.00.00.H41",)))
+                for _ in range(100):
+                    for item in hub.receive():
+                        status = read(item.path)
+                        answers.append(status.status_code.value)  # type: ignore[union-attr]
+                        assert status.response_for.code == "12/2026/VPCP-TTĐT"  # type: ignore[union-attr]
+                        item.ack()
+                    if len(answers) >= 2:
+                        return
+                    threading.Event().wait(0.05)
+
+        threading.Thread(target=work, daemon=True).start()
+
+    results = run_sender(tmp_path / "kit", system_id=SYSTEM, secret=SECRET,
+                         recipients=["000.00.00.H41"], count=1, duration=30, linger=2,
+                         on_ready=vendor)  # fmt: skip
+    assert [r.id for r in results] == ["sent-001"]
+    assert (results[0].status, results[0].actual) == (Status.PASS, "valid")
+    assert answers == ["01", "03"]

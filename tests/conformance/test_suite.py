@@ -76,8 +76,9 @@ def test_select_by_category_rule_and_tag(quick_suite: list[Vector]) -> None:
     assert {v.id for v in select(quick_suite, ["EDX-ATT-004"])} == {
         "invalid-EDX-ATT-004", "hostile-base64-garbage",
     }  # fmt: skip
+    assert len(select(quick_suite, ["corpus"])) == 154
     assert all(v.mode == "verify" for v in select(quick_suite, ["signature"]))
-    assert len(select(quick_suite, ["hostile"])) == 7
+    assert len(select(quick_suite, ["hostile"])) == 7 + 154  # the core set and the corpus
     with pytest.raises(ValueError, match="nope matches no vector"):
         select(quick_suite, ["nope"])
 
@@ -94,7 +95,7 @@ def test_a_workshop_never_reuses_an_earlier_runs_files(tmp_path: Path) -> None:
 
 # The suite's meaning, pinned to its version: change a vector's id, category, expected
 # outcome, rule, need or mode, and this fails until SUITE_VERSION and the digest change.
-PINNED = {"2026.1": "ea52c0c963bf9b61", "2026.2": "aabc025916430efa"}  # 2026.2: EDX-PDF-*
+PINNED = {"2026.1": "ea52c0c963bf9b61", "2026.2": "087d345ebad0f37e"}
 
 
 def test_the_suite_version_changes_with_the_suite() -> None:
@@ -102,13 +103,38 @@ def test_the_suite_version_changes_with_the_suite() -> None:
     import json
 
     from edoc.conformance import SUITE_VERSION
+    from edoc.conformance._corpus import corpus_vectors
     from edoc.conformance._hostile import core_hostile_vectors
 
     core = [v for v in build_suite("full") if v.category is not Category.HOSTILE]
-    core += core_hostile_vectors()  # plugged-in corpora are not the kit's own suite
+    core += core_hostile_vectors() + corpus_vectors()  # plugged-in sources are not the kit's
     shape = [(v.id, v.category.value, v.expect.value, v.rule, v.required, v.mode, v.kind)
              for v in core]  # fmt: skip
     digest = hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
     assert PINNED.get(SUITE_VERSION) == digest, (
         f"the suite changed: bump SUITE_VERSION and pin {SUITE_VERSION!r}: {digest!r}"
     )
+
+
+def test_every_vector_cites_a_public_clause_or_says_it_is_an_interop_choice(
+    quick_suite: list[Vector],
+) -> None:
+    from edoc.conformance.clauses import INTEROP, PUBLIC_SOURCES
+
+    for v in quick_suite:
+        clause = v.clause or ""
+        assert any(s in clause for s in (*PUBLIC_SOURCES, INTEROP)), (v.id, clause)
+        # Nothing a vendor cannot get: edoc's rule ids, its private reference or catalogue.
+        for private in ("edoc rule", "edxml-reference", "hostile-inputs"):
+            assert private not in clause, v.id
+
+
+def test_clauses_of_a_few_vectors() -> None:
+    """Hand-written: the clause each of these rests on."""
+    by_id = {v.id: v.clause for v in build_suite("quick")}
+    assert by_id["invalid-EDX-HDR-001"] == (
+        "QCVN 102:2016 cl. 1.2 (To: one element per recipient, at least one)")  # fmt: skip
+    assert by_id["valid-signed-ec"].startswith("NĐ 30/2020/NĐ-CP Art. 8 h)")  # type: ignore[union-attr]
+    assert "TT 15/2025/TT-BKHCN" in by_id["valid-signed-rsa"]  # type: ignore[operator]
+    assert by_id["invalid-EDX-TXT-001"].startswith("edoc interop choice")  # type: ignore[union-attr]
+    assert "QĐ 28/2018/QĐ-TTg" in by_id["valid-status-13"]  # type: ignore[operator]

@@ -35,10 +35,15 @@ def _failed(results: list) -> set[str]:  # type: ignore[type-arg]
     return {r.id for r in results if r.status is Status.FAIL}
 
 
+def _own(suite: list[Vector]) -> list[Vector]:
+    """The kit's own vectors (the corpus snapshot has tests of its own)."""
+    return [v for v in suite if "corpus" not in v.tags]
+
+
 def test_accept_all_fails_exactly_the_vectors_to_reject(
     quick_suite: list[Vector], workshop: Workshop
 ) -> None:
-    results = run_validator(quick_suite, workshop, cmd=script_cmd("accept_all.py"), jobs=2)
+    results = run_validator(_own(quick_suite), workshop, cmd=script_cmd("accept_all.py"), jobs=2)
     assert _failed(results) == REJECTED_BY_THE_STANDARD
     assert {r.id for r in results if r.status is Status.SKIP} == SIGNATURE_VECTORS
     assert all(r.required for r in results if r.status is Status.FAIL)
@@ -47,9 +52,9 @@ def test_accept_all_fails_exactly_the_vectors_to_reject(
 def test_reject_all_fails_exactly_the_vectors_to_accept(
     quick_suite: list[Vector], workshop: Workshop
 ) -> None:
-    results = run_validator(quick_suite, workshop, cmd=script_cmd("reject_all.py"),
+    results = run_validator(_own(quick_suite), workshop, cmd=script_cmd("reject_all.py"),
                             verify_cmd=script_cmd("reject_all.py"), jobs=2)  # fmt: skip
-    ran = {v.id for v in quick_suite}
+    ran = {v.id for v in _own(quick_suite)}
     assert _failed(results) == ran - REJECTED_BY_THE_STANDARD - SIGNATURE_VECTORS
     # Among them every valid vector and the interop variants (accepted with a warning).
     assert {r.id for r in results if r.status is Status.FAIL and r.category == "valid"} == {
@@ -62,16 +67,16 @@ def test_reject_all_fails_exactly_the_vectors_to_accept(
 def test_ignore_attachments_fails_exactly_the_attachment_vectors(
     quick_suite: list[Vector], workshop: Workshop
 ) -> None:
-    results = run_validator(quick_suite, workshop, cmd=script_cmd("ignore_attachments.py"),
-                            jobs=2)  # fmt: skip
+    results = run_validator(_own(quick_suite), workshop,
+                            cmd=script_cmd("ignore_attachments.py"), jobs=2)  # fmt: skip
     assert _failed(results) == ATTACHMENT_VECTORS
 
 
 def test_ignore_attachments_on_the_attachment_rules(
     quick_suite: list[Vector], workshop: Workshop
 ) -> None:
-    vectors = select(quick_suite, ["EDX-ATT-*", "hostile-base64-garbage", "valid-many-*",
-                                   "invalid-EDX-HDR-001"])  # fmt: skip
+    vectors = _own(select(quick_suite, ["EDX-ATT-*", "hostile-base64-garbage", "valid-many-*",
+                                        "invalid-EDX-HDR-001"]))  # fmt: skip
     results = run_validator(vectors, workshop, cmd=script_cmd("ignore_attachments.py"), jobs=2)
     assert _failed(results) == ATTACHMENT_VECTORS
     assert len(results) == 10  # ATT-001..005, two path traversals, garbage, many, HDR-001
@@ -108,7 +113,8 @@ def test_match_rule_fails_a_rejection_that_names_no_rule(
                                match_rule=True)  # fmt: skip
     assert plain.status is Status.PASS
     assert matched.status is Status.FAIL
-    assert "does not name rule EDX-HDR-001" in matched.detail
+    assert matched.reason == ("the validator rejected it (exit 1) as expected, but its output "
+                              "does not name rule EDX-HDR-001")
 
 
 def test_a_validator_past_the_timeout_fails(quick_suite: list[Vector], workshop: Workshop) -> None:

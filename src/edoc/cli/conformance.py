@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import os
 import secrets
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -14,17 +16,50 @@ from typing import Any
 
 import click
 
-from edoc.cli._exit import ExitCode
 from edoc.conformance import SIZES, SUITE_VERSION, Vector, Workshop, build_suite, select
-from edoc.conformance.results import Progress, Result, Run, Status, new_run, now
-from edoc.errors import InputError
+from edoc.conformance.results import Progress, Result, Run, Status, Verdict, new_run, now
+from edoc.errors import EdocError, InputError
 
-__all__ = ["conformance_group"]
+__all__ = ["ConformanceExit", "conformance_group"]
 
 
-@click.group("conformance")
+class ConformanceExit(enum.IntEnum):
+    """The exit codes of ``edoc conformance run`` and ``report`` (docs/conformance.md)."""
+
+    PASS = 0
+    """Every required vector ran and passed."""
+    FAILED = 1
+    """The product failed at least one required vector."""
+    SETUP = 2
+    """The run could not be made: bad options, a command that cannot be run, a hub that
+    cannot start, a file that cannot be read. Nothing is said about the product."""
+    INCOMPLETE = 3
+    """No required vector failed, but some were skipped (e.g. the signature vectors
+    without ``--verify-cmd``): not a pass."""
+
+
+_EXIT_FOR = {Verdict.PASS: ConformanceExit.PASS, Verdict.FAIL: ConformanceExit.FAILED,
+             Verdict.INCOMPLETE: ConformanceExit.INCOMPLETE}  # fmt: skip
+
+
+class _Group(click.Group):
+    """Errors of the run's setup (edoc's own errors, OS errors) exit SETUP, never FAILED."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (EdocError, OSError) as exc:
+            click.echo(f"edoc conformance: setup error: {exc}", err=True)
+            sys.exit(int(ConformanceExit.SETUP))
+
+
+@click.group("conformance", cls=_Group)
 def conformance_group() -> None:
-    """A conformance kit: run the edXML suite against your own product (docs/conformance.md)."""
+    """A conformance kit: run the edXML suite against your own product (docs/conformance.md).
+
+    Exit codes of run and report: 0 pass, 1 the product failed a required vector,
+    2 setup error (bad options, command not found), 3 incomplete (required vectors skipped).
+    """
 
 
 def _vectors(size: str, only: tuple[str, ...]) -> list[Vector]:
@@ -88,21 +123,61 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def _finish(run: Run, output: Path | None) -> None:
+_VERDICT_TEXT = {
+    Verdict.PASS: "PASS: every required vector passed",
+    Verdict.FAIL: "FAIL: the product failed required vectors",
+    Verdict.INCOMPLETE: "INCOMPLETE: required vectors were skipped, so this is not a pass",
+}
+
+
+def summary_lines(run: Run) -> list[str]:
+    """What a run prints: each failure with its reason, the skips grouped by reason, a
+    table per category, the totals and the verdict with its exit code."""
+    lines = []
     for r in run.results:
         if r.status is Status.FAIL:
             need = "required" if r.required else "optional"
-            click.echo(f"FAIL {r.id} ({need}): expected {r.expect}; {r.actual}")
+            lines.append(f"FAIL {r.id} ({r.category}, {need}): {r.reason or r.actual}")
+    skips: dict[str, list[Result]] = {}
+    for r in run.results:
+        if r.status is Status.SKIP:
+            skips.setdefault(r.reason or "skipped", []).append(r)
+    for reason, results in skips.items():
+        required = sum(r.required for r in results)
+        ids = ", ".join(r.id for r in results[:3]) + (", …" if len(results) > 3 else "")
+        lines.append(f"SKIP {len(results)} vector(s), {required} required ({ids}): {reason}")
+    head = ("category", "total", "passed", "failed", "skipped", "req-failed", "req-skipped")
+    keys = ("total", "passed", "failed", "skipped", "required_failed", "required_skipped")
+    rows = [head] + [(c, *(str(n[k]) for k in keys)) for c, n in run.categories.items()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    for row in rows:
+        cells = [v.rjust(w) for v, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join([row[0].ljust(widths[0]), *cells]))
     s = run.summary
-    click.echo(
+    lines.append(
         f"suite {run.suite_version}, seed {run.seed}, target {run.target}: "
         f"{s['passed']} passed, {s['failed']} failed ({s['required_failed']} required), "
-        f"{s['skipped']} skipped, of {s['total']}"
+        f"{s['skipped']} skipped ({s['required_skipped']} required), of {s['total']}"
     )
+    code = _EXIT_FOR[run.verdict]
+    lines.append(f"verdict {_VERDICT_TEXT[run.verdict]} (exit {int(code)})")
+    return lines
+
+
+def _finish(run: Run, output: Path | None) -> None:
+    for line in summary_lines(run):
+        click.echo(line.rstrip())
     if output is not None:
         run.save(output)
         click.echo(f"results written to {output}")
-    sys.exit(int(ExitCode.OK if run.ok else ExitCode.INVALID))
+    sys.exit(int(_EXIT_FOR[run.verdict]))
+
+
+def _replay(target: str, options: list[str | None]) -> str:
+    """The run's own command line (without --only, --work and -o): the reports add
+    ``--only ID --work DIR`` to replay one vector."""
+    args = ["edoc", "conformance", "run", target, *[a for a in options if a is not None]]
+    return shlex.join(args)
 
 
 @contextlib.contextmanager
@@ -130,26 +205,46 @@ def run_group() -> None:
 @click.option("--cmd", required=True, help='The validator command, e.g. "their-validator {file}".')
 @click.option("--verify-cmd", help="The command for signature vectors ({file}, {ca}).")
 @click.option("--match-rule", is_flag=True, help="A rejection must name the vector's rule id.")
+@click.option("--rule-map", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML or JSON: suite rule id -> your product's codes (implies --match-rule).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True)
 def validator_command(
     seed: int | None, only: tuple[str, ...], size: str, timeout: float, output: Path | None,
-    work: Path | None, cmd: str, verify_cmd: str | None, match_rule: bool, jobs: int,
+    work: Path | None, cmd: str, verify_cmd: str | None, match_rule: bool,
+    rule_map: Path | None, jobs: int,
 ) -> None:  # fmt: skip
     """Judge a validator by its exit code (0 accepts, anything else rejects)."""
-    from edoc.conformance.validator import run_validator
+    from edoc.conformance.rulemap import load_rule_map
+    from edoc.conformance.validator import check_command, run_validator, split_template
+    from edoc.validation import RULES
 
     vectors = _vectors(size, only)
+    codes = load_rule_map(rule_map, set(RULES)) if rule_map is not None else None
+    for template in (cmd, verify_cmd):
+        if template is not None:
+            check_command(split_template(template))
     seed = _start(seed)
     started = now()
     with _workshop(work, seed, "000.00.00.H41") as shop, _progress(len(vectors)) as progress:
         results = run_validator(
             vectors, shop, cmd=cmd, verify_cmd=verify_cmd, match_rule=match_rule,
-            timeout=timeout, jobs=jobs, progress=progress,
+            rule_map=codes, timeout=timeout, jobs=jobs, progress=progress,
         )  # fmt: skip
-    options = {"cmd": cmd, "verify_cmd": verify_cmd, "match_rule": match_rule,
-               "timeout": timeout, "only": list(only)}  # fmt: skip
+    replay = _replay("validator", [
+        "--cmd", cmd, *(("--verify-cmd", verify_cmd) if verify_cmd else ()),
+        "--match-rule" if match_rule else None,
+        *(("--rule-map", str(rule_map)) if rule_map else ()),
+        "--seed", str(seed), "--size", size, "--timeout", f"{timeout:g}",
+    ])  # fmt: skip
+    options = {"cmd": cmd, "verify_cmd": verify_cmd, "match_rule": match_rule or bool(codes),
+               "rule_map": str(rule_map) if rule_map else None,
+               "rule_map_codes": {k: list(v) for k, v in (codes or {}).items()},
+               "timeout": timeout, "only": list(only), "replay": replay}  # fmt: skip
     _finish(new_run("validator", seed=seed, size=size, options=options, results=results,
                     started=started), output)  # fmt: skip
+
+
+_SECRET_ENV = "EDOC_HUB_SECRET"  # noqa: S105 - the variable's name, not a secret
 
 
 def _secret_from(var: str) -> str:
@@ -165,7 +260,7 @@ def _hub_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--hub-port", type=click.IntRange(0, 65535), default=8080,
                      show_default=True, help="The port the kit's hub listens on."),
         click.option("--system-id", help="Your system's id at the hub (default: --agency)."),
-        click.option("--secret-env", default="EDOC_HUB_SECRET", show_default=True,
+        click.option("--secret-env", default=_SECRET_ENV, show_default=True,
                      help="The environment variable holding your system's hub secret."),
     ]  # fmt: skip
     for option in reversed(options):
@@ -197,8 +292,16 @@ def receiver_command(
             progress=progress,
             on_ready=lambda url: click.echo(f"the kit's hub is listening on {url}", err=True),
         )  # fmt: skip
+    replay = f"{secret_env}=... " + _replay("receiver", [
+        "--agency", agency, *(("--system-id", system_id) if system_id else ()),
+        "--hub-host", hub_host, "--hub-port", str(hub_port),
+        *(("--secret-env", secret_env) if secret_env != _SECRET_ENV else ()),
+        "--signatures" if signatures else None,
+        "--seed", str(seed), "--size", size, "--timeout", f"{timeout:g}",
+    ])  # fmt: skip
     options = {"agency": agency, "system_id": system_id or agency, "hub_port": hub_port,
-               "timeout": timeout, "signatures": signatures, "only": list(only)}  # fmt: skip
+               "timeout": timeout, "signatures": signatures, "only": list(only),
+               "replay": replay}  # fmt: skip
     _finish(new_run("receiver", seed=seed, size=size, options=options, results=results,
                     started=started), output)  # fmt: skip
 
@@ -254,12 +357,12 @@ def report_command(results: Path, html_path: Path | None, junit_path: Path | Non
     from edoc._files import atomic_write
     from edoc.conformance.report import to_html, to_junit
 
-    run = Run.load(results)
     if html_path is None and junit_path is None:
         raise click.UsageError("give --html and/or --junit")
+    run = Run.load(results)
     for path, render in ((html_path, to_html), (junit_path, to_junit)):
         if path is not None:
             with atomic_write(path) as out:
                 out.write(render(run).encode("utf-8"))
             click.echo(f"wrote {path}")
-    sys.exit(int(ExitCode.OK if run.ok else ExitCode.INVALID))
+    sys.exit(int(_EXIT_FOR[run.verdict]))

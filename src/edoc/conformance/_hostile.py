@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a table of vectors, one per entry, reads best unwrapped)
 """Hostile vectors: inputs built to attack the receiver (docs/security.md, the hostile-input
 catalogue). The kit generates a core set; more come from pluggable sources.
 
@@ -107,20 +108,20 @@ def core_hostile_vectors() -> list[Vector]:
 
     return [
         v("hostile-dtd-xxe", "A DOCTYPE with an external entity (file:///etc/passwd) in Subject",
-          _xxe, Expect.REJECT, "EDX-XML-001", "hostile-inputs A (XXE)"),
+          _xxe, Expect.REJECT, "EDX-XML-001", "XML 1.0 §4.2.2 (external entities); never resolved: edoc interop choice"),
         v("hostile-billion-laughs", "Nested internal entities expanding to 10^9 'ha'",
-          _laughs, Expect.REJECT, "EDX-XML-001", "hostile-inputs A/F (entity expansion)"),
+          _laughs, Expect.REJECT, "EDX-XML-001", "XML 1.0 §4.2 (entities); no DTD or entity: edoc interop choice"),
         v("hostile-base64-garbage", "An attachment's content is 4 KiB of non-base64 punctuation",
-          _garbage, Expect.REJECT, "EDX-ATT-004", "hostile-inputs D (attachment encoding)"),
+          _garbage, Expect.REJECT, "EDX-ATT-004", "QCVN 102:2016 AttachmentEncoded/ContentTransferEncoded (base64)"),
         v("hostile-path-traversal-name", "An attachment named ../../../../etc/cron.d/edoc.pdf",
-          _traversal, Expect.WARN, "EDX-ATT-005", "hostile-inputs D (path traversal)"),
+          _traversal, Expect.WARN, "EDX-ATT-005", "edoc interop choice: never write outside the target folder"),
         v("hostile-path-traversal-windows", r"An attachment named ..\..\Windows\win.ini.pdf",
-          _windows_traversal, Expect.WARN, "EDX-ATT-005", "hostile-inputs D (path traversal)"),
+          _windows_traversal, Expect.WARN, "EDX-ATT-005", "edoc interop choice: never write outside the target folder"),
         v("hostile-signature-wrapping",
           "XSW: the signed MessageHeader moved into ds:Object, a forged one in its place",
-          _wrapping, Expect.REJECT, None, "hostile-inputs B (signature wrapping)", "verify"),
+          _wrapping, Expect.REJECT, None, "XML-DSig core validation: the signed header is the one read; edoc interop choice", "verify"),
         v("hostile-signature-tampered", "A signed package whose CodeNumber changed after signing",
-          _tampered, Expect.REJECT, None, "hostile-inputs B (what was signed)", "verify"),
+          _tampered, Expect.REJECT, None, "XML-DSig reference validation (the digest covers the package); NĐ 30/2020/NĐ-CP Art. 8 h)", "verify"),
     ]  # fmt: skip
 
 
@@ -137,8 +138,10 @@ def unregister_source(source: HostileSource) -> None:
 
 
 def hostile_vectors() -> list[Vector]:
-    """The core set, then every registered and entry-point source, in that order."""
-    out = core_hostile_vectors()
+    """The core set, the corpus snapshot, then every registered and entry-point source."""
+    from edoc.conformance._corpus import corpus_vectors
+
+    out = core_hostile_vectors() + corpus_vectors()
     sources = list(_SOURCES)
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         sources.append(ep.load())

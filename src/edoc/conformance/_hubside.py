@@ -73,6 +73,10 @@ class KitHub:
         delivery = self.server.store.deliveries.get(doc_id)
         return delivery.status if delivery is not None else "unknown"
 
+    def fetched(self, doc_id: str) -> int:
+        """How many times the receiver fetched the delivery (getEdoc)."""
+        return self.server.fetched[doc_id]
+
     def arrivals(self) -> list[tuple[Delivery, Path]]:
         """Deliveries to the kit not seen before, in arrival order, with their files."""
         store = self.server.store

@@ -121,7 +121,8 @@ def _status(code: StatusCode) -> Vector:
         title=f"A status package with StatusCode {code.value} ({code.name.lower()})",
         expect=Expect.ACCEPT,
         make=make,
-        clause="edxml-reference §3.2 (the nine StatusCodes)",
+        clause=f"QCVN 102:2016 status package, StatusCode {code.value} "
+               "(the nine codes of QĐ 28/2018/QĐ-TTg)",
         kind="status",
         tags=("status",),
     )
@@ -135,7 +136,8 @@ def _many(count: int) -> Vector:
     return Vector(
         id="valid-many-attachments", category=Category.VALID,
         title=f"{count} attachments of six file kinds with Vietnamese names",
-        expect=Expect.ACCEPT, make=make, clause="QCVN 102:2016 AttachmentEncoded",
+        expect=Expect.ACCEPT, make=make,
+        clause="QCVN 102:2016 edXMLManifest and AttachmentEncoded (Reference*, Attachment*)",
         tags=("attachments",),
     )  # fmt: skip
 
@@ -147,9 +149,19 @@ def _large(size: int) -> Vector:
     return Vector(
         id="valid-large-attachment", category=Category.VALID,
         title=f"One attachment of {size} bytes, generated on the fly",
-        expect=Expect.ACCEPT, make=make, clause="QCVN 102:2016 AttachmentEncoded",
+        expect=Expect.ACCEPT, make=make,
+        clause="QCVN 102:2016 AttachmentEncoded (no size limit is public; the size is an "
+               "edoc interop choice)",
         tags=("attachments", "large"),
     )  # fmt: skip
+
+
+_SIGNED_CLAUSE = {
+    "rsa": "NĐ 30/2020/NĐ-CP Art. 8 h) (chữ ký số); TT 15/2025/TT-BKHCN annex: RSA of 2048 "
+           "bits, SHA-256, XML signature",
+    "ec": "NĐ 30/2020/NĐ-CP Art. 8 h) (chữ ký số); TT 15/2025/TT-BKHCN annex: ECDSA P-256, "
+          "SHA-256, XML signature",
+}  # fmt: skip
 
 
 def _signed(family: str) -> Vector:
@@ -159,7 +171,7 @@ def _signed(family: str) -> Vector:
     return Vector(
         id=f"valid-signed-{family}", category=Category.VALID,
         title=f"Signed with the run's {family.upper()} test key (enveloped XML-DSig)",
-        expect=Expect.ACCEPT, make=make, clause="edxml-reference §5 (signature)",
+        expect=Expect.ACCEPT, make=make, clause=_SIGNED_CLAUSE[family],
         tags=("signed",),
     )  # fmt: skip
 
@@ -173,19 +185,22 @@ def valid_vectors(*, many: int, large: int) -> list[Vector]:
 
     out = [
         v("valid-new", "A new document (BussinessDocType 0) with one PDF", _new,
-          "QCVN 102:2016 edXMLHeader; BussinessDocType 0", "business"),
+          "QCVN 102:2016 cl. 1.1–1.14 and cl. 2.2.1 (BussinessDocType 0, mới)", "business"),
         v("valid-new-no-attachment", "A new document without attachments", _no_attachment,
-          "QCVN 102:2016 (attachments are optional)"),
+          "QCVN 102:2016 edXMLManifest (Reference*: zero or more attachments)"),
         v("valid-new-full-header", "A new document with every optional header field",
-          _full_header, "QCVN 102:2016 MessageHeader"),
+          _full_header, "QCVN 102:2016 cl. 1.7–1.11 and 1.13; NĐ 30/2020/NĐ-CP Art. 8 (thể thức)"),
         v("valid-several-recipients", "A document addressed to two agencies",
-          _several_recipients, "QCVN 102:2016 To (repeatable)"),
+          _several_recipients, "QCVN 102:2016 cl. 1.2 (To: one element per recipient)"),
         v("valid-revocation", "A revocation (BussinessDocType 1) naming the revoked document",
-          _revocation, "edxml-reference §2 BussinessDocType 1", "business", "change"),
+          _revocation, "QCVN 102:2016 cl. 2.2.1 (BussinessDocType 1, thu hồi) and cl. 1.12",
+          "business", "change"),
         v("valid-update", "An update (BussinessDocType 2) with BussinessDocumentInfo",
-          _update, "edxml-reference §2 BussinessDocType 2", "business", "change"),
+          _update, "QCVN 102:2016 cl. 2.2.1 (BussinessDocType 2, cập nhật), cl. 2.2.3, 2.2.4",
+          "business", "change"),
         v("valid-replacement", "A replacement (BussinessDocType 3) with ReplacementInfoList",
-          _replacement, "edxml-reference §2 BussinessDocType 3", "business", "change"),
+          _replacement, "QCVN 102:2016 cl. 2.2.1 (BussinessDocType 3, thay thế), cl. 2.2.8",
+          "business", "change"),
     ]  # fmt: skip
     out += [_status(code) for code in StatusCode]
     out += [_signed("rsa"), _signed("ec"), _many(many), _large(large)]

@@ -5,12 +5,18 @@ What passes (docs/conformance.md, edxml-reference §3.2, §3.3, §7.4):
 
 * a document to accept: the transport acknowledgement ``done``, and status packages 01
   (received) then 03 (accepted; 15 also for revocations, updates and replacements);
-* a document to reject: status 02 (or 16), or the acknowledgement ``fail``, and never 03;
-* a status package: any acknowledgement (``done`` when it is valid).
+* a document to reject: status 02 (or 16) and the acknowledgement ``done``, or the
+  acknowledgement ``fail``, and never 03;
+* a status package: the acknowledgement ``done`` (``done`` or ``fail`` for an invalid
+  one), and no status package in answer to it (a status is never answered: two systems
+  that answer statuses would ping-pong forever).
 
-Every status package the vendor sends is validated in full; an invalid one fails the
-vector it answers. Answers must come within ``timeout`` seconds of the delivery (all
-vectors are delivered at once).
+What the receiver did is checked, not only what it said: an acknowledgement ``done`` for
+a package the receiver never fetched (``getEdoc``) fails, as it cannot have stored it
+(edxml-reference §3.3: ``done`` means retrieved and stored). Every status package the
+vendor sends is validated in full; an invalid one fails the vector it answers. Answers
+must come within ``timeout`` seconds of the delivery (all vectors are delivered at once);
+a status vector passes only after ``ANSWER_GRACE`` seconds more without an answer.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ from edoc.xml import read
 
 __all__ = ["run_receiver"]
 
+ANSWER_GRACE = 1.0
+"""Seconds a status vector waits, once acknowledged, for an answer it must not get."""
+
 _ACCEPTED = {"03"}
 _CHANGE_ACCEPTED = {"03", "15"}
 _REFUSED = {"02", "16"}
@@ -45,6 +54,8 @@ class _Watch:
     codes: list[str] = attrs.Factory(list)
     problems: list[str] = attrs.Factory(list)
     result: Result | None = None
+    acked_at: float | None = None
+    """When the acknowledgement a status vector needs came (monotonic seconds)."""
 
 
 def _numbers(vector_id: str) -> set[str]:
@@ -57,22 +68,36 @@ def _business_change(vector: Vector) -> bool:
     return "change" in vector.tags
 
 
-def _judge(w: _Watch, ack: str, final: bool, timeout: float) -> tuple[Status, str] | None:
+def _judge(w: _Watch, ack: str, fetched: int, final: bool, timeout: float,
+           now: float) -> tuple[Status, str] | None:  # fmt: skip
     """PASS/FAIL when decided (or at the deadline when ``final``), else None."""
     codes = w.codes
     if w.problems:
         return Status.FAIL, "; ".join(w.problems)
+    if ack == "done" and not fetched:
+        return Status.FAIL, ("the receiver acknowledged 'done' without fetching the package "
+                             "(getEdoc): it cannot have stored it")  # fmt: skip
     if w.vector.kind == "status":
+        if codes:
+            said = ", ".join(codes)
+            return Status.FAIL, (f"the receiver answered a status package with status {said}: "
+                                 "a status package is never answered")  # fmt: skip
         want = ("done",) if w.vector.expect is not Expect.REJECT else ("done", "fail")
         if ack in want:
-            return Status.PASS, ""
+            w.acked_at = now if w.acked_at is None else w.acked_at
+            if final or now - w.acked_at >= min(ANSWER_GRACE, timeout):
+                return Status.PASS, ""
+            return None
         return (Status.FAIL, f"no acknowledgement in {timeout:g} s") if final else None
     accept = _CHANGE_ACCEPTED if _business_change(w.vector) else _ACCEPTED
     if w.vector.expect is Expect.REJECT:
         if accept & set(codes):
             return Status.FAIL, "expected reject, the receiver accepted it"
-        if _REFUSED & set(codes) or ack == "fail":
+        if ack == "fail" or (_REFUSED & set(codes) and ack == "done"):
             return Status.PASS, ""
+        if final and _REFUSED & set(codes):
+            said = ", ".join(codes)
+            return Status.FAIL, f"status {said}, but no acknowledgement in {timeout:g} s"
         return (Status.FAIL, f"no rejection in {timeout:g} s") if final else None
     if _REFUSED & set(codes):
         return Status.FAIL, f"expected {w.vector.expect.value}, the receiver refused it"
@@ -87,9 +112,9 @@ def _judge(w: _Watch, ack: str, final: bool, timeout: float) -> tuple[Status, st
     return (Status.FAIL, f"no 01 then 03 and acknowledgement in {timeout:g} s") if final else None
 
 
-def _actual(w: _Watch, ack: str) -> str:
+def _actual(w: _Watch, ack: str, fetched: int) -> str:
     codes = ", ".join(w.codes) if w.codes else "none"
-    return f"status {codes}; acknowledgement {ack}"
+    return f"status {codes}; acknowledgement {ack}; fetched {fetched}"
 
 
 def run_receiver(
@@ -107,7 +132,11 @@ def run_receiver(
     progress: Progress | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> list[Result]:
-    """Deliver every vector to ``agency`` (served by ``system_id``) and judge the answers."""
+    """Deliver every vector to ``agency`` (served by ``system_id``) and judge the answers.
+
+    The corpus's vectors (tag ``corpus``) are left out: they all carry one CodeNumber, so
+    no answer could be matched to one of them (the validator target runs them)."""
+    vectors = [v for v in vectors if "corpus" not in v.tags]
     skipped = {v.id: Result.of(v, Status.SKIP, "not delivered",
                                "a signature vector: give --signatures to deliver it")
                for v in vectors if v.mode == "verify" and not signatures}  # fmt: skip
@@ -133,11 +162,12 @@ def run_receiver(
             for w in watches:
                 if w.result is not None:
                     continue
-                ack = hub.ack_of(w.doc_id)
-                verdict = _judge(w, ack, final, timeout)
+                ack, fetched = hub.ack_of(w.doc_id), hub.fetched(w.doc_id)
+                now = time.monotonic()
+                verdict = _judge(w, ack, fetched, final, timeout, now)
                 if verdict is not None:
-                    w.result = Result.of(w.vector, verdict[0], _actual(w, ack), verdict[1],
-                                         time.monotonic() - start)  # fmt: skip
+                    w.result = Result.of(w.vector, verdict[0], _actual(w, ack, fetched),
+                                         verdict[1], now - start)  # fmt: skip
                     done += 1
                     if progress is not None:
                         progress(done, len(watches), w.result)

@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 import json
 import os
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,15 +21,27 @@ from edoc._files import atomic_write
 from edoc.conformance.vectors import Vector
 from edoc.errors import InputError
 
-__all__ = ["RESULTS_FORMAT", "Progress", "Result", "Run", "Status"]
+__all__ = ["REPLAY_WORK", "RESULTS_FORMAT", "Progress", "Result", "Run", "Status", "Verdict"]
 
 RESULTS_FORMAT = "edoc.conformance/1"
+
+
+REPLAY_WORK = "conformance-replay"
+"""The ``--work`` folder of the replay commands the reports print."""
 
 
 class Status(enum.Enum):
     PASS = "pass"  # noqa: S105 - a verdict, not a password
     FAIL = "fail"
     SKIP = "skip"
+
+
+class Verdict(enum.Enum):
+    """A whole run: every required vector passed, one failed, or some were not run."""
+
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
+    FAIL = "fail"
+    INCOMPLETE = "incomplete"
 
 
 @attrs.frozen(kw_only=True)
@@ -46,17 +59,22 @@ class Result:
     actual: str
     """What happened, short: ``exit 0``, ``status 01 then 03``, ``no answer in 30 s``."""
     detail: str = ""
-    """Why it failed or was skipped, or an excerpt of the output."""
+    """Why it failed or was skipped, then an excerpt of the output."""
     seconds: float = 0.0
+    reason: str = ""
+    """Why it failed or was skipped, on one line (empty when it passed)."""
 
     @classmethod
     def of(cls, vector: Vector, status: Status, actual: str, detail: str = "",
-           seconds: float = 0.0) -> Result:  # fmt: skip
+           seconds: float = 0.0, reason: str | None = None) -> Result:  # fmt: skip
+        """``reason`` defaults to the first line of ``detail`` (for a failure or a skip)."""
+        if reason is None:
+            reason = detail.strip().split("\n", 1)[0] if status is not Status.PASS else ""
         return cls(
             id=vector.id, category=vector.category.value, title=vector.title,
             expect=vector.expect.value, rule=vector.rule, clause=vector.clause,
             required=vector.required, status=status, actual=actual, detail=detail,
-            seconds=round(seconds, 3),
+            seconds=round(seconds, 3), reason=" ".join(reason.split()),
         )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,19 +121,37 @@ class Run:
 
     @property
     def summary(self) -> dict[str, int]:
-        return {
-            "total": len(self.results),
-            "passed": self.count(Status.PASS),
-            "failed": self.count(Status.FAIL),
-            "skipped": self.count(Status.SKIP),
-            "required_failed": self.count(Status.FAIL, required=True),
-            "optional_failed": self.count(Status.FAIL, required=False),
-        }
+        return _counts(self.results)
+
+    @property
+    def categories(self) -> dict[str, dict[str, int]]:
+        """The summary of each category, in the order the categories first appear."""
+        by: dict[str, list[Result]] = {}
+        for r in self.results:
+            by.setdefault(r.category, []).append(r)
+        return {category: _counts(results) for category, results in by.items()}
+
+    @property
+    def verdict(self) -> Verdict:
+        """FAIL when a required vector failed; else INCOMPLETE when one was skipped."""
+        if self.count(Status.FAIL, required=True):
+            return Verdict.FAIL
+        if self.count(Status.SKIP, required=True):
+            return Verdict.INCOMPLETE
+        return Verdict.PASS
 
     @property
     def ok(self) -> bool:
-        """True when no required vector failed (exit code 0)."""
-        return self.count(Status.FAIL, required=True) == 0
+        """True when every required vector ran and passed."""
+        return self.verdict is Verdict.PASS
+
+    def replay(self, result: Result) -> str | None:
+        """The command that runs this one vector again with the same seed, or None (the
+        sender target, whose results are packages the vendor sent)."""
+        base = self.options.get("replay")
+        if not isinstance(base, str) or not base:
+            return None
+        return f"{base} --only {shlex.quote(result.id)} --work {REPLAY_WORK}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,8 +165,10 @@ class Run:
             "finished": self.finished,
             "options": self.options,
             "ok": self.ok,
+            "verdict": self.verdict.value,
             "summary": self.summary,
-            "results": [r.to_dict() for r in self.results],
+            "categories": self.categories,
+            "results": [{**r.to_dict(), "replay": self.replay(r)} for r in self.results],
         }
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -159,6 +197,22 @@ class Run:
             )  # fmt: skip
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"{path}: a results file with a bad field ({exc})") from None
+
+
+def _counts(results: tuple[Result, ...] | list[Result]) -> dict[str, int]:
+    def n(status: Status, required: bool | None = None) -> int:
+        return sum(r.status is status and (required is None or r.required is required)
+                   for r in results)  # fmt: skip
+
+    return {
+        "total": len(results),
+        "passed": n(Status.PASS),
+        "failed": n(Status.FAIL),
+        "skipped": n(Status.SKIP),
+        "required_failed": n(Status.FAIL, True),
+        "optional_failed": n(Status.FAIL, False),
+        "required_skipped": n(Status.SKIP, True),
+    }
 
 
 def new_run(target: str, *, seed: int, size: str, options: dict[str, Any],

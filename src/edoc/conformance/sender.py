@@ -82,7 +82,7 @@ def run_sender(
                 )
                 hub.settle(delivery, "done" if passed else "fail")
                 if answer and delivery.message_type == "edoc":
-                    _answer(hub, folder, path, passed, system_id)
+                    _answer(hub, folder, path, passed, system_id, delivery.doc_id)
                 result = Result(
                     id=f"sent-{len(results) + 1:03d}", category="sent",
                     title=f"{delivery.message_type} package {delivery.sender_doc_id} "
@@ -102,8 +102,13 @@ def run_sender(
     return results
 
 
-def _answer(hub: KitHub, folder: Path, path: Path, passed: bool, system_id: str) -> None:
-    """Status 01, then 03 or 02, back to the sender (when its package can be read)."""
+def _answer(
+    hub: KitHub, folder: Path, path: Path, passed: bool, system_id: str, doc_id: str
+) -> None:
+    """Status 01, then 03 or 02, back to the sender (when its package can be read).
+
+    The answer files are named after the hub's docId (a UUID the kit made), never after
+    the sender's CodeNumber, which may hold ``/`` or anything else."""
     try:
         pkg = read(path)
     except EdocError:
@@ -112,7 +117,7 @@ def _answer(hub: KitHub, folder: Path, path: Path, passed: bool, system_id: str)
         return
     for code in (StatusCode.RECEIVED, StatusCode.ACCEPTED if passed else StatusCode.REJECTED):
         status = StatusPackage.reply_to(pkg, code=code, from_=pkg.header.to[0])
-        out = folder / f"answer-{pkg.header.code.number}-{code.value}.edxml"
+        out = folder / f"answer-{doc_id}-{code.value}.edxml"
         try:
             write(status, out, durable=False)
         except EdocError:

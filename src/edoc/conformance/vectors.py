@@ -90,7 +90,11 @@ class Vector:
     kit's test CA as the only trust anchor)."""
     tags: tuple[str, ...] = ()
     """``business``, ``change`` (revocation, update, replacement), ``status``, ``signed``,
-    ``signature`` (verify mode), ``attachments``, ``large``."""
+    ``signature`` (verify mode), ``attachments``, ``large``, ``corpus`` (from the hostile
+    corpus: the validator target only, as they all carry one CodeNumber)."""
+    ca: str | None = None
+    """The trust anchor ``{ca}`` names: None for the run's test CA, else the name of a CA
+    shipped with the corpus snapshot."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -104,6 +108,7 @@ class Vector:
             "kind": self.kind,
             "mode": self.mode,
             "tags": list(self.tags),
+            "ca": self.ca,
         }
 
 
@@ -156,6 +161,19 @@ class Workshop:
 
     def seeded(self, vector: Vector) -> Seeded:
         return Seeded(seed=self.seed, vector_id=vector.id, serial=serial(vector.id), to=self.to)
+
+    def ca_path(self, vector: Vector) -> Path:
+        """The CA certificate (PEM) the vector's signature chains to."""
+        if vector.ca is None:
+            return self.pki.ca_path
+        from edoc.conformance._corpus import corpus_ca
+
+        target = self.folder / "pki" / f"corpus-{vector.ca}.pem"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_write(target, durable=False) as out:
+                out.write(corpus_ca(vector.ca))
+        return target
 
     def path(self, vector: Vector) -> Path:
         """The vector's file, made now when it is not there yet."""

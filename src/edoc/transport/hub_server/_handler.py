@@ -353,6 +353,8 @@ def get_edoc(h: Handler, signed: SignedRequest, body: BodyReader, plan: Plan) ->
     blob = h.hub.store.blob(delivery.sha256)
     if not blob.exists():
         raise Fail("E_INTERNAL", "the package's bytes are missing from the hub's data", 500)
+    with h.hub._conn_lock:
+        h.hub.fetched[delivery.doc_id] += 1
     return blob
 
 

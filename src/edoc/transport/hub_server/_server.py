@@ -105,6 +105,9 @@ class HubServer:
         self._conn_lock = threading.Lock()
         self.requests: collections.Counter[str] = collections.Counter()
         """How many requests each operation got (faulty ones included), for tests."""
+        self.fetched: collections.Counter[str] = collections.Counter()
+        """How many times each delivery was fetched (getEdoc), by docId: the conformance
+        kit's check that a receiver stored what it acknowledged."""
 
     def __repr__(self) -> str:
         return f"HubServer(url={self.url!r}, agencies={sorted(self.agencies)!r})"
