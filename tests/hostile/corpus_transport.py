@@ -156,8 +156,8 @@ def _upload_name(c: Ctx) -> Any:
 def _upload_name_safe(requests: Any, c: Ctx) -> None:
     raw = b"".join(requests)
     assert raw, "no request reached the hub"
-    assert b"X-Evil" not in raw and b"evil" not in raw, "the file name reached the wire"
-    assert b"Content-Disposition" not in raw and b"boundary" not in raw, "multipart on the wire"
+    assert b"evil" not in raw.lower(), "the file name reached the wire"
+    assert b"content-disposition" not in raw.lower(), "multipart on the wire"
     assert raw.endswith(c.unsigned + b"\r\n"), "the body is not the file and one CRLF"
 
 

@@ -60,8 +60,13 @@ def fresh_timestamp() -> str:
 
 
 def reference_sign(
-    params: dict[str, str], systemid: str, secret: str, timestamp: str, content_type: str,
-    *, keep_order: bool = False,
+    params: dict[str, str],
+    systemid: str,
+    secret: str,
+    timestamp: str,
+    content_type: str,
+    *,
+    keep_order: bool = False,
 ) -> dict[str, str]:
     """hub-wire.md §1 step by step, written here independently of edoc's code: the map, the
     headers, the JSON of XroadVnpt-sign-header, the HMAC (lowercase hex). With

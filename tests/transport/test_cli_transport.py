@@ -141,7 +141,8 @@ def test_hub_serve_as_a_process(tmp_path: Path) -> None:
         assert codes == {A_ORGAN, B_ORGAN}
         cmdline = Path(f"/proc/{proc.pid}/cmdline")
         if cmdline.exists():  # what `ps` shows every user
-            assert A_SECRET not in cmdline.read_text() and B_SECRET not in cmdline.read_text()
+            assert A_SECRET not in cmdline.read_text()
+            assert B_SECRET not in cmdline.read_text()
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)
         assert proc.returncode == 0

@@ -10,8 +10,6 @@ file from the reference's description, in both directions:
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import hashlib
 import hmac
 import json
@@ -70,9 +68,7 @@ def recorder() -> Iterator[str]:
     server.server_close()
 
 
-def check_signed(
-    headers: dict[str, str], secret: str, params: dict[str, str], keys: str
-) -> None:
+def check_signed(headers: dict[str, str], secret: str, params: dict[str, str], keys: str) -> None:
     """Everything hub-wire.md §1 says about one request's headers, checked from scratch;
     ``keys`` is the call's XroadVnpt-sign-header-key as hub-wire.md records it."""
     sign_header = headers["XroadVnpt-sign-header"]
@@ -123,8 +119,8 @@ def test_client_signs_send_and_hashes_the_file(recorder: str, new_package: Any) 
     sdk_hex = "".join(format(b, "x") for b in hashlib.sha256(data).digest())
     params = {"from": A_ORGAN, "servicetype": "eDoc", "messagetype": "edoc",
               "to": json.dumps([B_ORGAN], separators=(",", ":")), "hash-file": sdk_hex}  # fmt: skip
-    check_signed(headers, A_SECRET, params,
-                 "systemid;servicetype;messagetype;hash-file;from;to;timestamp;Content-Type")  # fmt: skip
+    keys = "systemid;servicetype;messagetype;hash-file;from;to;timestamp;Content-Type"
+    check_signed(headers, A_SECRET, params, keys)
     assert "hash-file" not in headers  # signed only, as XroadVnpt-hash-file
     assert headers["Content-Type"] == "application/octet-stream"
     assert body == data + b"\r\n"  # the file as it is, then one CRLF: no multipart framing
@@ -138,8 +134,8 @@ def test_non_ascii_parameters_are_signed_as_utf8(recorder: str, new_package: Any
     assert headers["XroadVnpt-from"] == "Sở Nội vụ"
     params = {"from": "Sở Nội vụ", "servicetype": "eDoc", "messagetype": "edoc",
               "hash-file": headers["XroadVnpt-hash-file"]}  # fmt: skip
-    check_signed(headers, A_SECRET, params,
-                 "systemid;servicetype;messagetype;hash-file;from;timestamp;Content-Type")  # fmt: skip
+    keys = "systemid;servicetype;messagetype;hash-file;from;timestamp;Content-Type"
+    check_signed(headers, A_SECRET, params, keys)
 
 
 # -- requests signed here, checked by edoc's local hub ---------------------------------
