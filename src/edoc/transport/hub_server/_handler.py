@@ -86,7 +86,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _refuse(self, op: str, status: int, code: str, text: str) -> None:
         if op == "downloadEdoc":  # the official client saves any body as the package
-            self.send_response(status)
+            self.send_response(status if status >= 400 else 404)
             self.send_header("XroadVnpt-ErrorCode", code)
             self.send_header("XroadVnpt-ErrorDesc", text.encode("ascii", "replace").decode())
             self.send_header("Content-Length", "0")
