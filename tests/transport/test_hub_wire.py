@@ -400,3 +400,49 @@ def test_iso_8859_1_headers_are_a_clear_auth_failure(serve: Serve) -> None:
     answer = _answer_fields(response)
     assert (response.status_code, answer["ErrorCode"]) == (401, "E_AUTH")
     assert "ISO-8859-1" in answer["ErrorDesc"]
+
+
+# -- a big package, flat memory ----------------------------------------------------------
+
+
+def _edoc(args: list[str], env: dict[str, str]) -> int:
+    """Run one edoc command to its end; its own peak RSS in MiB (wait4's rusage)."""
+    proc = subprocess.Popen([sys.executable, "-m", "edoc", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode == 0, (args[0], proc.returncode)
+    return usage.ru_maxrss // 1024
+
+
+@pytest.mark.slow
+def test_a_256_mib_package_through_edoc_send_with_flat_memory(serve: Serve, tmp_path: Path) -> None:
+    """benchmarks/bench_hub_big.py does 1 GiB; this checks 256 MiB: the file streams from
+    disk to the hub and back, each process's peak far below the file's size."""
+    size = 256 << 20
+    package = tmp_path / "big.edxml"
+    digest = hashlib.sha256()
+    with package.open("wb") as out:
+        for _ in range(size >> 20):
+            block = os.urandom(1 << 20)
+            digest.update(block)
+            out.write(block)
+    env = {**os.environ, "A_SECRET": A_SECRET, "B_SECRET": B_SECRET}
+    send_mib = _edoc(["send", str(package), "--url", serve.url, "--system-id", A_SYSTEM,
+                      "--secret-env", "A_SECRET", "--kind", "edoc", "--from", A_ORGAN,
+                      "--to", B_ORGAN, "--timeout", "300"], env)  # fmt: skip
+    inbox = tmp_path / "inbox"
+    receive_mib = _edoc(["receive", "--url", serve.url, "--system-id", B_SYSTEM,
+                         "--secret-env", "B_SECRET", "--into", str(inbox),
+                         "--timeout", "300"], env)  # fmt: skip
+    got = {}
+    for p in inbox.glob("*.edxml"):
+        if p.stat().st_size == size:
+            h = hashlib.sha256()
+            with p.open("rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+            got[p.name] = h.hexdigest()
+    assert digest.hexdigest() in got.values()  # byte-identical
+    assert send_mib < 160, send_mib  # 256 MiB sent: memory does not follow the file
+    assert receive_mib < 160, receive_mib
