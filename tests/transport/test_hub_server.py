@@ -227,3 +227,36 @@ def test_one_hub_per_data_folder(hub: HubServer, hub_data: Path) -> None:
     second = HubServer(hub_data, agencies())
     with pytest.raises(OSError, match="another hub"):
         second.start()
+
+
+def _raw_send(hub: HubServer, headers: dict[str, str], data: bytes) -> tuple[bytes, Any]:
+    """Headers with Expect: 100-continue, then wait for the hub's first word."""
+    import socket
+
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    s = socket.create_connection(("127.0.0.1", hub.port), timeout=5)
+    s.sendall(f"POST /sendEdoc HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+              f"Content-Length: {len(data) + 2}\r\n{head}\r\n".encode())  # fmt: skip
+    return s.recv(4096), s
+
+
+def test_expect_continue_only_after_the_headers_pass(
+    hub: HubServer, new_package: Callable[..., Path]
+) -> None:
+    data = new_package().read_bytes()
+    params = {"servicetype": "eDoc", "messagetype": "edoc", "from": A_ORGAN,
+              "hash-file": hashlib.sha256(data).hexdigest()}  # fmt: skip
+    good = reference_sign(params, A_SYSTEM, A_SECRET, fresh_timestamp(), "application/octet-stream")
+    first, s = _raw_send(hub, good, data)
+    assert first == b"HTTP/1.1 100 Continue\r\n\r\n"
+    s.sendall(data + b"\r\n")
+    answer = s.recv(4096)
+    s.close()
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert b'"status": "OK"' in answer
+    spoofed = reference_sign({**params, "from": "000.00.00.H41"}, A_SYSTEM, A_SECRET,
+                             fresh_timestamp(), "application/octet-stream")  # fmt: skip
+    first, s = _raw_send(hub, spoofed, data)
+    s.close()
+    assert first.startswith(b"HTTP/1.1 403")  # refused on its headers: no 100, no body read
+    assert b'"E_AUTH"' in first

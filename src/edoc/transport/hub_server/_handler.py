@@ -159,8 +159,10 @@ class Handler(BaseHTTPRequestHandler):
             if not body.drain(_DRAIN):
                 self.close_connection = True  # a large body the operation did not need
         except Fail as exc:
-            if body is None or not body.drain(_DRAIN):
-                self.close_connection = True  # unauthenticated, or large: never read to the end
+            if body is None or self._expects_continue or not body.drain(_DRAIN):
+                # unauthenticated, refused before the client was told to send, or large:
+                # the body is never read to the end
+                self.close_connection = True
             self._refuse(op, exc.http_status, exc.code, exc.text)
             if self.close_connection:
                 self._linger(body)
