@@ -70,7 +70,8 @@ class HubServer:
     (``sendEdoc``, ``updateStatus``, ``registerAgency``, ``deleteAgency``) takes effect once
     per signature, a replay getting the first answer (``replay_entries`` bounds the cache);
     ``check_from`` refuses a ``from`` the sending system is not registered for; a connection
-    idle for ``idle_timeout`` seconds is closed.
+    idle for ``idle_timeout`` seconds is closed; an upload over ``max_upload_bytes`` is
+    refused (413).
 
     Use it as a context manager (a background thread), or call :meth:`serve_forever`.
     """
