@@ -37,7 +37,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise ImportError("edoc.transport.HubTransport needs httpx: pip install 'edoc[http]'") from exc
 
-from edoc.errors import InputError
+from edoc.errors import InputError, SourceError
 from edoc.transport import _received
 from edoc.transport._hub_auth import Secret, sdk_hex, sign_headers
 from edoc.transport._hub_errors import map_errors, read_small, status_error
@@ -69,9 +69,14 @@ _BRACES = frozenset({"getEdoc", "updateStatus", "countReceiveEdoc", "countReceiv
                      "deleteAgency"})  # fmt: skip
 
 
-def _file_and_crlf(f: BinaryIO) -> Iterator[bytes]:
-    """sendEdoc's body: the file's bytes as they are, in chunks, then one CRLF."""
-    while chunk := f.read(CHUNK):
+def _file_and_crlf(f: BinaryIO, size: int) -> Iterator[bytes]:
+    """sendEdoc's body: the file's ``size`` bytes as they were hashed, in chunks, then CRLF."""
+    left = size
+    while left:
+        chunk = f.read(min(CHUNK, left))
+        if not chunk:
+            raise SourceError("the package got shorter while it was being sent")
+        left -= len(chunk)
         yield chunk
     yield b"\r\n"
 
@@ -262,7 +267,7 @@ class HubTransport(Transport):
                 headers.append((b"Content-Length", str(source.size + 2).encode("ascii")))
                 with map_errors("sendEdoc"), source.open() as f:
                     response = self._client.post(
-                        "/sendEdoc", headers=headers, content=_file_and_crlf(f)
+                        "/sendEdoc", headers=headers, content=_file_and_crlf(f, source.size)
                     )
                     self._check(response, "sendEdoc", None)
                     try:
