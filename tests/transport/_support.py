@@ -53,15 +53,29 @@ def agencies() -> list[HubAgency]:
     ]
 
 
+def fresh_timestamp() -> str:
+    """Now in the official client's ``ddMMyyyy'T'HHmmss'+'SSSS`` (Vietnam time), written here."""
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=7)))
+    return now.strftime("%d%m%YT%H%M%S") + "+" + str(now.microsecond // 1000).zfill(4)
+
+
 def reference_sign(
-    params: dict[str, str], systemid: str, secret: str, timestamp: str, content_type: str
+    params: dict[str, str],
+    systemid: str,
+    secret: str,
+    timestamp: str,
+    content_type: str,
+    *,
+    keep_order: bool = False,
 ) -> dict[str, str]:
-    """edxml-reference §7.3 step by step, written here independently of edoc's code:
-    the map, the headers, the JSON of XroadVnpt-sign-header, the HMAC (lowercase hex)."""
+    """hub-wire.md §1 step by step, written here independently of edoc's code: the map, the
+    headers, the JSON of XroadVnpt-sign-header, the HMAC (lowercase hex). With
+    ``keep_order``, ``params`` already holds every entry in the order to sign."""
     entries = dict(params)
-    entries["systemid"] = systemid
-    entries["timestamp"] = timestamp
-    entries["Content-Type"] = content_type
+    if not keep_order:
+        entries["systemid"] = systemid
+        entries["timestamp"] = timestamp
+        entries["Content-Type"] = content_type
     prefixed = {"XroadVnpt-" + name: value for name, value in entries.items()}
     sign_header = json.dumps(prefixed, ensure_ascii=False, separators=(",", ":"))
     mac = hmac.new(secret.encode("utf-8"), sign_header.encode("utf-8"), hashlib.sha256)

@@ -121,9 +121,11 @@ def test_secret_from_another_variable(hub: HubServer, new_package: Callable[...,
 def test_hub_serve_as_a_process(tmp_path: Path) -> None:
     code = "from edoc.cli.transport import hub_group; hub_group()"
     env = {**os.environ, "B_SECRET": B_SECRET}
+    secret_file = tmp_path / "a.secret"
+    secret_file.write_text(A_SECRET + "\n")
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "serve", "--data", str(tmp_path / "data"), "--port", "0",
-         "--agency", f"{A_SYSTEM}={A_SECRET}", "--agency", f"{B_SYSTEM}=env:B_SECRET",
+         "--agency", f"{A_SYSTEM}=file:{secret_file}", "--agency", f"{B_SYSTEM}=env:B_SECRET",
          "--route", f"{A_ORGAN}={A_SYSTEM}", "--route", f"{B_ORGAN}={B_SYSTEM}"],
         stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
@@ -137,6 +139,10 @@ def test_hub_serve_as_a_process(tmp_path: Path) -> None:
         with HubTransport(url, B_SYSTEM, B_SECRET) as t:
             codes = {a["code"] for a in t.list_agencies()}
         assert codes == {A_ORGAN, B_ORGAN}
+        cmdline = Path(f"/proc/{proc.pid}/cmdline")
+        if cmdline.exists():  # what `ps` shows every user
+            assert A_SECRET not in cmdline.read_text()
+            assert B_SECRET not in cmdline.read_text()
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)
         assert proc.returncode == 0
@@ -154,7 +160,18 @@ def test_hub_serve_refuses_bad_options(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["hub", "serve", "--data", str(tmp_path), "--agency", "nosecret"])
     assert result.exit_code == 2
-    result = runner.invoke(cli, ["hub", "serve", "--data", str(tmp_path), "--agency", "a=s",
-                                 "--route", "x=b"])  # fmt: skip
+    result = runner.invoke(cli, ["hub", "serve", "--data", str(tmp_path), "--agency", "a=env:S",
+                                 "--route", "x=b"], env={"S": "s3cr3t-x"})  # fmt: skip
     assert result.exit_code == 2
     assert "unknown systems" in result.output
+
+
+def test_hub_serve_refuses_a_literal_secret(tmp_path: Path) -> None:
+    """A secret on the command line shows in every user's `ps`: refused, and not echoed."""
+    result = CliRunner().invoke(
+        cli, ["hub", "serve", "--data", str(tmp_path), "--agency", "vxp.a=s3cr3t-literal"]
+    )
+    assert result.exit_code == 2
+    assert "env:VAR or file:PATH" in result.output
+    assert "s3cr3t-literal" not in result.output
+    assert not (tmp_path / "blobs").exists()  # refused before the hub started

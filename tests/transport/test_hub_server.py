@@ -19,14 +19,21 @@ from edoc.transport import Outgoing
 from edoc.transport.errors import RejectedError
 from edoc.transport.hub_server import HubAgency, HubServer
 
-from ._support import A_ORGAN, A_SECRET, A_SYSTEM, B_SECRET, B_SYSTEM, agencies, reference_sign
-
-NOW = "30092015T101500+0000"
+from ._support import (
+    A_ORGAN,
+    A_SECRET,
+    A_SYSTEM,
+    B_SECRET,
+    B_SYSTEM,
+    agencies,
+    fresh_timestamp,
+    reference_sign,
+)
 
 
 def post(hub: HubServer, op: str, params: dict[str, str], **kwargs: Any) -> Any:
     content_type = kwargs.pop("content_type", "application/json")
-    headers = reference_sign(params, A_SYSTEM, A_SECRET, NOW, content_type)
+    headers = reference_sign(params, A_SYSTEM, A_SECRET, fresh_timestamp(), content_type)
     headers.update(kwargs.pop("headers", {}))
     return httpx.post(f"{hub.url}/{op}", headers=headers, timeout=5, **kwargs)
 
@@ -37,25 +44,18 @@ def upload(
     *,
     params: dict[str, str] | None = None,
     hash_file: str | None = None,
-    part: str = "file_doc",
     chunked: bool = False,
+    crlf: bytes = b"\r\n",
 ) -> Any:
-    boundary = "b0undary"
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{part}"; filename="p.edxml"\r\n'
-            f"Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        + data
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    params = params or {"from": A_ORGAN, "servicetype": "eDoc", "messagetype": "edoc"}
-    headers = {"hash-file": hash_file or hashlib.sha256(data).hexdigest()}
+    """sendEdoc as hub-wire.md §2 shows it: the file and a CRLF, as application/octet-stream."""
+    body = data + crlf
+    params = dict(params or {"servicetype": "eDoc", "messagetype": "edoc", "from": A_ORGAN})
+    params["hash-file"] = hash_file or hashlib.sha256(data).hexdigest()
     content: Any = body
     if chunked:
         content = iter([body[:100], body[100:]])  # httpx sends a generator chunked
-    return post(hub, "sendEdoc", params, content=content, headers=headers,
-                content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
+    return post(hub, "sendEdoc", params, content=content,
+                content_type="application/octet-stream")  # fmt: skip
 
 
 def test_upload_by_hand(hub: HubServer, new_package: Callable[..., Path]) -> None:
@@ -77,11 +77,20 @@ def test_sdk_style_hash_file_is_accepted(hub: HubServer, new_package: Callable[.
     assert upload(hub, data, hash_file=sdk).json()["status"] == "OK"
 
 
+def test_a_body_without_the_crlf_is_the_file(
+    hub: HubServer, new_package: Callable[..., Path]
+) -> None:
+    data = new_package().read_bytes()
+    assert upload(hub, data, crlf=b"").json()["status"] == "OK"
+    [delivery] = hub.store.deliveries.values()
+    assert hub.store.blob(delivery.sha256).read_bytes() == data
+
+
 @pytest.mark.parametrize(
     ("kwargs", "code", "status"),
     [
         ({"hash_file": "0" * 64}, "E_HASH", 400),
-        ({"part": "other"}, "E_FILE", 400),
+        ({"crlf": b"\r\n\r\n"}, "E_HASH", 400),  # one CRLF is framing, a second is data
         ({"params": {"from": A_ORGAN, "servicetype": "eDoc", "messagetype": "status"}},
          "E_PARAM", 200),
         ({"params": {"from": A_ORGAN, "servicetype": "eDoc", "messagetype": "x"}}, "E_PARAM", 400),
@@ -94,6 +103,7 @@ def test_uploads_refused(
 ) -> None:
     response = upload(hub, new_package().read_bytes(), **kwargs)
     assert (response.status_code, response.json()["ErrorCode"]) == (status, code)
+    assert "DocId" in response.json()  # the official client reads it on every answer
     assert hub.store.deliveries == {}
     assert list(hub.store.tmp.iterdir()) == []  # nothing half-kept
 
@@ -105,9 +115,25 @@ def test_package_that_cannot_be_read_is_refused_without_to(hub: HubServer) -> No
     assert upload(hub, b"<x/>", params=with_to).json()["status"] == "OK"  # not read
 
 
-def test_not_multipart(hub: HubServer) -> None:
-    response = post(hub, "sendEdoc", {"messagetype": "edoc"}, content=b"x")
-    assert response.status_code == 400
+def test_multipart_is_refused(hub: HubServer) -> None:
+    """The official client never sends multipart; a multipart body would be stored as the
+    package, framing and all, so it is refused by its content type."""
+    data = b"x"
+    params = {"messagetype": "edoc", "hash-file": hashlib.sha256(data).hexdigest()}
+    response = post(hub, "sendEdoc", params, content=data,
+                    content_type="multipart/form-data; boundary=b")  # fmt: skip
+    assert response.status_code == 415
+    assert response.json() == {"status": "FAIL", "ErrorCode": "E_REQUEST", "DocId": None,
+                               "ErrorDesc": response.json()["ErrorDesc"]}  # fmt: skip
+
+
+def test_unsigned_hash_file_is_refused(hub: HubServer) -> None:
+    data = b"<x/>"
+    response = post(hub, "sendEdoc", {"messagetype": "edoc", "to": '["000.00.00.H41"]'},
+                    content=data + b"\r\n", content_type="application/octet-stream",
+                    headers={"hash-file": hashlib.sha256(data).hexdigest()})  # fmt: skip
+    assert response.json()["ErrorCode"] == "E_HASH"
+    assert "signed XroadVnpt-hash-file" in response.json()["ErrorDesc"]
 
 
 def test_unknown_operation(hub: HubServer) -> None:
@@ -188,8 +214,10 @@ def test_get_edoc_answer_is_valid_json(
     [entry] = client(B_SYSTEM).list_received()
     refused = post(hub, "getEdoc", {"docId": entry["docId"]})  # signed as A: not A's
     assert refused.json()["ErrorCode"] == "E_NOT_FOUND"
-    headers = reference_sign({"docId": entry["docId"]}, B_SYSTEM, B_SECRET, NOW, "application/json")
-    response = httpx.post(f"{hub.url}/getEdoc", headers=headers, content=b"", timeout=10)
+    headers = reference_sign(
+        {"docId": entry["docId"]}, B_SYSTEM, B_SECRET, fresh_timestamp(), "application/json"
+    )
+    response = httpx.post(f"{hub.url}/getEdoc", headers=headers, content=b"{}", timeout=10)
     answer = json.loads(response.content)
     assert answer["status"] == "OK"
     assert base64.b64decode(answer["data"]) == big.read_bytes()
@@ -199,3 +227,40 @@ def test_one_hub_per_data_folder(hub: HubServer, hub_data: Path) -> None:
     second = HubServer(hub_data, agencies())
     with pytest.raises(OSError, match="another hub"):
         second.start()
+
+
+def _raw_send(hub: HubServer, headers: dict[str, str], data: bytes) -> tuple[bytes, Any]:
+    """Headers with Expect: 100-continue, then wait for the hub's first word."""
+    import socket
+
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    s = socket.create_connection(("127.0.0.1", hub.port), timeout=5)
+    s.sendall(f"POST /sendEdoc HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+              f"Content-Length: {len(data) + 2}\r\n{head}\r\n".encode())  # fmt: skip
+    return s.recv(4096), s
+
+
+def test_expect_continue_only_after_the_headers_pass(
+    hub: HubServer, new_package: Callable[..., Path]
+) -> None:
+    data = new_package().read_bytes()
+    params = {"servicetype": "eDoc", "messagetype": "edoc", "from": A_ORGAN,
+              "hash-file": hashlib.sha256(data).hexdigest()}  # fmt: skip
+    good = reference_sign(params, A_SYSTEM, A_SECRET, fresh_timestamp(), "application/octet-stream")
+    first, s = _raw_send(hub, good, data)
+    assert first == b"HTTP/1.1 100 Continue\r\n\r\n"
+    s.sendall(data + b"\r\n")
+    answer = b""
+    while b"}" not in answer and (more := s.recv(4096)):  # headers and body may come apart
+        answer += more
+    s.close()
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert b'"status": "OK"' in answer
+    spoofed = reference_sign({**params, "from": "000.00.00.H41"}, A_SYSTEM, A_SECRET,
+                             fresh_timestamp(), "application/octet-stream")  # fmt: skip
+    first, s = _raw_send(hub, spoofed, data)
+    while b"}" not in first and (more := s.recv(4096)):
+        first += more
+    s.close()
+    assert first.startswith(b"HTTP/1.1 403")  # refused on its headers: no 100, no body read
+    assert b'"E_AUTH"' in first

@@ -232,6 +232,25 @@ def _pairs(values: tuple[str, ...], what: str) -> list[tuple[str, str]]:
     return out
 
 
+def _secret_from(where: str, system: str) -> str:
+    """The secret that ``env:VAR`` or ``file:PATH`` names; a literal one is refused."""
+    if where.startswith("env:"):
+        return _secret(where[4:])
+    if where.startswith("file:"):
+        path = Path(where[5:])
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read the secret file {path}: {exc}") from None
+        if not lines or not lines[0].strip():
+            raise InputError(f"the secret file {path} is empty")
+        return lines[0].strip()
+    raise click.UsageError(
+        f"--agency {system}=…: give the secret as env:VAR or file:PATH; a literal secret "
+        "on the command line shows in the process list (not shown here)"
+    )
+
+
 @click.group("hub")
 def hub_group() -> None:
     """A local national hub, for developing and testing against."""
@@ -251,8 +270,9 @@ def hub_group() -> None:
     "agencies",
     multiple=True,
     required=True,
-    metavar="SYSTEMID=SECRET",
-    help="An agency system and its secret (repeat). SECRET may be env:VAR to read a variable.",
+    metavar="SYSTEMID=env:VAR|file:PATH",
+    help="An agency system and where its secret is (repeat): an environment variable or a "
+    "file's first line. A literal secret is refused (it would show in the process list).",
 )
 @click.option(
     "--route",
@@ -262,7 +282,25 @@ def hub_group() -> None:
     help="Deliver packages for ORGANID to SYSTEMID (repeat). A system id is its own route.",
 )
 @click.option("--page-size", type=click.IntRange(1), default=1000, show_default=True)
-@click.option("--max-clock-skew", type=float, help="Refuse signed timestamps further off (s).")
+@click.option(
+    "--max-clock-skew",
+    type=click.FloatRange(0),
+    default=300.0,
+    show_default=True,
+    help="Refuse signed timestamps further off than this (s); 0 turns the check off.",
+)
+@click.option(
+    "--allow-any-from",
+    is_flag=True,
+    help="Accept a sendEdoc whose from the sending system is not registered for.",
+)
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Close a connection idle this long (s).",
+)
 @click.option("--fault-delay", type=float, default=0.0, help="Seconds before every answer.")
 @click.option("--fault-error-rate", type=click.FloatRange(0, 1), default=0.0, help="HTTP 503.")
 @click.option("--fault-drop-rate", type=click.FloatRange(0, 1), default=0.0, help="No answer.")
@@ -286,7 +324,9 @@ def serve_command(
     agencies: tuple[str, ...],
     routes: tuple[str, ...],
     page_size: int,
-    max_clock_skew: float | None,
+    max_clock_skew: float,
+    allow_any_from: bool,
+    idle_timeout: float,
     fault_delay: float,
     fault_error_rate: float,
     fault_drop_rate: float,
@@ -301,9 +341,8 @@ def serve_command(
     for organ, system in _pairs(routes, "--route ORGANID=SYSTEMID"):
         organs.setdefault(system, []).append(organ)
     configured = []
-    for system, secret in _pairs(agencies, "--agency SYSTEMID=SECRET"):
-        if secret.startswith("env:"):
-            secret = _secret(secret[4:])
+    for system, where in _pairs(agencies, "--agency SYSTEMID=env:VAR|file:PATH"):
+        secret = _secret_from(where, system)
         configured.append(
             HubAgency(system_id=system, secret=secret, organ_ids=organs.pop(system, ()))
         )
@@ -329,7 +368,9 @@ def serve_command(
         port=port,
         faults=faults,
         page_size=page_size,
-        max_clock_skew=max_clock_skew,
+        max_clock_skew=max_clock_skew or None,
+        check_from=not allow_any_from,
+        idle_timeout=idle_timeout,
     )
     server.bind()
     click.echo(

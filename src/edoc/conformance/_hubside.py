@@ -30,7 +30,8 @@ class KitHub:
         kit = HubAgency(system_id=KIT_SYSTEM, secret=secrets.token_hex(16),
                         organ_ids=tuple(kit_organs))  # fmt: skip
         self.vendor = vendor
-        self.server = HubServer(data, [vendor, kit], host=host, port=port)
+        # The vendor may send from any of its OrganIds, which the kit is not told: no From check.
+        self.server = HubServer(data, [vendor, kit], host=host, port=port, check_from=False)
         self.server.start()
         self._seen: set[str] = set()
 

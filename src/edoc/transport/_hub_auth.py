@@ -1,13 +1,13 @@
 """The national hub's header signing (``XroadVnpt-*``, HMAC-SHA256), both sides.
 
-Transcribed from the reference SDK's ``VnptService.addXroadVnptHashHeader``
-(edxml-reference §7.3):
+As the official client ``SDKVXP-2.0.1`` puts it on the wire (``shared/spec/hub-wire.md``):
 
 1. The request parameters, plus ``systemid``, ``timestamp`` (``ddMMyyyy'T'HHmmss+SSSS``,
-   ``SSSS`` = milliseconds on four digits) and ``Content-Type``, form a map.
+   ``SSSS`` = milliseconds on four digits) and ``Content-Type``, form a Java ``HashMap``;
+   its iteration order (:func:`java_order`) is the order of everything below.
 2. Each entry is sent as ``XroadVnpt-<name>: <value>``; ``XroadVnpt-sign-header-key`` lists
-   the names joined by ``;``; ``XroadVnpt-sign-header`` is the JSON object
-   ``{"XroadVnpt-<name>": "<value>", …}``; ``XroadVnpt-hash-header`` is
+   the names joined by ``;``; ``XroadVnpt-sign-header`` is the compact JSON object
+   ``{"XroadVnpt-<name>":"<value>",…}`` as Gson writes it; ``XroadVnpt-hash-header`` is
    ``hex(HMAC-SHA256(secret, sign-header))``, both as UTF-8.
 
 A verifier checks the HMAC over the ``XroadVnpt-sign-header`` bytes *as received* (the
@@ -23,7 +23,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
@@ -37,6 +37,8 @@ __all__ = [
     "Secret",
     "SignedRequest",
     "format_timestamp",
+    "gson_compact",
+    "java_order",
     "parse_timestamp",
     "sdk_hex",
     "sign_headers",
@@ -47,6 +49,43 @@ PREFIX = "XroadVnpt-"
 USER_AGENT = "JAVASDKAgent/1.0.0 XRoad/VPCP"
 VERSION = "3.0.201608"
 _RESERVED = ("systemid", "timestamp", "Content-Type")
+# The official client's map gets ``timestamp`` in its constructor, then ``systemid``, then
+# ``Content-Type`` for each call, then the call's parameters (VnptService).
+_FIRST = ("timestamp", "systemid", "Content-Type")
+
+
+def _java_hash(text: str) -> int:
+    """``String.hashCode()``: over UTF-16 code units, 32-bit wrap-around."""
+    units = text.encode("utf-16-be")
+    h = 0
+    for i in range(0, len(units), 2):
+        h = (31 * h + (units[i] << 8 | units[i + 1])) & 0xFFFFFFFF
+    return h
+
+
+def java_order(names: list[str]) -> list[str]:
+    """The iteration order of a ``java.util.HashMap`` whose keys were put in this order.
+
+    Java 8's map: bucket ``(h ^ h >>> 16) & (n - 1)`` for a table of ``n`` (16, doubled
+    while more than 3/4 full), insertion order inside a bucket (a resize keeps it). It
+    reproduces every key order hub-wire.md §1 records.
+    """
+    size = 16
+    while len(names) > size * 3 // 4:
+        size *= 2
+
+    def bucket(item: tuple[int, str]) -> tuple[int, int]:
+        h = _java_hash(item[1])
+        return ((h ^ (h >> 16)) & (size - 1), item[0])
+
+    return [name for _, name in sorted(enumerate(names), key=bucket)]
+
+
+def gson_compact(entries: Mapping[str, str]) -> str:
+    """A JSON object as Gson's ``JsonObject.toString()`` writes it: no spaces, non-ASCII kept,
+    U+2028 and U+2029 escaped."""
+    text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 class Secret:
@@ -114,26 +153,26 @@ def sign_headers(
     content_type: str,
     timestamp: str | None = None,
 ) -> dict[str, str]:
-    """The headers of one signed hub request (§7.3), ``Content-Type`` included.
+    """The headers of one signed hub request, ``Content-Type`` first, as the official client.
 
-    ``params`` are the operation's request parameters (``from``, ``servicetype``,
-    ``messagetype``, ``docId``, …) in the order they are to be signed.
+    ``params`` are the operation's request parameters (``servicetype``, ``messagetype``,
+    ``hash-file``, ``from``, ``to``, ``docId``, …) in the order the official client puts them
+    in its map; the signed order is :func:`java_order` of that map.
     """
     for key in params:
         if key in _RESERVED:
             raise ValueError(f"{key} is set by the signer, not a parameter")
-    entries = {
-        **params,
-        "systemid": system_id,
+    values = {
         "timestamp": timestamp if timestamp is not None else format_timestamp(),
+        "systemid": system_id,
         "Content-Type": content_type,
+        **params,
     }
-    sign_header = json.dumps(
-        {PREFIX + k: v for k, v in entries.items()}, ensure_ascii=False, separators=(",", ":")
-    )
+    names = java_order(list(values))
+    sign_header = gson_compact({PREFIX + k: values[k] for k in names})
     headers = {"Content-Type": content_type}
-    headers.update({PREFIX + k: v for k, v in entries.items()})
-    headers[PREFIX + "sign-header-key"] = ";".join(entries)
+    headers.update({PREFIX + k: values[k] for k in names})
+    headers[PREFIX + "sign-header-key"] = ";".join(names)
     headers[PREFIX + "sign-header"] = sign_header
     headers[PREFIX + "hash-header"] = hmac_hex(secret, sign_header.encode("utf-8"))
     headers["User-Agent"] = USER_AGENT
@@ -158,10 +197,25 @@ class SignedRequest:
     params: dict[str, str]
     timestamp: str
     content_type: str
+    moment: dt.datetime
+    """The signed timestamp as a moment."""
+    mac: str
+    """The HMAC (64 hex digits): what a replay repeats."""
+
+    def param(self, name: str) -> str | None:
+        """A signed parameter by its exact name, else the one that name matches ignoring
+        case (``docId`` then ``docid``); ``None`` when absent."""
+        if name in self.params:
+            return self.params[name]
+        folded = name.casefold()
+        for key, value in self.params.items():
+            if key.casefold() == folded:
+                return value
+        return None
 
 
 def verify_headers(
-    get: Callable[[str], bytes | None],
+    headers: Sequence[tuple[str, bytes]],
     secret_for: Callable[[str], Secret | None],
     *,
     max_skew: dt.timedelta | None = None,
@@ -169,20 +223,39 @@ def verify_headers(
 ) -> SignedRequest:
     """Check a request's ``XroadVnpt-*`` signature; raise :class:`HeaderAuthError` if it fails.
 
-    ``get(name)`` returns a header's raw bytes (case-insensitive) or ``None``;
-    ``secret_for(system_id)`` the agency's secret or ``None``. The HMAC is checked over the
-    ``XroadVnpt-sign-header`` bytes as received, and accepted as lowercase or uppercase hex,
-    64 digits or the SDK's zero-dropping form. Every signed entry sent again as its own
-    ``XroadVnpt-<name>`` header (and ``Content-Type``) must carry the signed value. With
-    ``max_skew``, the signed timestamp must be that close to ``now``.
+    ``headers`` are the request's (name, raw value) pairs as received; ``secret_for(system_id)``
+    the agency's secret or ``None``. The HMAC is checked over the ``XroadVnpt-sign-header``
+    bytes as received, and accepted as lowercase or uppercase hex, 64 digits or the SDK's
+    zero-dropping form. Every signed entry also sent as its own header of exactly that name
+    must carry the signed value (``docid`` and ``docId`` are two names). With ``max_skew``,
+    the signed timestamp must be that close to ``now``.
     """
-    raw = get(PREFIX + "sign-header")
-    given = get(PREFIX + "hash-header")
+    exact: dict[str, list[bytes]] = {}
+    folded: dict[str, list[bytes]] = {}
+    for name, value in headers:
+        exact.setdefault(name, []).append(value)
+        folded.setdefault(name.lower(), []).append(value)
+
+    def one(name: str) -> bytes | None:
+        values = exact.get(name) or folded.get(name.lower())
+        if values is not None and len(values) > 1:
+            raise HeaderAuthError(f"the request carries {name} twice")
+        return values[0] if values else None
+
+    raw = one(PREFIX + "sign-header")
+    given = one(PREFIX + "hash-header")
     if raw is None or given is None:
         raise HeaderAuthError("the request carries no XroadVnpt-sign-header/hash-header")
     try:
-        signed = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        text_header = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HeaderAuthError(
+            "XroadVnpt-sign-header is not UTF-8 (a client that sends ISO-8859-1 headers while "
+            "it signs UTF-8 can never verify)"
+        ) from None
+    try:
+        signed = json.loads(text_header, object_pairs_hook=_no_duplicates)
+    except ValueError:
         raise HeaderAuthError("XroadVnpt-sign-header is not a JSON object") from None
     if not isinstance(signed, dict) or not all(
         isinstance(k, str) and k.startswith(PREFIX) and isinstance(v, str)
@@ -203,28 +276,42 @@ def verify_headers(
             "XroadVnpt-hash-header does not match the HMAC of XroadVnpt-sign-header",
             system_id=system_id,
         )
-    keys = get(PREFIX + "sign-header-key")
+    keys = one(PREFIX + "sign-header-key")
     if keys is not None and set(keys.decode("utf-8", "replace").split(";")) != set(entries):
         raise HeaderAuthError(
             "XroadVnpt-sign-header-key does not list the signed names", system_id=system_id
         )
     for name, value in entries.items():
-        sent = get(PREFIX + name)
-        if sent is not None and sent.decode("utf-8", "replace") != value:
-            raise HeaderAuthError(
-                f"header {PREFIX}{name} differs from its signed value", system_id=system_id
-            )
+        for sent in exact.get(PREFIX + name, ()):
+            if sent.decode("utf-8", "replace") != value:
+                raise HeaderAuthError(
+                    f"header {PREFIX}{name} differs from its signed value", system_id=system_id
+                )
     content_type = entries.get("Content-Type", "")
-    actual = get("Content-Type")
+    actual = one("Content-Type")
     if actual is not None and actual.decode("latin-1") != content_type:
         raise HeaderAuthError("Content-Type differs from its signed value", system_id=system_id)
     timestamp = entries.get("timestamp", "")
-    if max_skew is not None:
-        try:
-            moment = parse_timestamp(timestamp)
-        except ValueError:
-            raise HeaderAuthError("the signed timestamp is not ddMMyyyy'T'HHmmss+SSSS") from None
-        if abs((now or dt.datetime.now(VN_TZ)) - moment) > max_skew:
-            raise HeaderAuthError("the signed timestamp is too old or in the future")
+    try:
+        moment = parse_timestamp(timestamp)
+    except ValueError:
+        raise HeaderAuthError(
+            "the signed timestamp is not ddMMyyyy'T'HHmmss+SSSS", system_id=system_id
+        ) from None
+    if max_skew is not None and abs((now or dt.datetime.now(VN_TZ)) - moment) > max_skew:
+        raise HeaderAuthError(
+            f"the signed timestamp is more than {max_skew.total_seconds():g} s from the "
+            "hub's clock",
+            system_id=system_id,
+        )
     params = {k: v for k, v in entries.items() if k not in _RESERVED}
-    return SignedRequest(system_id, params, timestamp, content_type)
+    return SignedRequest(system_id, params, timestamp, content_type, moment, digest.hex())
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"{key} twice")
+        out[key] = value
+    return out

@@ -1,10 +1,12 @@
-"""The national hub client (VDXP/VXP REST API, edxml-reference §7), over httpx.
+"""The national hub client (VDXP/VXP REST API), over httpx, speaking the wire the official
+Java client ``SDKVXP-2.0.1`` speaks (``shared/spec/hub-wire.md``).
 
 Needs the ``http`` extra: ``pip install 'edoc[http]'``.
 
-* ``send`` → ``POST /sendEdoc``: multipart part ``file_doc`` streamed from disk, header
-  ``hash-file`` = SHA-256 hex of the file, parameters ``from``, ``servicetype``,
-  ``messagetype`` (and ``to`` when given) signed as ``XroadVnpt-*`` headers.
+* ``send`` → ``POST /sendEdoc``: an ``application/octet-stream`` body, the file's bytes
+  streamed from disk then one CRLF; ``servicetype``, ``messagetype``, ``hash-file`` (the
+  SHA-256 in the official client's zero-dropping hex), ``from`` (and ``to`` when given)
+  signed as ``XroadVnpt-*`` headers.
 * ``receive`` → ``getReceivedEdocList`` (``edoc`` then ``status``), ``getEdoc`` for each
   entry (the base64 ``data`` decoded while it arrives into a temporary file in the inbox,
   fsynced, renamed), then the application calls ``ack`` → ``updateStatus`` done/fail.
@@ -23,25 +25,24 @@ import hashlib
 import json
 import logging
 import os
-import secrets as _secrets
 import socket
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, BinaryIO, ClassVar, TypeVar
 
 try:
     import httpx
 except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise ImportError("edoc.transport.HubTransport needs httpx: pip install 'edoc[http]'") from exc
 
-from edoc.errors import InputError
+from edoc.errors import InputError, SourceError
 from edoc.transport import _received
-from edoc.transport._hub_auth import Secret, sign_headers
+from edoc.transport._hub_auth import Secret, sdk_hex, sign_headers
 from edoc.transport._hub_errors import map_errors, read_small, status_error
 from edoc.transport._json_stream import Base64Member
-from edoc.transport._payload import fsync_dir, hash_file, spooled
+from edoc.transport._payload import CHUNK, fsync_dir, hash_file, spooled
 from edoc.transport._retry import Backoff, retrying
 from edoc.transport.base import Incoming, Kind, Outcome, Outgoing, Payload, Receipt, Transport
 from edoc.transport.errors import (
@@ -59,6 +60,25 @@ T = TypeVar("T")
 log = logging.getLogger("edoc.transport.hub")
 _NAME = "hub"
 _KINDS: tuple[Kind, ...] = ("edoc", "status")
+
+
+_OCTETS = "application/octet-stream"
+_JSON = "application/json"
+# The official client sends "{}" to these; an empty body to every other POST (hub-wire §3).
+_BRACES = frozenset({"getEdoc", "updateStatus", "countReceiveEdoc", "countReceiveStatus",
+                     "deleteAgency"})  # fmt: skip
+
+
+def _file_and_crlf(f: BinaryIO, size: int) -> Iterator[bytes]:
+    """sendEdoc's body: the file's ``size`` bytes as they were hashed, in chunks, then CRLF."""
+    left = size
+    while left:
+        chunk = f.read(min(CHUNK, left))
+        if not chunk:
+            raise SourceError("the package got shorter while it was being sent")
+        left -= len(chunk)
+        yield chunk
+    yield b"\r\n"
 
 
 def _entry_id(entry: Mapping[str, Any]) -> str | None:
@@ -188,14 +208,21 @@ class HubTransport(Transport):
         return body
 
     def _call(
-        self, op: str, params: Mapping[str, str], *, message_id: str | None = None
+        self,
+        op: str,
+        params: Mapping[str, str],
+        *,
+        message_id: str | None = None,
+        content: bytes | None = None,
     ) -> dict[str, Any]:
-        """A POST whose parameters travel as signed headers, retried when transient."""
+        """A POST whose parameters travel as signed headers, retried when transient; its body
+        is ``content``, else what the official client sends (``{}`` or nothing)."""
+        sent = content if content is not None else b"{}" if op in _BRACES else b""
 
         def attempt() -> dict[str, Any]:
             with map_errors(op, message_id):
                 response = self._client.post(
-                    "/" + op, headers=self._headers(params, "application/json"), content=b""
+                    "/" + op, headers=self._headers(params, _JSON), content=sent
                 )
                 self._check(response, op, message_id)
                 try:
@@ -223,24 +250,24 @@ class HubTransport(Transport):
         """
         self._check_open()
         out = Outgoing.of(payload)
-        params = {
-            "from": out.sender or self.organ_id,
-            "servicetype": self.service_type,
-            "messagetype": out.kind,
-        }
-        if out.to:
-            params["to"] = json.dumps(list(out.to), ensure_ascii=False, separators=(",", ":"))
         with spooled(out.payload) as source:
+            # The official client's map order: servicetype, messagetype, hash-file, from, to.
+            params = {
+                "servicetype": self.service_type,
+                "messagetype": out.kind,
+                "hash-file": sdk_hex(bytes.fromhex(source.sha256)),
+                "from": out.sender or self.organ_id,
+            }
+            if out.to:
+                params["to"] = json.dumps(list(out.to), ensure_ascii=False, separators=(",", ":"))
 
             def attempt() -> Receipt:
-                boundary = _secrets.token_hex(16)
-                headers = self._headers(params, f"multipart/form-data; boundary={boundary}")
-                headers.append((b"hash-file", source.sha256.encode("ascii")))
+                headers = self._headers(params, _OCTETS)
+                headers += [(b"Cache-Control", b"no-cache"), (b"Pragma", b"no-cache")]
+                headers.append((b"Content-Length", str(source.size + 2).encode("ascii")))
                 with map_errors("sendEdoc"), source.open() as f:
                     response = self._client.post(
-                        "/sendEdoc",
-                        headers=headers,
-                        files={"file_doc": (source.name, f, "application/octet-stream")},
+                        "/sendEdoc", headers=headers, content=_file_and_crlf(f, source.size)
                     )
                     self._check(response, "sendEdoc", None)
                     try:
@@ -281,6 +308,39 @@ class HubTransport(Transport):
         answer = self._call("getAgenciesList", {})
         return [e for e in answer.get("data") or [] if isinstance(e, dict)]
 
+    def list_agencies_qd20(self, level: str | None = None) -> list[dict[str, Any]]:
+        """``getAgenciesListQD20``: the agencies with their Decision 20 codes (``code102``)."""
+        params = {} if level is None else {"level": level}
+        answer = self._call("getAgenciesListQD20", params)
+        return [e for e in answer.get("data") or [] if isinstance(e, dict)]
+
+    def synchronize_units(self) -> list[dict[str, Any]]:
+        """``getSynchronizeUnit``: the hub's unit list for synchronisation."""
+        answer = self._call("getSynchronizeUnit", {})
+        return [e for e in answer.get("data") or [] if isinstance(e, dict)]
+
+    def register_agency(
+        self, code: str, name: str, *, pcode: str = "", mail: str = "", mobile: str = "",
+        fax: str = "",
+    ) -> None:  # fmt: skip
+        """``registerAgency``: register an agency (OrganId ``code``) under this system."""
+        record = {"id": "", "pcode": pcode, "code": code, "name": name, "mail": mail,
+                  "mobile": mobile, "fax": fax}  # fmt: skip
+        content = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+        self._call("registerAgency", {}, content=content)
+
+    def delete_agency(self, code: str) -> None:
+        """``deleteAgency``: remove an agency this system registered."""
+        self._call("deleteAgency", {"AgencyCode": code})
+
+    def count_received(self, kind: Kind = "edoc") -> int:
+        """``countReceiveEdoc`` / ``countReceiveStatus``: how many packages wait."""
+        op = "countReceiveEdoc" if kind == "edoc" else "countReceiveStatus"
+        count = self._call(op, {}).get("count")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ProtocolError(f"{op}: the hub's count is not a number", transport=_NAME)
+        return count
+
     def update_status(self, doc_id: str, status: str) -> None:
         """``updateStatus``: ``done``, ``fail`` (or ``processing``) for a received package.
 
@@ -289,21 +349,26 @@ class HubTransport(Transport):
         """
         self._call("updateStatus", {"docId": doc_id, "status": status}, message_id=doc_id)
 
-    def fetch(self, doc_id: str, folder: str | os.PathLike[str]) -> tuple[Path, str, int]:
+    def fetch(
+        self, doc_id: str, folder: str | os.PathLike[str], *, raw: bool = False
+    ) -> tuple[Path, str, int]:
         """``getEdoc``: the package into a new hidden temporary file in ``folder``.
 
         The base64 ``data`` is decoded while it arrives; the file is fsynced. Returns
-        (path, sha256, size); the caller renames or deletes the file.
+        (path, sha256, size); the caller renames or deletes the file. With ``raw``, the
+        package comes from ``downloadEdoc`` (a GET answered with the file's bytes).
         """
         self._check_open()
         folder = Path(folder)
+        op = "downloadEdoc" if raw else "getEdoc"
 
         def attempt() -> tuple[Path, str, int]:
-            with map_errors("getEdoc", doc_id):
+            with map_errors(op, doc_id):
                 fd, tmp = tempfile.mkstemp(dir=folder, prefix=".edoc-get.", suffix=".part")
                 try:
                     with os.fdopen(fd, "wb") as out:
-                        sha, size = self._download(doc_id, out)
+                        download = self._download_raw if raw else self._download
+                        sha, size = download(doc_id, out)
                         out.flush()
                         os.fsync(out.fileno())
                 except BaseException:
@@ -312,7 +377,33 @@ class HubTransport(Transport):
                     raise
                 return Path(tmp), sha, size
 
-        return retrying(self.policy, f"hub getEdoc {doc_id}", attempt)
+        return retrying(self.policy, f"hub {op} {doc_id}", attempt)
+
+    def _download_raw(self, doc_id: str, out: Any) -> tuple[str, int]:
+        digest = hashlib.sha256()
+        headers = self._headers({"docId": doc_id}, _JSON)
+        started, received = time.monotonic(), 0
+        with self._client.stream("GET", "/downloadEdoc", headers=headers) as response:
+            self._check(response, "downloadEdoc", doc_id)
+            for chunk in response.iter_bytes():
+                received += len(chunk)
+                if received > self.max_bytes:
+                    raise TransportLimitError(
+                        f"downloadEdoc: the hub's answer is larger than max_bytes "
+                        f"({self.max_bytes} bytes)", transport=_NAME, message_id=doc_id,
+                    )  # fmt: skip
+                if time.monotonic() - started > self.max_seconds:
+                    raise TransportTimeout(
+                        f"downloadEdoc: the download took longer than max_seconds "
+                        f"({self.max_seconds:g} s)", transport=_NAME, message_id=doc_id,
+                    )  # fmt: skip
+                digest.update(chunk)
+                out.write(chunk)
+        if not received:
+            raise ProtocolError(
+                "downloadEdoc: the hub's answer is empty", transport=_NAME, message_id=doc_id
+            )
+        return digest.hexdigest(), received
 
     def _download(self, doc_id: str, out: Any) -> tuple[str, int]:
         digest = hashlib.sha256()
@@ -322,9 +413,9 @@ class HubTransport(Transport):
             out.write(data)
 
         member = Base64Member(write)
-        headers = self._headers({"docId": doc_id}, "application/json")
+        headers = self._headers({"docId": doc_id}, _JSON)
         started, received = time.monotonic(), 0
-        with self._client.stream("POST", "/getEdoc", headers=headers, content=b"") as response:
+        with self._client.stream("POST", "/getEdoc", headers=headers, content=b"{}") as response:
             self._check(response, "getEdoc", doc_id)
             try:
                 for chunk in response.iter_bytes():

@@ -1,9 +1,12 @@
 """A local national hub for development and tests: ``edoc hub serve``.
 
-It speaks the hub's REST API (edxml-reference §7: ``sendEdoc``, ``getReceivedEdocList``,
-``getEdoc``, ``updateStatus``, ``getSentEdocList``, ``getAgenciesList``,
+It accepts what the official client ``SDKVXP-2.0.1`` sends (``shared/spec/hub-wire.md``:
+``sendEdoc`` as an octet-stream body, ``getReceivedEdocList``, ``getEdoc``,
+``downloadEdoc``, ``updateStatus``, ``getSentEdocList``, ``getAgenciesList``,
+``getAgenciesListQD20``, ``getSynchronizeUnit``, ``registerAgency``, ``deleteAgency``,
 ``countReceiveEdoc``, ``countReceiveStatus``), checks the ``XroadVnpt-*`` header HMAC of
-every request against the configured agencies' secrets, routes each package to the
+every request against the configured agencies' secrets (with a clock-skew limit, a replay
+cache and a check of ``from``), routes each package to the
 systems that serve its recipients (the ``to`` header, or the package's own To list, or
 for a status package its ResponseFor agency), and keeps everything in a data folder so
 that it survives restarts. Faults can be switched on to test a client's retries.

@@ -19,6 +19,7 @@ import attrs
 from edoc.transport._hub_auth import Secret
 from edoc.transport.hub_server._faults import FaultKind, FaultPlanner, Faults
 from edoc.transport.hub_server._handler import Handler
+from edoc.transport.hub_server._replay import ReplayCache
 from edoc.transport.hub_server._store import HubStore
 
 __all__ = ["HubAgency", "HubServer"]
@@ -62,9 +63,15 @@ class HubServer:
 
     ``agencies`` are the systems allowed in, each with its secret. ``port=0`` picks a free
     port (see :attr:`url` after :meth:`start`). ``faults`` (and :meth:`inject`) make the hub
-    misbehave on purpose; ``page_size`` caps each ``getReceivedEdocList`` answer;
-    ``max_clock_skew`` (seconds), when given, refuses signed timestamps further than that
-    from the hub's clock.
+    misbehave on purpose; ``page_size`` caps each ``getReceivedEdocList`` answer.
+
+    Safe by default: ``max_clock_skew`` (seconds; ``None`` turns it off) refuses signed
+    timestamps further than that from the hub's clock; a request that changes state
+    (``sendEdoc``, ``updateStatus``, ``registerAgency``, ``deleteAgency``) takes effect once
+    per signature, a replay getting the first answer (``replay_entries`` bounds the cache);
+    ``check_from`` refuses a ``from`` the sending system is not registered for; a connection
+    idle for ``idle_timeout`` seconds is closed; an upload over ``max_upload_bytes`` is
+    refused (413).
 
     Use it as a context manager (a background thread), or call :meth:`serve_forever`.
     """
@@ -78,7 +85,11 @@ class HubServer:
         port: int = 0,
         faults: Faults | None = None,
         page_size: int = 1000,
-        max_clock_skew: float | None = None,
+        max_clock_skew: float | None = 300.0,
+        check_from: bool = True,
+        idle_timeout: float | None = 30.0,
+        replay_entries: int = 100_000,
+        max_upload_bytes: int = 2 << 30,
         seed: int | None = None,
     ) -> None:
         self.data = Path(data)
@@ -97,6 +108,10 @@ class HubServer:
         self.max_clock_skew = (
             dt.timedelta(seconds=max_clock_skew) if max_clock_skew is not None else None
         )
+        self.check_from = check_from
+        self.max_upload_bytes = max_upload_bytes
+        self.idle_timeout = idle_timeout
+        self.replays = ReplayCache(self.max_clock_skew, max_entries=replay_entries)
         self.store = HubStore(self.data)
         self._faults = FaultPlanner(faults or Faults(), seed)
         self._httpd: _HTTPServer | None = None
@@ -147,10 +162,19 @@ class HubServer:
         return agency.secret if agency is not None else None
 
     def system_for(self, organ_id: str) -> str | None:
-        """The system that receives for ``organ_id``, or ``None``."""
+        """The system that receives for ``organ_id`` (configured, or by registerAgency)."""
         if organ_id in self._routes:
             return self._routes[organ_id]
-        return organ_id if organ_id in self.agencies else None
+        if organ_id in self.agencies:
+            return organ_id
+        record = self.store.registered.get(organ_id)
+        return record.get("systemId") if record is not None else None
+
+    def may_send_as(self, system_id: str, organ_id: str) -> bool:
+        """Whether ``system_id`` is registered for the OrganId ``organ_id`` (or is it)."""
+        return (
+            not self.check_from or organ_id == system_id or self.system_for(organ_id) == system_id
+        )
 
     def routes(self) -> Mapping[str, str]:
         return dict(self._routes)

@@ -5,6 +5,7 @@
     <data>/blobs/<sha256>.edxml      each package's bytes, once
     <data>/sent/<DocId>.json         what a system sent: sender, recipients, deliveries
     <data>/deliveries/<DocId>.json   one copy for one recipient system, with its status
+    <data>/agencies.json             agencies registered by registerAgency
     <data>/tmp/                      uploads being received (cleared at start)
 
 Every file is written to a temporary name, fsynced and renamed. A package is answered OK
@@ -90,6 +91,8 @@ class HubStore:
         self.lock = threading.RLock()
         self.sent: dict[str, Sent] = {}
         self.deliveries: dict[str, Delivery] = {}
+        self.registered: dict[str, dict[str, str]] = {}
+        """OrganId -> the registerAgency record, with the ``systemId`` that registered it."""
         self._lock_file: IO[bytes] | None = None
 
     def open(self) -> None:
@@ -121,7 +124,13 @@ class HubStore:
         for path in self._deliveries_dir.glob("*.json"):
             with contextlib.suppress(ValueError, TypeError):
                 loaded.append(Delivery(**json.loads(path.read_bytes())))
+        registered: dict[str, dict[str, str]] = {}
+        with contextlib.suppress(OSError, ValueError):
+            loaded_agencies = json.loads((self.data / "agencies.json").read_bytes())
+            if isinstance(loaded_agencies, dict):
+                registered = loaded_agencies
         with self.lock:
+            self.registered = registered
             self.sent = sent
             self.deliveries = {
                 d.doc_id: d for d in sorted(loaded, key=lambda d: (d.created, d.doc_id))
@@ -172,6 +181,18 @@ class HubStore:
             changed = attrs.evolve(delivery, status=status, updated=now_text())
             self._write(self._deliveries_dir, delivery.doc_id, changed)
             self.deliveries[delivery.doc_id] = changed
+
+    def set_registered(self, code: str, record: dict[str, str] | None) -> None:
+        """Add (or, with ``None``, remove) a registered agency, durably."""
+        with self.lock:
+            changed = dict(self.registered)
+            if record is None:
+                changed.pop(code, None)
+            else:
+                changed[code] = record
+            with atomic_write(self.data / "agencies.json") as out:
+                out.write(json.dumps(changed, ensure_ascii=False).encode("utf-8"))
+            self.registered = changed
 
     def waiting(self, system_id: str, message_type: str) -> list[Delivery]:
         with self.lock:
