@@ -81,6 +81,7 @@ def _issue(
     after: dt.datetime = NOW + 365 * DAY,
     ku: x509.KeyUsage | None = None,
     eku: list[x509.ObjectIdentifier] | None = None,
+    eku_critical: bool = False,
 ) -> Issued:
     key = ec.generate_private_key(ec.SECP256R1())
     b = (
@@ -127,7 +128,7 @@ def _issue(
             critical=False,
         )
     if eku:
-        b = b.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
+        b = b.add_extension(x509.ExtendedKeyUsage(eku), critical=eku_critical)
     return Issued(key, b.sign(issuer.key if issuer else key, hashes.SHA256()))
 
 
@@ -163,6 +164,31 @@ def make_crl(
             .build()
         )
     return b.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def write_tsa_config(d: Path, label: str) -> None:
+    """``{label}.cnf`` for `openssl ts -reply` with ``{label}.crt`` and ``{label}.key``."""
+    (d / "tsaserial").write_text("01\n")
+    (d / f"{label}.cnf").write_text(
+        f"""[ tsa ]
+default_tsa = edoc_tsa
+[ edoc_tsa ]
+dir = {d}
+serial = $dir/tsaserial
+crypto_device = builtin
+signer_cert = $dir/{label}.crt
+certs = $dir/tsa-chain.pem
+signer_key = $dir/{label}.key
+signer_digest = sha256
+default_policy = 1.3.6.1.4.1.99999.3161.1
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ordering = yes
+tsa_name = yes
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+"""
+    )
 
 
 def _index_line(cert: x509.Certificate, revoked_at: dt.datetime | None) -> str:
@@ -246,15 +272,18 @@ def make_trust_pki(d: Path) -> TrustPKI:
         ),
         "root": _issue("edoc test OCSP (Root CA)", root, ca=False, ku=responder_ku, eku=ocsp_eku),
     }
-    tsa = _issue(
-        "edoc test TSA",
-        root,
-        ca=False,
-        ku=_ku(digital_signature=True),
-        before=NOW - 300 * DAY,
-        eku=[ExtendedKeyUsageOID.TIME_STAMPING],
-    )
-    (d / "tsa.crt").write_bytes(_pem(tsa.cert))
+    root_kw = {"ocsp": f"http://127.0.0.1:{root_ocsp_port}", "crl": f"{base}/root.crl"}
+    tsas = {  # under the root, naming its responder and CRL; "tsa-revoked" is revoked
+        name: _issue(f"edoc test {name.upper()}", root, ca=False, ku=_ku(digital_signature=True),
+                     before=NOW - 300 * DAY, eku=[ExtendedKeyUsageOID.TIME_STAMPING],
+                     eku_critical=True, **root_kw)  # fmt: skip
+        for name in ("tsa", "tsa-revoked")
+    }
+    for name, t in tsas.items():
+        (d / f"{name}.crt").write_bytes(_pem(t.cert))
+        (d / f"{name}.key").write_bytes(_key_pem(t.key))
+        write_tsa_config(d, name)
+    (d / "tsa-chain.pem").write_bytes(_pem(root.cert))
     revoked_at = NOW - 2 * DAY
     (d / "root.pem").write_bytes(_pem(root.cert))
     (d / "inter.pem").write_bytes(_pem(inter.cert))
@@ -271,11 +300,15 @@ def make_trust_pki(d: Path) -> TrustPKI:
             for name, s in signers.items()
         )
     )
-    (d / "index-root.txt").write_text(_index_line(inter.cert, None))
+    (d / "index-root.txt").write_text(
+        _index_line(inter.cert, None)
+        + _index_line(tsas["tsa"].cert, None)
+        + _index_line(tsas["tsa-revoked"].cert, revoked_at)
+    )
     www = d / "www"
     www.mkdir()
     (www / "inter.crl").write_bytes(make_crl(inter, [(signers["revoked"].cert, revoked_at)]))
-    (www / "root.crl").write_bytes(make_crl(root, []))
+    (www / "root.crl").write_bytes(make_crl(root, [(tsas["tsa-revoked"].cert, revoked_at)]))
     (d / "inter-stale.crl").write_bytes(
         make_crl(inter, [], this=NOW - 30 * DAY, nxt=NOW - 20 * DAY)
     )
