@@ -276,7 +276,7 @@ def make_trust_pki(d: Path) -> TrustPKI:
     tsas = {  # under the root, naming its responder and CRL; "tsa-revoked" is revoked
         name: _issue(f"edoc test {name.upper()}", root, ca=False, ku=_ku(digital_signature=True),
                      before=NOW - 300 * DAY, eku=[ExtendedKeyUsageOID.TIME_STAMPING],
-                     eku_critical=True, **root_kw)  # fmt: skip
+                     eku_critical=True, **root_kw)
         for name in ("tsa", "tsa-revoked")
     }
     for name, t in tsas.items():
@@ -288,6 +288,7 @@ def make_trust_pki(d: Path) -> TrustPKI:
     (d / "root.pem").write_bytes(_pem(root.cert))
     (d / "inter.pem").write_bytes(_pem(inter.cert))
     (d / "root-key.pem").write_bytes(_key_pem(root.key))
+    (d / "inter-key.pem").write_bytes(_key_pem(inter.key))
     for name, s in signers.items():
         (d / f"{name}.pem").write_bytes(_key_pem(s.key) + _pem(s.cert, inter.cert))
         (d / f"{name}.crt").write_bytes(_pem(s.cert))

@@ -139,8 +139,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             label = self.server.label or ("tsa-ec" if mode == "ec" else "tsa")
             clock = ["faketime", "-f", self.server.clock] if self.server.clock else []
             subprocess.run(
-                [*clock, "openssl", "ts", "-reply", "-config", str(d / f"{label}.cnf"), "-queryfile",
-                 str(query), "-inkey", str(d / f"{label}.key"), "-signer",
+                [*clock, "openssl", "ts", "-reply", "-config", str(d / f"{label}.cnf"),
+                 "-queryfile", str(query), "-inkey", str(d / f"{label}.key"), "-signer",
                  str(d / f"{label}.crt"), "-out", str(reply)], check=True, capture_output=True,
             )  # fmt: skip
             answer = reply.read_bytes()
