@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import attrs
 from cryptography import x509
@@ -189,6 +190,47 @@ ess_cert_id_chain = no
 ess_cert_id_alg = sha256
 """
     )
+
+
+def scoped_crl(
+    pki: TrustPKI, *extensions: tuple[x509.ExtensionType, bool], ca: str = "inter",
+    revoked: tuple[x509.Certificate, ...] = (), entry_extensions: tuple[Any, ...] = (),
+    key: Any = None,
+) -> x509.CertificateRevocationList:  # fmt: skip
+    """A current CRL of ``ca`` with these (extension, critical) pairs, listing ``revoked``
+    (revoked two days ago, keyCompromise) and, when ``entry_extensions`` is given, an
+    unrelated serial carrying them."""
+    issuer = x509.load_pem_x509_certificate((pki.dir / f"{ca}.pem").read_bytes())
+    b = (
+        x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
+        .last_update(NOW - dt.timedelta(minutes=1)).next_update(NOW + dt.timedelta(days=7))
+        .add_extension(x509.CRLNumber(7), critical=False)
+    )  # fmt: skip
+    for ext, critical in extensions:
+        b = b.add_extension(ext, critical=critical)
+    for cert in revoked:
+        b = b.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(cert.serial_number)
+            .revocation_date(pki.revoked_at)
+            .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False).build()
+        )  # fmt: skip
+    if entry_extensions:
+        entry = x509.RevokedCertificateBuilder().serial_number(12345).revocation_date(NOW)
+        for ext, critical in entry_extensions:
+            entry = entry.add_extension(ext, critical=critical)
+        b = b.add_revoked_certificate(entry.build())
+    key = key or serialization.load_pem_private_key((pki.dir / f"{ca}-key.pem").read_bytes(), None)
+    return b.sign(key, hashes.SHA256())
+
+
+def idp(**kw: Any) -> x509.IssuingDistributionPoint:
+    args: dict[str, Any] = {
+        "full_name": None, "relative_name": None, "only_contains_user_certs": False,
+        "only_contains_ca_certs": False, "only_some_reasons": None, "indirect_crl": False,
+        "only_contains_attribute_certs": False,
+    }  # fmt: skip
+    args.update(kw)
+    return x509.IssuingDistributionPoint(**args)
 
 
 def _index_line(cert: x509.Certificate, revoked_at: dt.datetime | None) -> str:

@@ -18,7 +18,7 @@ import edoc
 from conftest import make_package
 from edoc.signing import load_pem, sign_package
 from edoc.signing.report import Indication, SubIndication
-from pki_trust import NOW, TrustPKI, crl_server, make_trust_pki
+from pki_trust import NOW, TrustPKI, crl_server, idp, make_trust_pki, scoped_crl
 
 P, U = Indication.TOTAL_PASSED, Indication.INDETERMINATE
 S = SubIndication
@@ -50,46 +50,6 @@ def _key(pki: TrustPKI, name: str) -> Any:
     return serialization.load_pem_private_key((pki.dir / f"{name}-key.pem").read_bytes(), None)
 
 
-def crl(
-    pki: TrustPKI, *extensions: tuple[x509.ExtensionType, bool], ca: str = "inter",
-    revoked: tuple[x509.Certificate, ...] = (), entry_extensions: tuple[Any, ...] = (),
-    key: Any = None,
-) -> x509.CertificateRevocationList:  # fmt: skip
-    """A current CRL of ``ca`` with these (extension, critical) pairs, listing ``revoked``
-    (revoked two days ago, keyCompromise) and, when ``entry_extensions`` is given, an
-    unrelated serial carrying them."""
-    issuer = x509.load_pem_x509_certificate((pki.dir / f"{ca}.pem").read_bytes())
-    b = (
-        x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
-        .last_update(NOW - dt.timedelta(minutes=1)).next_update(NOW + dt.timedelta(days=7))
-        .add_extension(x509.CRLNumber(7), critical=False)
-    )  # fmt: skip
-    for ext, critical in extensions:
-        b = b.add_extension(ext, critical=critical)
-    for cert in revoked:
-        b = b.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(cert.serial_number)
-            .revocation_date(pki.revoked_at)
-            .add_extension(x509.CRLReason(R.key_compromise), critical=False).build()
-        )  # fmt: skip
-    if entry_extensions:
-        entry = x509.RevokedCertificateBuilder().serial_number(12345).revocation_date(NOW)
-        for ext, critical in entry_extensions:
-            entry = entry.add_extension(ext, critical=critical)
-        b = b.add_revoked_certificate(entry.build())
-    return b.sign(key or _key(pki, ca), hashes.SHA256())
-
-
-def _idp(**kw: Any) -> x509.IssuingDistributionPoint:
-    args: dict[str, Any] = {
-        "full_name": None, "relative_name": None, "only_contains_user_certs": False,
-        "only_contains_ca_certs": False, "only_some_reasons": None, "indirect_crl": False,
-        "only_contains_attribute_certs": False,
-    }  # fmt: skip
-    args.update(kw)
-    return x509.IssuingDistributionPoint(**args)
-
-
 def _uri(pki: TrustPKI, name: str) -> list[x509.GeneralName]:
     return [x509.UniformResourceIdentifier(f"http://127.0.0.1:{pki.http_port}/{name}")]
 
@@ -108,14 +68,14 @@ def _details(result: edoc.ValidationResult) -> str:
 # (name, extensions, why the CRL is no evidence for the good signer)
 OUT_OF_SCOPE: list[tuple[str, Any, str]] = [
     ("delta", lambda p: [(x509.DeltaCRLIndicator(6), True)], "delta CRL"),
-    ("only-ca-certs", lambda p: [(_idp(only_contains_ca_certs=True), True)], "onlyContainsCACerts"),
-    ("only-attribute-certs", lambda p: [(_idp(only_contains_attribute_certs=True), True)],
+    ("only-ca-certs", lambda p: [(idp(only_contains_ca_certs=True), True)], "onlyContainsCACerts"),
+    ("only-attribute-certs", lambda p: [(idp(only_contains_attribute_certs=True), True)],
      "onlyContainsAttributeCerts"),
-    ("other-distribution-point", lambda p: [(_idp(full_name=_uri(p, "partition-2.crl")), True)],
+    ("other-distribution-point", lambda p: [(idp(full_name=_uri(p, "partition-2.crl")), True)],
      "issuing distribution point is not one the certificate names"),
-    ("only-some-reasons", lambda p: [(_idp(only_some_reasons=frozenset({R.key_compromise})),
+    ("only-some-reasons", lambda p: [(idp(only_some_reasons=frozenset({R.key_compromise})),
                                       True)], "only some revocation reasons"),
-    ("indirect", lambda p: [(_idp(indirect_crl=True), True)], "indirect CRL"),
+    ("indirect", lambda p: [(idp(indirect_crl=True), True)], "indirect CRL"),
     ("unknown-critical-extension", lambda p: [(x509.UnrecognizedExtension(UNKNOWN, b"\x05\x00"),
                                                True)], "critical extension edoc does not know"),
 ]  # fmt: skip
@@ -127,7 +87,7 @@ OUT_OF_SCOPE: list[tuple[str, Any, str]] = [
 def test_a_crl_out_of_scope_is_no_evidence(
     pki: TrustPKI, signed: dict[str, Path], name: str, extensions: Any, why: str
 ) -> None:
-    result = _offline(pki, crl(pki, *extensions(pki))).verify(signed["good"])
+    result = _offline(pki, scoped_crl(pki, *extensions(pki))).verify(signed["good"])
     assert (result.indication, result.sub_indication) == (U, S.TRY_LATER), result.report.to_text()
     assert result.reason == "revocation-unavailable"
     assert why in _details(result)
@@ -138,17 +98,17 @@ def test_an_unknown_critical_entry_extension_makes_the_whole_crl_unusable(
     pki: TrustPKI, signed: dict[str, Path]
 ) -> None:
     odd = x509.UnrecognizedExtension(UNKNOWN, b"\x05\x00")
-    result = _offline(pki, crl(pki, entry_extensions=((odd, True),))).verify(signed["good"])
+    result = _offline(pki, scoped_crl(pki, entry_extensions=((odd, True),))).verify(signed["good"])
     assert (result.indication, result.sub_indication) == (U, S.TRY_LATER)
     assert "an entry carries a critical extension" in _details(result)
     # The same extension, not critical, may be ignored (RFC 5280 §5.3).
-    result = _offline(pki, crl(pki, entry_extensions=((odd, False),))).verify(signed["good"])
+    result = _offline(pki, scoped_crl(pki, entry_extensions=((odd, False),))).verify(signed["good"])
     assert result.indication is P, result.report.to_text()
 
 
 def test_only_user_certs_does_not_speak_for_a_ca(pki: TrustPKI, signed: dict[str, Path]) -> None:
     """The root's CRL limited to end-entity certificates says nothing of the intermediate."""
-    users_only = crl(pki, (_idp(only_contains_user_certs=True), True), ca="root")
+    users_only = scoped_crl(pki, (idp(only_contains_user_certs=True), True), ca="root")
     inter = pki.dir / "inter-offline.crl"
     verifier = edoc.Verifier(trust=edoc.TrustStore.from_pem(pki.root), offline=True,
                              crls=[inter, users_only])  # fmt: skip
@@ -157,22 +117,22 @@ def test_only_user_certs_does_not_speak_for_a_ca(pki: TrustPKI, signed: dict[str
     assert "onlyContainsUserCerts" in _details(result)
     assert result.report.revocation[-1].subject.startswith("CN=edoc test Agency CA")
     # ...but does for an end-entity: the intermediate's CRL so limited covers the signer.
-    ok = _offline(pki, crl(pki, (_idp(only_contains_user_certs=True), True)))
+    ok = _offline(pki, scoped_crl(pki, (idp(only_contains_user_certs=True), True)))
     assert ok.verify(signed["good"]).indication is P
 
 
 def test_crls_in_scope_still_count(pki: TrustPKI, signed: dict[str, Path]) -> None:
     """The controls: a matching issuing distribution point and a revocation listed in a
     reason-partitioned CRL are evidence."""
-    matching = crl(pki, (_idp(full_name=_uri(pki, "inter.crl")), True))
+    matching = scoped_crl(pki, (idp(full_name=_uri(pki, "inter.crl")), True))
     assert _offline(pki, matching).verify(signed["good"]).indication is P
     revoked = _cert(pki, "revoked")
-    partial = crl(pki, (_idp(only_some_reasons=frozenset({R.key_compromise})), True),
+    partial = scoped_crl(pki, (idp(only_some_reasons=frozenset({R.key_compromise})), True),
                   revoked=(revoked,))  # fmt: skip
     result = _offline(pki, partial).verify(signed["revoked"])
     assert (result.indication, result.sub_indication) == (U, S.REVOKED_NO_POE)
     # An out-of-scope CRL beside a good one: the good one decides.
-    delta = crl(pki, (x509.DeltaCRLIndicator(6), True))
+    delta = scoped_crl(pki, (x509.DeltaCRLIndicator(6), True))
     plain = x509.load_der_x509_crl((pki.dir / "inter-offline.crl").read_bytes())
     assert _offline(pki, delta, plain).verify(signed["good"]).indication is P
 
@@ -213,7 +173,7 @@ def test_a_fetched_crl_is_held_to_its_distribution_point(
     """Over HTTP: the CRL at the signer's distribution point names another partition."""
     www = pki.dir / "www" / "inter.crl"
     original = www.read_bytes()
-    other = crl(pki, (_idp(full_name=_uri(pki, "partition-2.crl")), True))
+    other = scoped_crl(pki, (idp(full_name=_uri(pki, "partition-2.crl")), True))
     www.write_bytes(other.public_bytes(serialization.Encoding.DER))
     try:
         verifier = edoc.Verifier(trust=edoc.TrustStore.from_pem(pki.root), revocation="crl")
@@ -223,7 +183,7 @@ def test_a_fetched_crl_is_held_to_its_distribution_point(
         assert result.report.fetches[0].status == 200
         # The same CRL naming the point it is served from counts.
         www.write_bytes(
-            crl(pki, (_idp(full_name=_uri(pki, "inter.crl")), True)).public_bytes(
+            scoped_crl(pki, (idp(full_name=_uri(pki, "inter.crl")), True)).public_bytes(
                 serialization.Encoding.DER
             )
         )

@@ -4,9 +4,6 @@ well inside any per-read timeout, must not hold a fetch past its deadline."""
 
 from __future__ import annotations
 
-import http.server
-import socketserver
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +12,7 @@ import pytest
 
 import edoc
 from conftest import make_package
+from drip import Dripper, _Drip
 from edoc.signing import load_pem, sign_package
 from edoc.signing._fetch import Fetcher, FetchFailed
 from edoc.signing.report import Indication, SubIndication
@@ -22,54 +20,6 @@ from edoc.signing.timestamp import TimeStampAuthority, TimeStampError
 from pki_trust import OPENSSL, make_trust_pki
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed (Debian openssl)")
-
-
-class Dripper(socketserver.ThreadingTCPServer):
-    """Answers every connection with an HTTP response, one byte every ``gap`` seconds;
-    ``headers_first`` sends the status line and headers at once, then drips the body."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, port: int = 0, *, gap: float = 0.05, size: int = 100_000,
-                 headers_first: bool = False) -> None:  # fmt: skip
-        self.gap, self.size, self.headers_first = gap, size, headers_first
-        self.stop = threading.Event()
-        self.connections = 0
-        super().__init__(("127.0.0.1", port), _Drip)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/x"
-
-    def close(self) -> None:
-        self.stop.set()
-        self.shutdown()
-        self.server_close()
-
-
-class _Drip(http.server.BaseHTTPRequestHandler):
-    server: Dripper
-
-    def handle(self) -> None:
-        self.server.connections += 1
-        self.request.recv(65536)  # the request, whatever it is
-        head = f"HTTP/1.0 200 OK\r\nContent-Length: {self.server.size}\r\n\r\n".encode()
-        body = b"0" * self.server.size
-        try:
-            if self.server.headers_first:
-                self.request.sendall(head)
-                data = body
-            else:
-                data = head + body
-            step = 1 if self.server.gap else 65536
-            for i in range(0, len(data), step):
-                if self.server.stop.wait(self.server.gap):
-                    return
-                self.request.sendall(data[i : i + step])
-        except OSError:
-            return
 
 
 @pytest.fixture
