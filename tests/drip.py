@@ -10,14 +10,16 @@ import threading
 
 class Dripper(socketserver.ThreadingTCPServer):
     """Answers every connection with an HTTP response, one byte every ``gap`` seconds;
-    ``headers_first`` sends the status line and headers at once, then drips the body."""
+    ``headers_first`` sends the status line and headers at once, then drips the body.
+    The body is ``size`` zeros, or ``body``; ``gap=0`` sends it at once (a canned answer)."""
 
     daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, port: int = 0, *, gap: float = 0.05, size: int = 100_000,
-                 headers_first: bool = False) -> None:  # fmt: skip
-        self.gap, self.size, self.headers_first = gap, size, headers_first
+                 headers_first: bool = False, body: bytes | None = None) -> None:  # fmt: skip
+        self.gap, self.headers_first = gap, headers_first
+        self.body = b"0" * size if body is None else body
         self.stop = threading.Event()
         self.connections = 0
         super().__init__(("127.0.0.1", port), _Drip)
@@ -39,8 +41,8 @@ class _Drip(http.server.BaseHTTPRequestHandler):
     def handle(self) -> None:
         self.server.connections += 1
         self.request.recv(65536)  # the request, whatever it is
-        head = f"HTTP/1.0 200 OK\r\nContent-Length: {self.server.size}\r\n\r\n".encode()
-        body = b"0" * self.server.size
+        body = self.server.body
+        head = f"HTTP/1.0 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
         try:
             if self.server.headers_first:
                 self.request.sendall(head)

@@ -191,3 +191,70 @@ def test_a_fetched_crl_is_held_to_its_distribution_point(
         assert fresh.verify(signed["good"]).indication is P
     finally:
         www.write_bytes(original)
+
+
+def test_a_crl_without_next_update_is_not_current(
+    pki: TrustPKI, signed: dict[str, Path], tmp_path: Path
+) -> None:
+    """RFC 5280 §5.1.2.5 requires nextUpdate; without it nothing says the CRL is current
+    (an old one replayed would say "good" for ever). cryptography refuses to build such a
+    CRL, so it is assembled with asn1crypto and signed here."""
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    inter = x509.load_pem_x509_certificate(pki.inter.read_bytes())
+    tbs = asn1_crl.TbsCertList({
+        "version": "v2", "signature": {"algorithm": "sha256_ecdsa"},
+        "issuer": asn1_x509.Name.load(inter.subject.public_bytes()),
+        "this_update": asn1_x509.Time({"utc_time": NOW - dt.timedelta(days=400)}),
+    })  # fmt: skip
+    signature = _key(pki, "inter").sign(tbs.dump(), ec.ECDSA(hashes.SHA256()))
+    der = asn1_crl.CertificateList({
+        "tbs_cert_list": tbs, "signature_algorithm": {"algorithm": "sha256_ecdsa"},
+        "signature": signature,
+    }).dump()  # fmt: skip
+    result = _offline(pki, x509.load_der_x509_crl(der)).verify(signed["good"])
+    assert (result.indication, result.sub_indication) == (
+        U, S.REVOCATION_OUT_OF_BOUNDS_NO_POE
+    ), result.report.to_text()  # fmt: skip
+    assert "no nextUpdate" in _details(result)
+
+
+def test_an_ocsp_answer_with_an_unknown_critical_extension_is_no_evidence(
+    pki: TrustPKI, signed: dict[str, Path], tmp_path: Path
+) -> None:
+    """Signed by the CA's delegated responder and saying "good", but with a critical
+    extension edoc cannot process (RFC 6960 §4.4, RFC 5280 §4.2): not used."""
+    from cryptography.x509 import ocsp
+
+    from drip import Dripper
+
+    good = _cert(pki, "good")
+    inter = x509.load_pem_x509_certificate(pki.inter.read_bytes())
+    responder = x509.load_pem_x509_certificate((pki.dir / "ocsp-inter.pem").read_bytes())
+    responder_key: Any = serialization.load_pem_private_key(
+        (pki.dir / "ocsp-inter.key").read_bytes(), None
+    )
+
+    def answer(critical: bool) -> bytes:
+        b = (
+            ocsp.OCSPResponseBuilder()
+            .add_response(good, inter, hashes.SHA1(), ocsp.OCSPCertStatus.GOOD,
+                          NOW - dt.timedelta(minutes=1), NOW + dt.timedelta(hours=1), None, None)
+            .responder_id(ocsp.OCSPResponderEncoding.HASH, responder).certificates([responder])
+            .add_extension(x509.UnrecognizedExtension(UNKNOWN, b"\x05\x00"), critical=critical)
+        )  # fmt: skip
+        return b.sign(responder_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    outcomes = []
+    for critical in (True, False):
+        server = Dripper(pki.ocsp_port, gap=0.0, body=answer(critical))
+        try:
+            verifier = edoc.Verifier(trust=edoc.TrustStore.from_pem(pki.root), revocation="ocsp")
+            result = verifier.verify(signed["good"])
+        finally:
+            server.close()
+        outcomes.append(result.report.revocation[0])
+    assert (outcomes[0].status, outcomes[1].status) == ("unavailable", "good")
+    assert "critical extension" in (outcomes[0].detail or "")

@@ -94,7 +94,7 @@ def test_a_dripping_tsa_fails_signing_within_its_timeout(drip: Dripper) -> None:
 
 def test_tsa_credentials_go_in_a_header_and_never_in_messages(drip: Dripper) -> None:
     port = drip.server_address[1]
-    drip.gap, drip.size = 0.0, 10
+    drip.gap, drip.body = 0.0, b"0" * 10
     seen: list[bytes] = []
     real = _Drip.handle
 

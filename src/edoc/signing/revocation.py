@@ -22,7 +22,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+from cryptography.x509.oid import (
+    AuthorityInformationAccessOID,
+    ExtendedKeyUsageOID,
+    OCSPExtensionOID,
+)
 
 from edoc.errors import InputError
 from edoc.signing._crl import ALL_REASONS, Crl, distribution_points, parse_crl, scope_of, wrap_crl
@@ -211,6 +215,12 @@ class RevocationChecker:
             raise _Bad("the OCSP answer is not an OCSP response") from None
         if resp.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
             raise _Bad(f"the OCSP responder answered {resp.response_status.name}")
+        try:
+            critical = [e.oid for e in [*resp.extensions, *resp.single_extensions] if e.critical]
+        except ValueError:
+            raise _Bad("the OCSP response's extensions do not parse") from None
+        if any(oid != OCSPExtensionOID.NONCE for oid in critical):
+            raise _Bad("the OCSP response carries a critical extension edoc does not know")
         signer = _ocsp_signer(resp, issuer, now)
         if not _verify_signed(signer.public_key(), resp.signature, resp.tbs_response_bytes,
                               resp.signature_hash_algorithm):  # fmt: skip
@@ -298,7 +308,10 @@ class RevocationChecker:
             )
         if crl.last_update_utc > now + SKEW:
             return attrs.evolve(base, detail="the CRL's thisUpdate is in the future")
-        if crl.next_update_utc is not None and crl.next_update_utc < now - SKEW:
+        if crl.next_update_utc is None:  # RFC 5280 §5.1.2.5: conforming CRLs carry one
+            return attrs.evolve(base, status="stale", detail="the CRL has no nextUpdate: "
+                                "nothing says it is still current")  # fmt: skip
+        if crl.next_update_utc < now - SKEW:
             return attrs.evolve(
                 base, status="stale", detail="the CRL is out of date (nextUpdate passed)"
             )
