@@ -167,6 +167,26 @@ def make_crl(
     return b.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
+def crl_without_next_update(pki: TrustPKI, ca: str = "inter") -> bytes:
+    """A DER CRL of ``ca`` with no nextUpdate, issued 400 days ago, listing nothing (what
+    cryptography's builder refuses to make, assembled with asn1crypto and signed here)."""
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import x509 as asn1_x509
+
+    cert = x509.load_pem_x509_certificate((pki.dir / f"{ca}.pem").read_bytes())
+    key: Any = serialization.load_pem_private_key((pki.dir / f"{ca}-key.pem").read_bytes(), None)
+    tbs = asn1_crl.TbsCertList({
+        "version": "v2", "signature": {"algorithm": "sha256_ecdsa"},
+        "issuer": asn1_x509.Name.load(cert.subject.public_bytes()),
+        "this_update": asn1_x509.Time({"utc_time": NOW - 400 * DAY}),
+    })  # fmt: skip
+    signature = key.sign(tbs.dump(), ec.ECDSA(hashes.SHA256()))
+    return bytes(asn1_crl.CertificateList({
+        "tbs_cert_list": tbs, "signature_algorithm": {"algorithm": "sha256_ecdsa"},
+        "signature": signature,
+    }).dump())  # fmt: skip
+
+
 def write_tsa_config(d: Path, label: str) -> None:
     """``{label}.cnf`` for `openssl ts -reply` with ``{label}.crt`` and ``{label}.key``."""
     (d / "tsaserial").write_text("01\n")

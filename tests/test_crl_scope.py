@@ -18,7 +18,15 @@ import edoc
 from conftest import make_package
 from edoc.signing import load_pem, sign_package
 from edoc.signing.report import Indication, SubIndication
-from pki_trust import NOW, TrustPKI, crl_server, idp, make_trust_pki, scoped_crl
+from pki_trust import (
+    NOW,
+    TrustPKI,
+    crl_server,
+    crl_without_next_update,
+    idp,
+    make_trust_pki,
+    scoped_crl,
+)
 
 P, U = Indication.TOTAL_PASSED, Indication.INDETERMINATE
 S = SubIndication
@@ -198,22 +206,8 @@ def test_a_crl_without_next_update_is_not_current(
 ) -> None:
     """RFC 5280 §5.1.2.5 requires nextUpdate; without it nothing says the CRL is current
     (an old one replayed would say "good" for ever). cryptography refuses to build such a
-    CRL, so it is assembled with asn1crypto and signed here."""
-    from asn1crypto import crl as asn1_crl
-    from asn1crypto import x509 as asn1_x509
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    inter = x509.load_pem_x509_certificate(pki.inter.read_bytes())
-    tbs = asn1_crl.TbsCertList({
-        "version": "v2", "signature": {"algorithm": "sha256_ecdsa"},
-        "issuer": asn1_x509.Name.load(inter.subject.public_bytes()),
-        "this_update": asn1_x509.Time({"utc_time": NOW - dt.timedelta(days=400)}),
-    })  # fmt: skip
-    signature = _key(pki, "inter").sign(tbs.dump(), ec.ECDSA(hashes.SHA256()))
-    der = asn1_crl.CertificateList({
-        "tbs_cert_list": tbs, "signature_algorithm": {"algorithm": "sha256_ecdsa"},
-        "signature": signature,
-    }).dump()  # fmt: skip
+    CRL, so it is assembled with asn1crypto (tests/pki_trust.py)."""
+    der = crl_without_next_update(pki)
     result = _offline(pki, x509.load_der_x509_crl(der)).verify(signed["good"])
     assert (result.indication, result.sub_indication) == (
         U, S.REVOCATION_OUT_OF_BOUNDS_NO_POE

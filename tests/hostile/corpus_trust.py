@@ -24,7 +24,16 @@ from edoc.signing.report import Indication, SubIndication
 from edoc.signing.signer import _Slot
 from edoc.signing.timestamp import TimeStampAuthority, TimeStampError
 from edoc.xml import write
-from pki_trust import NOW, TrustPKI, crl_server, idp, make_trust_pki, ocsp_responder, scoped_crl
+from pki_trust import (
+    NOW,
+    TrustPKI,
+    crl_server,
+    crl_without_next_update,
+    idp,
+    make_trust_pki,
+    ocsp_responder,
+    scoped_crl,
+)
 from tsa import TsaServer, start_tsa
 
 from ._build import Ctx
@@ -176,6 +185,7 @@ CASES: list[Case] = [
     Case("C13", "indirect-crl", "an indirect CRL (indirectCRL)", "call", _validate(_good, **_offline_with(lambda p: scoped_crl(p, (idp(indirect_crl=True), True)))), Accepted(_is(*_NO_EVIDENCE, says="indirect CRL"), "indirect CRLs are not used: no evidence")),
     Case("C13", "unknown-critical-crl-extension", "a CRL with an unknown critical extension", "call", _validate(_good, **_offline_with(lambda p: scoped_crl(p, (x509.UnrecognizedExtension(_UNKNOWN, b"\x05\x00"), True)))), Accepted(_is(*_NO_EVIDENCE, says="critical extension edoc does not know"), "RFC 5280 §5.2: the CRL must not be used")),
     Case("C13", "unknown-critical-entry-extension", "a CRL one of whose entries carries an unknown critical extension", "call", _validate(_good, **_offline_with(lambda p: scoped_crl(p, entry_extensions=((x509.UnrecognizedExtension(_UNKNOWN, b"\x05\x00"), True),)))), Accepted(_is(*_NO_EVIDENCE, says="an entry carries a critical extension"), "RFC 5280 §5.3: the CRL must not be used for any certificate")),
+    Case("C13", "no-next-update", "a CRL issued 400 days ago without nextUpdate, replayed", "call", _validate(_good, **_offline_with(lambda p: x509.load_der_x509_crl(crl_without_next_update(p)))), Accepted(_is(Ind.INDETERMINATE, Sub.REVOCATION_OUT_OF_BOUNDS_NO_POE, says="no nextUpdate"), "nothing says such a CRL is current: stale, never good")),
     # T2: revocation and time-stamp fetches have a total deadline
     Case("T2", "revocation-drip", "the OCSP responder and CRL point drip one byte every 0.05 s (inside any per-read timeout); timeout 1 s", "call", _dripping_revocation, Accepted(_cut_off, "each fetch is cut off at its 1 s deadline: TRY_LATER"), timeout=15),
     Case("T2", "tsa-drip", "the TSA drips its answer one byte every 0.05 s; timeout 1 s", "call", _dripping_tsa, Refused(TimeStampError, "did not answer within 1 s"), timeout=15),
