@@ -252,3 +252,36 @@ def test_an_ocsp_answer_with_an_unknown_critical_extension_is_no_evidence(
         outcomes.append(result.report.revocation[0])
     assert (outcomes[0].status, outcomes[1].status) == ("unavailable", "good")
     assert "critical extension" in (outcomes[0].detail or "")
+
+
+def test_a_certificate_whose_only_crl_point_is_indirect_is_not_passed_unchecked(
+    pki: TrustPKI, tmp_path: Path
+) -> None:
+    """Its distribution point names a cRLIssuer (an indirect CRL, which edoc does not use):
+    its status is unknown, not "names no revocation source"."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    inter = x509.load_pem_x509_certificate(pki.inter.read_bytes())
+    key = ec.generate_private_key(ec.SECP256R1())
+    other = x509.DirectoryName(x509.Name.from_rfc4514_string("CN=Other"))
+    point = x509.DistributionPoint(_uri(pki, "indirect.crl"), None, None, [other])
+    cert = (
+        x509.CertificateBuilder().subject_name(x509.Name.from_rfc4514_string("CN=Indirect,C=VN"))
+        .issuer_name(inter.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=1)).not_valid_after(NOW + dt.timedelta(days=9))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.CRLDistributionPoints([point]), critical=False)
+        .sign(_key(pki, "inter"), hashes.SHA256())
+    )  # fmt: skip
+    pem = tmp_path / "indirect.pem"
+    pem.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                          serialization.NoEncryption())
+        + cert.public_bytes(serialization.Encoding.PEM) + pki.inter.read_bytes()
+    )  # fmt: skip
+    out = tmp_path / "s.edxml"
+    sign_package(make_package(), out, key=load_pem(pem))
+    result = edoc.Verifier(trust=edoc.TrustStore.from_pem(pki.root), revocation="crl").verify(out)
+    assert (result.indication, result.sub_indication) == (U, S.TRY_LATER), result.report.to_text()
+    assert result.report.fetches == ()

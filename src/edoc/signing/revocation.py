@@ -121,7 +121,9 @@ def _crl_points(cert: x509.Certificate) -> list[tuple[str, x509.DistributionPoin
 
 
 def names_revocation_source(cert: x509.Certificate) -> bool:
-    return bool(_urls(cert, "ocsp") or _urls(cert, "crl"))
+    """Whether ``cert`` names an OCSP responder or any CRL distribution point, even one
+    edoc does not use (an indirect one): then its status is unknown, not uncheckable."""
+    return bool(_urls(cert, "ocsp") or distribution_points(cert))
 
 
 class RevocationChecker:
