@@ -254,19 +254,14 @@ def test_an_ocsp_answer_with_an_unknown_critical_extension_is_no_evidence(
     assert "critical extension" in (outcomes[0].detail or "")
 
 
-def test_a_certificate_whose_only_crl_point_is_indirect_is_not_passed_unchecked(
-    pki: TrustPKI, tmp_path: Path
-) -> None:
-    """Its distribution point names a cRLIssuer (an indirect CRL, which edoc does not use):
-    its status is unknown, not "names no revocation source"."""
+def _leaf(pki: TrustPKI, tmp_path: Path, point: x509.DistributionPoint) -> Path:
+    """A package signed by a new signer under the intermediate with this CRL point."""
     from cryptography.hazmat.primitives.asymmetric import ec
 
     inter = x509.load_pem_x509_certificate(pki.inter.read_bytes())
     key = ec.generate_private_key(ec.SECP256R1())
-    other = x509.DirectoryName(x509.Name.from_rfc4514_string("CN=Other"))
-    point = x509.DistributionPoint(_uri(pki, "indirect.crl"), None, None, [other])
     cert = (
-        x509.CertificateBuilder().subject_name(x509.Name.from_rfc4514_string("CN=Indirect,C=VN"))
+        x509.CertificateBuilder().subject_name(x509.Name.from_rfc4514_string("CN=Leaf,C=VN"))
         .issuer_name(inter.subject).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(NOW - dt.timedelta(days=1)).not_valid_after(NOW + dt.timedelta(days=9))
@@ -274,7 +269,7 @@ def test_a_certificate_whose_only_crl_point_is_indirect_is_not_passed_unchecked(
         .add_extension(x509.CRLDistributionPoints([point]), critical=False)
         .sign(_key(pki, "inter"), hashes.SHA256())
     )  # fmt: skip
-    pem = tmp_path / "indirect.pem"
+    pem = tmp_path / "leaf.pem"
     pem.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                           serialization.NoEncryption())
@@ -282,6 +277,29 @@ def test_a_certificate_whose_only_crl_point_is_indirect_is_not_passed_unchecked(
     )  # fmt: skip
     out = tmp_path / "s.edxml"
     sign_package(make_package(), out, key=load_pem(pem))
+    return out
+
+
+def test_a_certificate_whose_only_crl_point_is_indirect_is_not_passed_unchecked(
+    pki: TrustPKI, tmp_path: Path
+) -> None:
+    """Its distribution point names a cRLIssuer (an indirect CRL, which edoc does not use):
+    its status is unknown, not "names no revocation source"."""
+    other = x509.DirectoryName(x509.Name.from_rfc4514_string("CN=Other"))
+    out = _leaf(pki, tmp_path, x509.DistributionPoint(_uri(pki, "x.crl"), None, None, [other]))
     result = edoc.Verifier(trust=edoc.TrustStore.from_pem(pki.root), revocation="crl").verify(out)
     assert (result.indication, result.sub_indication) == (U, S.TRY_LATER), result.report.to_text()
     assert result.report.fetches == ()
+
+
+def test_distribution_point_names_relative_to_the_issuer(pki: TrustPKI, tmp_path: Path) -> None:
+    """nameRelativeToCRLIssuer on both sides (RFC 5280 §4.2.1.13, §5.2.5): the same RDN
+    matches, another does not."""
+    rdn = x509.RelativeDistinguishedName([x509.NameAttribute(x509.NameOID.COMMON_NAME, "p1")])
+    other = x509.RelativeDistinguishedName([x509.NameAttribute(x509.NameOID.COMMON_NAME, "p2")])
+    out = _leaf(pki, tmp_path, x509.DistributionPoint(None, rdn, None, None))
+    same = scoped_crl(pki, (idp(relative_name=rdn), True))
+    assert _offline(pki, same).verify(out).indication is P
+    result = _offline(pki, scoped_crl(pki, (idp(relative_name=other), True))).verify(out)
+    assert (result.indication, result.sub_indication) == (U, S.TRY_LATER)
+    assert "not one the certificate names" in _details(result)
