@@ -11,14 +11,16 @@ import threading
 class Dripper(socketserver.ThreadingTCPServer):
     """Answers every connection with an HTTP response, one byte every ``gap`` seconds;
     ``headers_first`` sends the status line and headers at once, then drips the body.
-    The body is ``size`` zeros, or ``body``; ``gap=0`` sends it at once (a canned answer)."""
+    The body is ``size`` zeros, or ``body``; ``gap=0`` sends it at once (a canned answer).
+    ``raw`` is dripped as it is, with no HTTP around it (say, the start of a TLS record)."""
 
     daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, port: int = 0, *, gap: float = 0.05, size: int = 100_000,
-                 headers_first: bool = False, body: bytes | None = None) -> None:  # fmt: skip
-        self.gap, self.headers_first = gap, headers_first
+                 headers_first: bool = False, body: bytes | None = None,
+                 raw: bytes | None = None) -> None:  # fmt: skip
+        self.gap, self.headers_first, self.raw = gap, headers_first, raw
         self.body = b"0" * size if body is None else body
         self.stop = threading.Event()
         self.connections = 0
@@ -44,7 +46,9 @@ class _Drip(http.server.BaseHTTPRequestHandler):
         body = self.server.body
         head = f"HTTP/1.0 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
         try:
-            if self.server.headers_first:
+            if self.server.raw is not None:
+                data = self.server.raw
+            elif self.server.headers_first:
                 self.request.sendall(head)
                 data = body
             else:

@@ -113,3 +113,77 @@ def test_tsa_credentials_go_in_a_header_and_never_in_messages(drip: Dripper) -> 
     assert "mat-khau" not in str(info.value)
     assert b"mat-khau" not in seen[0]
     assert b"Authorization: Basic bmfGsG9pOm1hdC1raGF1\r\n" in seen[0]  # "ngưoi:mat-khau", UTF-8
+
+
+def test_https_fetches_verify_the_server_and_keep_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A TLS server on loopback with a certificate from a per-run CA: refused while that CA
+    is not trusted, fetched once it is (SSL_CERT_FILE), and a TLS server that drips is cut
+    off at the deadline like a plain one."""
+    import datetime as dt
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "edoc TLS test CA")])
+    ca = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+        .public_key(ca_key.public_key()).serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "leaf.pem").write_bytes(
+        leaf.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "leaf.pem")
+
+    def tls(server: Dripper) -> Dripper:
+        server.socket = context.wrap_socket(server.socket, server_side=True,
+                                            do_handshake_on_connect=False)  # fmt: skip
+        return server
+
+    quick = tls(Dripper(gap=0.0, body=b"0123456789"))
+    slow = tls(Dripper(gap=0.05, headers_first=True))
+    url, slow_url = quick.url.replace("http:", "https:"), slow.url.replace("http:", "https:")
+    try:
+        with pytest.raises(FetchFailed, match="CERTIFICATE_VERIFY_FAILED"):
+            Fetcher(timeout=5).get(url, "crl")
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+        assert Fetcher(timeout=5).get(url, "crl") == b"0123456789"
+        started = time.monotonic()
+        with pytest.raises(FetchFailed, match="took longer than 1 s"):
+            Fetcher(timeout=1).get(slow_url, "crl")
+        assert time.monotonic() - started < 2.5
+    finally:
+        quick.close()
+        slow.close()
+    # A TLS handshake that drips: a record header announcing 16 KiB, then a byte at a time.
+    handshake = Dripper(raw=b"\x16\x03\x03\x40\x00" + b"\x00" * 16384)
+    try:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed, match="took longer than 1 s"):
+            Fetcher(timeout=1).get(handshake.url.replace("http:", "https:"), "crl")
+        assert time.monotonic() - started < 2.5
+    finally:
+        handshake.close()

@@ -75,16 +75,23 @@ class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.end = time.monotonic() + seconds
         self._timers: list[threading.Timer] = []
+        self._dups: list[socket.socket] = []
         self.expired = False
 
     def left(self) -> float:
         return max(self.end - time.monotonic(), 0.001)
 
     def watch(self, sock: socket.socket) -> None:
+        """Shut ``sock``'s connection down at the deadline. Through a duplicate descriptor:
+        TLS takes the socket object over (``wrap_socket`` detaches it), and shutdown acts
+        on the connection, whichever descriptor names it; ours is closed by cancel()."""
+        dup = sock.dup()
+        self._dups.append(dup)
+
         def expire() -> None:
             self.expired = True
             with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+                dup.shutdown(socket.SHUT_RDWR)
 
         timer = threading.Timer(self.left(), expire)
         timer.daemon = True
@@ -94,6 +101,9 @@ class _Deadline:
     def cancel(self) -> None:
         for timer in self._timers:
             timer.cancel()
+            timer.join()
+        for dup in self._dups:
+            dup.close()
 
     @property
     def passed(self) -> bool:
