@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import attrs
 from cryptography import x509
@@ -81,6 +82,7 @@ def _issue(
     after: dt.datetime = NOW + 365 * DAY,
     ku: x509.KeyUsage | None = None,
     eku: list[x509.ObjectIdentifier] | None = None,
+    eku_critical: bool = False,
 ) -> Issued:
     key = ec.generate_private_key(ec.SECP256R1())
     b = (
@@ -127,7 +129,7 @@ def _issue(
             critical=False,
         )
     if eku:
-        b = b.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
+        b = b.add_extension(x509.ExtendedKeyUsage(eku), critical=eku_critical)
     return Issued(key, b.sign(issuer.key if issuer else key, hashes.SHA256()))
 
 
@@ -163,6 +165,92 @@ def make_crl(
             .build()
         )
     return b.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def crl_without_next_update(pki: TrustPKI, ca: str = "inter") -> bytes:
+    """A DER CRL of ``ca`` with no nextUpdate, issued 400 days ago, listing nothing (what
+    cryptography's builder refuses to make, assembled with asn1crypto and signed here)."""
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import x509 as asn1_x509
+
+    cert = x509.load_pem_x509_certificate((pki.dir / f"{ca}.pem").read_bytes())
+    key: Any = serialization.load_pem_private_key((pki.dir / f"{ca}-key.pem").read_bytes(), None)
+    tbs = asn1_crl.TbsCertList({
+        "version": "v2", "signature": {"algorithm": "sha256_ecdsa"},
+        "issuer": asn1_x509.Name.load(cert.subject.public_bytes()),
+        "this_update": asn1_x509.Time({"utc_time": NOW - 400 * DAY}),
+    })  # fmt: skip
+    signature = key.sign(tbs.dump(), ec.ECDSA(hashes.SHA256()))
+    return bytes(asn1_crl.CertificateList({
+        "tbs_cert_list": tbs, "signature_algorithm": {"algorithm": "sha256_ecdsa"},
+        "signature": signature,
+    }).dump())  # fmt: skip
+
+
+def write_tsa_config(d: Path, label: str) -> None:
+    """``{label}.cnf`` for `openssl ts -reply` with ``{label}.crt`` and ``{label}.key``."""
+    (d / "tsaserial").write_text("01\n")
+    (d / f"{label}.cnf").write_text(
+        f"""[ tsa ]
+default_tsa = edoc_tsa
+[ edoc_tsa ]
+dir = {d}
+serial = $dir/tsaserial
+crypto_device = builtin
+signer_cert = $dir/{label}.crt
+certs = $dir/tsa-chain.pem
+signer_key = $dir/{label}.key
+signer_digest = sha256
+default_policy = 1.3.6.1.4.1.99999.3161.1
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ordering = yes
+tsa_name = yes
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+"""
+    )
+
+
+def scoped_crl(
+    pki: TrustPKI, *extensions: tuple[x509.ExtensionType, bool], ca: str = "inter",
+    revoked: tuple[x509.Certificate, ...] = (), entry_extensions: tuple[Any, ...] = (),
+    key: Any = None,
+) -> x509.CertificateRevocationList:  # fmt: skip
+    """A current CRL of ``ca`` with these (extension, critical) pairs, listing ``revoked``
+    (revoked two days ago, keyCompromise) and, when ``entry_extensions`` is given, an
+    unrelated serial carrying them."""
+    issuer = x509.load_pem_x509_certificate((pki.dir / f"{ca}.pem").read_bytes())
+    b = (
+        x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
+        .last_update(NOW - dt.timedelta(minutes=1)).next_update(NOW + dt.timedelta(days=7))
+        .add_extension(x509.CRLNumber(7), critical=False)
+    )  # fmt: skip
+    for ext, critical in extensions:
+        b = b.add_extension(ext, critical=critical)
+    for cert in revoked:
+        b = b.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(cert.serial_number)
+            .revocation_date(pki.revoked_at)
+            .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False).build()
+        )  # fmt: skip
+    if entry_extensions:
+        entry = x509.RevokedCertificateBuilder().serial_number(12345).revocation_date(NOW)
+        for ext, critical in entry_extensions:
+            entry = entry.add_extension(ext, critical=critical)
+        b = b.add_revoked_certificate(entry.build())
+    key = key or serialization.load_pem_private_key((pki.dir / f"{ca}-key.pem").read_bytes(), None)
+    return b.sign(key, hashes.SHA256())
+
+
+def idp(**kw: Any) -> x509.IssuingDistributionPoint:
+    args: dict[str, Any] = {
+        "full_name": None, "relative_name": None, "only_contains_user_certs": False,
+        "only_contains_ca_certs": False, "only_some_reasons": None, "indirect_crl": False,
+        "only_contains_attribute_certs": False,
+    }  # fmt: skip
+    args.update(kw)
+    return x509.IssuingDistributionPoint(**args)
 
 
 def _index_line(cert: x509.Certificate, revoked_at: dt.datetime | None) -> str:
@@ -246,19 +334,23 @@ def make_trust_pki(d: Path) -> TrustPKI:
         ),
         "root": _issue("edoc test OCSP (Root CA)", root, ca=False, ku=responder_ku, eku=ocsp_eku),
     }
-    tsa = _issue(
-        "edoc test TSA",
-        root,
-        ca=False,
-        ku=_ku(digital_signature=True),
-        before=NOW - 300 * DAY,
-        eku=[ExtendedKeyUsageOID.TIME_STAMPING],
-    )
-    (d / "tsa.crt").write_bytes(_pem(tsa.cert))
+    root_kw = {"ocsp": f"http://127.0.0.1:{root_ocsp_port}", "crl": f"{base}/root.crl"}
+    tsas = {  # under the root, naming its responder and CRL; "tsa-revoked" is revoked
+        name: _issue(f"edoc test {name.upper()}", root, ca=False, ku=_ku(digital_signature=True),
+                     before=NOW - 300 * DAY, eku=[ExtendedKeyUsageOID.TIME_STAMPING],
+                     eku_critical=True, **root_kw)
+        for name in ("tsa", "tsa-revoked")
+    }
+    for name, t in tsas.items():
+        (d / f"{name}.crt").write_bytes(_pem(t.cert))
+        (d / f"{name}.key").write_bytes(_key_pem(t.key))
+        write_tsa_config(d, name)
+    (d / "tsa-chain.pem").write_bytes(_pem(root.cert))
     revoked_at = NOW - 2 * DAY
     (d / "root.pem").write_bytes(_pem(root.cert))
     (d / "inter.pem").write_bytes(_pem(inter.cert))
     (d / "root-key.pem").write_bytes(_key_pem(root.key))
+    (d / "inter-key.pem").write_bytes(_key_pem(inter.key))
     for name, s in signers.items():
         (d / f"{name}.pem").write_bytes(_key_pem(s.key) + _pem(s.cert, inter.cert))
         (d / f"{name}.crt").write_bytes(_pem(s.cert))
@@ -271,11 +363,15 @@ def make_trust_pki(d: Path) -> TrustPKI:
             for name, s in signers.items()
         )
     )
-    (d / "index-root.txt").write_text(_index_line(inter.cert, None))
+    (d / "index-root.txt").write_text(
+        _index_line(inter.cert, None)
+        + _index_line(tsas["tsa"].cert, None)
+        + _index_line(tsas["tsa-revoked"].cert, revoked_at)
+    )
     www = d / "www"
     www.mkdir()
     (www / "inter.crl").write_bytes(make_crl(inter, [(signers["revoked"].cert, revoked_at)]))
-    (www / "root.crl").write_bytes(make_crl(root, []))
+    (www / "root.crl").write_bytes(make_crl(root, [(tsas["tsa-revoked"].cert, revoked_at)]))
     (d / "inter-stale.crl").write_bytes(
         make_crl(inter, [], this=NOW - 30 * DAY, nxt=NOW - 20 * DAY)
     )

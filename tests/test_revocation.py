@@ -261,21 +261,22 @@ def test_a_time_stamp_is_proof_of_the_signing_time(
     )
 
 
-def test_a_claimed_signing_time_is_used_with_a_finding(
+def test_a_claimed_signing_time_is_reported_never_used(
     pki: TrustPKI, signed: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     claimed = NOW - dt.timedelta(days=100)  # inside the expired signer's validity
     _with_xades(monkeypatch, _Xades("BES", claimed, None, None))
     result = _verifier(pki).verify(signed["expired"])
-    assert result.report.validation_time == claimed
-    assert result.report.validation_time_source == "claimed"
-    assert any("claim" in f for f in result.report.findings)
-    # Valid at the claimed time but expired now: the claim proves nothing.
+    assert result.report.claimed_signing_time == claimed
+    assert result.report.validation_time_source == "now"
+    assert result.report.validation_time is not None
+    assert result.report.validation_time > NOW - dt.timedelta(minutes=5)
+    assert any("reported, not used" in f for f in result.report.findings)
+    # Expired now: the claim proves nothing.
     assert (result.indication, result.sub_indication) == (U, S.OUT_OF_BOUNDS_NO_POE)
-    assert "claimed" in result.report.checks[-1].detail
-    # A claim before the certificate was issued is refused outright.
-    notyet = _verifier(pki).verify(signed["good"])
-    assert (notyet.indication, notyet.sub_indication) == (F, S.NOT_YET_VALID)
+    # A claim before the certificate was issued changes nothing either: validated now.
+    good = _verifier(pki).verify(signed["good"])
+    assert good.indication is P, good.report.to_text()
     # A claim before the revocation does not outweigh it.
     _with_xades(monkeypatch, _Xades("BES", pki.revoked_at - dt.timedelta(days=3), None, None))
     revoked = _verifier(pki).verify(signed["revoked"])

@@ -12,6 +12,7 @@ import datetime as dt
 import http.server
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 from cryptography import x509
@@ -102,6 +103,12 @@ class TsaServer(http.server.ThreadingHTTPServer):
     mode = "ok"
     directory: Path
     requests = 0
+    label: str | None = None
+    """Sign with ``{label}.crt``/``.key``/``.cnf`` in ``directory`` (default by ``mode``)."""
+    clock: str | None = None
+    """A faketime offset (``+30d``) for `openssl ts -reply`: a TSA whose clock is wrong."""
+    trickle: float = 0.0
+    """Seconds between the bytes of the answer: a TSA that drips."""
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -129,10 +136,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             else:
                 query.write_bytes(body)
             reply = query.with_suffix(".tsr")
-            label = "tsa-ec" if mode == "ec" else "tsa"
+            label = self.server.label or ("tsa-ec" if mode == "ec" else "tsa")
+            clock = ["faketime", "-f", self.server.clock] if self.server.clock else []
             subprocess.run(
-                ["openssl", "ts", "-reply", "-config", str(d / f"{label}.cnf"), "-queryfile",
-                 str(query), "-inkey", str(d / f"{label}.key"), "-signer",
+                [*clock, "openssl", "ts", "-reply", "-config", str(d / f"{label}.cnf"),
+                 "-queryfile", str(query), "-inkey", str(d / f"{label}.key"), "-signer",
                  str(d / f"{label}.crt"), "-out", str(reply)], check=True, capture_output=True,
             )  # fmt: skip
             answer = reply.read_bytes()
@@ -142,7 +150,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/timestamp-reply")
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
-        self.wfile.write(answer)
+        if not self.server.trickle:
+            self.wfile.write(answer)
+            return
+        for i in range(len(answer)):
+            time.sleep(self.server.trickle)
+            try:
+                self.wfile.write(answer[i : i + 1])
+                self.wfile.flush()
+            except OSError:
+                return
 
 
 def start_tsa(d: Path) -> TsaServer:

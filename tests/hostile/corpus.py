@@ -8,7 +8,14 @@ from pathlib import Path
 
 from edoc.errors import DisallowedAlgorithmError, InvalidSignatureError
 
-from . import corpus_files, corpus_hub, corpus_parser, corpus_signature, corpus_transport
+from . import (
+    corpus_files,
+    corpus_hub,
+    corpus_parser,
+    corpus_signature,
+    corpus_transport,
+    corpus_trust,
+)
 from ._case import Case, Flagged, Refused
 
 CRASHES = Path(__file__).parent / "crashes"
@@ -28,5 +35,9 @@ CASES: list[Case] = [
     *corpus_files.CASES,
     *corpus_transport.CASES,
     *corpus_hub.CASES,
+    *corpus_trust.CASES,
     *FOUND_BY_FUZZING,
 ]
+
+EXTRA_CLASSES: dict[str, str] = {**corpus_trust.EXTRA_CLASSES}
+"""Class ids this project adds to the catalogue, with their titles (docs/security.md)."""

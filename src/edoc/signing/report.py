@@ -105,10 +105,11 @@ class ValidationReport:
     source: str | None = None
     signer: CertificateInfo | None = None
     claimed_signing_time: dt.datetime | None = None
+    """The signer's XAdES SigningTime: reported, never used as the validation time."""
     timestamp_time: dt.datetime | None = None
     validation_time: dt.datetime | None = None
     validation_time_source: str | None = None
-    """``time-stamp``, ``claimed``, ``caller`` or ``now``."""
+    """``time-stamp`` (a trusted time-stamp's genTime), ``caller`` or ``now``."""
     signature_form: str | None = None
     xades_level: str | None = None
     """``BES``, ``EPES`` or ``T`` for a XAdES signature, else None."""

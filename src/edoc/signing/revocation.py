@@ -3,7 +3,8 @@ cryptography, fetched with ``edoc.signing._fetch``, cached by the data's own val
 
 Every answer is checked before it counts: an OCSP response must be signed by the issuer or
 by a responder the issuer delegated (id-kp-OCSPSigning), a CRL by the issuer; both must be
-current (thisUpdate not in the future, nextUpdate not passed, with a few minutes' skew).
+current (thisUpdate not in the future, nextUpdate not passed, with a few minutes' skew). A
+CRL must moreover be one edoc may use and cover the certificate (``edoc.signing._crl``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+from cryptography.x509.oid import (
+    AuthorityInformationAccessOID,
+    ExtendedKeyUsageOID,
+    OCSPExtensionOID,
+)
 
 from edoc.errors import InputError
+from edoc.signing._crl import ALL_REASONS, Crl, distribution_points, parse_crl, scope_of, wrap_crl
 from edoc.signing._fetch import Fetcher, FetchFailed
 from edoc.signing.trust import subject_text
 
@@ -67,20 +73,15 @@ class Evidence:
 
 def load_crl(path: str | os.PathLike[str]) -> x509.CertificateRevocationList:
     """A CRL file, DER or PEM."""
+    return _read_crl(path).crl
+
+
+def _read_crl(path: str | os.PathLike[str]) -> Crl:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    return _parse_crl(data, str(path))
-
-
-def _parse_crl(data: bytes, where: str) -> x509.CertificateRevocationList:
-    try:
-        if data.lstrip().startswith(b"-----BEGIN"):
-            return x509.load_pem_x509_crl(data)
-        return x509.load_der_x509_crl(data)
-    except ValueError:
-        raise InputError(f"{where} is not a CRL (DER or PEM)") from None
+    return parse_crl(data, str(path))
 
 
 def _verify_signed(
@@ -101,21 +102,28 @@ def _verify_signed(
 
 
 def _urls(cert: x509.Certificate, kind: Literal["ocsp", "crl"]) -> list[str]:
+    if kind == "crl":
+        return [url for url, _ in _crl_points(cert)]
     try:
-        if kind == "ocsp":
-            aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-            return [d.access_location.value for d in aia
-                    if d.access_method == AuthorityInformationAccessOID.OCSP
-                    and isinstance(d.access_location, x509.UniformResourceIdentifier)]  # fmt: skip
-        dps = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except x509.ExtensionNotFound:
         return []
-    return [n.value for dp in dps for n in (dp.full_name or ())
-            if isinstance(n, x509.UniformResourceIdentifier)]  # fmt: skip
+    return [d.access_location.value for d in aia
+            if d.access_method == AuthorityInformationAccessOID.OCSP
+            and isinstance(d.access_location, x509.UniformResourceIdentifier)]  # fmt: skip
+
+
+def _crl_points(cert: x509.Certificate) -> list[tuple[str, x509.DistributionPoint]]:
+    """Each CRL distribution point's URLs, with the point (an indirect one is not used)."""
+    uri = x509.UniformResourceIdentifier
+    return [(n.value, dp) for dp in distribution_points(cert) if dp.crl_issuer is None
+            for n in dp.full_name or () if isinstance(n, uri)]  # fmt: skip
 
 
 def names_revocation_source(cert: x509.Certificate) -> bool:
-    return bool(_urls(cert, "ocsp") or _urls(cert, "crl"))
+    """Whether ``cert`` names an OCSP responder or any CRL distribution point, even one
+    edoc does not use (an indirect one): then its status is unknown, not uncheckable."""
+    return bool(_urls(cert, "ocsp") or distribution_points(cert))
 
 
 class RevocationChecker:
@@ -131,24 +139,22 @@ class RevocationChecker:
             choices = ", ".join(REVOCATION_MODES)
             raise InputError(f"revocation mode {mode!r} is not one of {choices}")
         self.mode: RevocationMode = "offline" if offline and mode != "none" else mode
-        self.files: list[tuple[str, x509.CertificateRevocationList]] = []
+        self.files: list[tuple[str, Crl]] = []
         for c in crls:
             if isinstance(c, x509.CertificateRevocationList):
-                self.files.append(("<given CRL>", c))
+                self.files.append(("<given CRL>", wrap_crl(c)))
             else:
-                self.files.append((os.fspath(c), load_crl(c)))
+                self.files.append((os.fspath(c), _read_crl(c)))
         self._lock = threading.Lock()
         self._ocsp: dict[tuple[bytes, int], Evidence] = {}
-        self._crl: dict[str, x509.CertificateRevocationList] = {}
+        self._crl: dict[str, Crl] = {}
 
     def check(
-        self, cert: x509.Certificate, issuer: x509.Certificate, at: dt.datetime, now: dt.datetime,
+        self, cert: x509.Certificate, issuer: x509.Certificate, now: dt.datetime,
         fetcher: Fetcher,
     ) -> list[Evidence]:  # fmt: skip
         """Every answer sought for ``cert``, in order; the last is decisive if any is.
-
-        ``at`` is the validation time (a revocation before it counts), ``now`` the clock
-        the answers' currency is judged by."""
+        ``now`` is the clock the answers' currency is judged by."""
         steps: list[str] = {
             "ocsp-then-crl": ["ocsp", "crl-file", "crl"], "crl": ["crl-file", "crl"],
             "ocsp": ["ocsp"], "offline": ["crl-file"], "none": [],
@@ -159,11 +165,12 @@ class RevocationChecker:
                 out += [self._ocsp_check(cert, issuer, url, now, fetcher)
                         for url in _urls(cert, "ocsp")[:2]]  # fmt: skip
             elif step == "crl-file":
-                out += [self._crl_status(cert, issuer, crl, "crl-file", where, now, False)
-                        for where, crl in self.files if crl.issuer == cert.issuer]  # fmt: skip
+                points = distribution_points(cert)
+                out += [self._crl_status(cert, issuer, crl, points, "crl-file", where, now, False)
+                        for where, crl in self.files if crl.crl.issuer == cert.issuer]  # fmt: skip
             else:
-                out += [self._crl_check(cert, issuer, url, now, fetcher)
-                        for url in _urls(cert, "crl")[:2]]  # fmt: skip
+                out += [self._crl_check(cert, issuer, url, point, now, fetcher)
+                        for url, point in _crl_points(cert)[:2]]  # fmt: skip
             decisive = [e for e in out if e.decisive]
             if decisive:
                 return [*[e for e in out if not e.decisive], decisive[0]]
@@ -210,6 +217,12 @@ class RevocationChecker:
             raise _Bad("the OCSP answer is not an OCSP response") from None
         if resp.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
             raise _Bad(f"the OCSP responder answered {resp.response_status.name}")
+        try:
+            critical = [e.oid for e in [*resp.extensions, *resp.single_extensions] if e.critical]
+        except ValueError:
+            raise _Bad("the OCSP response's extensions do not parse") from None
+        if any(oid != OCSPExtensionOID.NONCE for oid in critical):
+            raise _Bad("the OCSP response carries a critical extension edoc does not know")
         signer = _ocsp_signer(resp, issuer, now)
         if not _verify_signed(signer.public_key(), resp.signature, resp.tbs_response_bytes,
                               resp.signature_hash_algorithm):  # fmt: skip
@@ -242,31 +255,35 @@ class RevocationChecker:
 
     # -- CRLs -------------------------------------------------------------------------
     def _crl_check(
-        self, cert: x509.Certificate, issuer: x509.Certificate, url: str, now: dt.datetime,
-        fetcher: Fetcher,
+        self, cert: x509.Certificate, issuer: x509.Certificate, url: str,
+        point: x509.DistributionPoint, now: dt.datetime, fetcher: Fetcher,
     ) -> Evidence:  # fmt: skip
         with self._lock:
             crl = self._crl.get(url)
-        if crl is not None and crl.next_update_utc is not None and now <= crl.next_update_utc:
-            return self._crl_status(cert, issuer, crl, "crl", url, now, True)
-        try:
-            crl = _parse_crl(fetcher.get(url, "crl"), url)
-        except (FetchFailed, InputError) as exc:
-            return Evidence(
-                subject=subject_text(cert), serial=f"{cert.serial_number:x}",
-                source="crl", location=url, status="unavailable", detail=str(exc),
-            )  # fmt: skip
-        evidence = self._crl_status(cert, issuer, crl, "crl", url, now, False)
-        if evidence.decisive and crl.next_update_utc is not None:
+        cached = crl is not None and crl.crl.next_update_utc is not None
+        if crl is None or not cached or now > crl.crl.next_update_utc:  # type: ignore[operator]
+            try:
+                crl = parse_crl(fetcher.get(url, "crl"), url)
+            except (FetchFailed, InputError) as exc:
+                return Evidence(
+                    subject=subject_text(cert), serial=f"{cert.serial_number:x}",
+                    source="crl", location=url, status="unavailable", detail=str(exc),
+                )  # fmt: skip
+            cached = False
+        evidence = self._crl_status(cert, issuer, crl, [point], "crl", url, now, cached)
+        if not cached and evidence.decisive and crl.crl.next_update_utc is not None:
             with self._lock:
                 self._crl[url] = crl
         return evidence
 
     def _crl_status(
-        self, cert: x509.Certificate, issuer: x509.Certificate,
-        crl: x509.CertificateRevocationList, source: Literal["crl", "crl-file"], where: str,
-        now: dt.datetime, cached: bool,
+        self, cert: x509.Certificate, issuer: x509.Certificate, parsed: Crl,
+        points: Sequence[x509.DistributionPoint], source: Literal["crl", "crl-file"],
+        where: str, now: dt.datetime, cached: bool,
     ) -> Evidence:  # fmt: skip
+        """What one CRL says of ``cert``: unusable (no evidence), out of scope (no
+        evidence), revoked, stale, or good (only when it covers every reason)."""
+        crl = parsed.crl
         base = Evidence(
             subject=subject_text(cert), serial=f"{cert.serial_number:x}",
             source=source, location=where, status="unavailable", cached=cached,
@@ -274,6 +291,14 @@ class RevocationChecker:
         )  # fmt: skip
         if crl.issuer != issuer.subject or not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
             return attrs.evolve(base, detail="the CRL is not signed by the certificate's issuer")
+        if not _may_sign_crls(issuer):
+            return attrs.evolve(base, detail="the CRL's issuer lacks the cRLSign key usage")
+        if parsed.unusable is not None:
+            return attrs.evolve(base, detail=f"the CRL is not used: {parsed.unusable}")
+        scope = scope_of(parsed, cert, points)
+        if scope.problem is not None:
+            return attrs.evolve(base, detail=f"the CRL does not cover the certificate: "
+                                f"{scope.problem}")  # fmt: skip
         entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
         if entry is not None:
             try:
@@ -285,11 +310,27 @@ class RevocationChecker:
             )
         if crl.last_update_utc > now + SKEW:
             return attrs.evolve(base, detail="the CRL's thisUpdate is in the future")
-        if crl.next_update_utc is not None and crl.next_update_utc < now - SKEW:
+        if crl.next_update_utc is None:  # RFC 5280 §5.1.2.5: conforming CRLs carry one
+            return attrs.evolve(base, status="stale", detail="the CRL has no nextUpdate: "
+                                "nothing says it is still current")  # fmt: skip
+        if crl.next_update_utc < now - SKEW:
             return attrs.evolve(
                 base, status="stale", detail="the CRL is out of date (nextUpdate passed)"
             )
+        if scope.reasons != ALL_REASONS:
+            covered = ", ".join(sorted(r.name for r in scope.reasons)) or "none"
+            return attrs.evolve(base, detail=f"the CRL covers only some revocation reasons "
+                                f"({covered}): no evidence that the certificate is not "
+                                "revoked")  # fmt: skip
         return attrs.evolve(base, status="good")
+
+
+def _may_sign_crls(issuer: x509.Certificate) -> bool:
+    """RFC 5280 §6.3.3 (f): the CRL signer's KeyUsage, when present, has cRLSign."""
+    try:
+        return bool(issuer.extensions.get_extension_for_class(x509.KeyUsage).value.crl_sign)
+    except x509.ExtensionNotFound:
+        return True
 
 
 class _Bad(Exception):

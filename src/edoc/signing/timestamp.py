@@ -2,8 +2,9 @@
 
 The ASN.1 structures (TimeStampReq, TimeStampResp, TSTInfo, CMS SignedData, ESSCertID)
 come from asn1crypto: cryptography has no TSP or CMS-verification API. The request is one
-POST made with the standard library (no ``edoc[http]`` needed to sign), with a timeout,
-no redirects and a cap on the answer's size.
+POST made with the standard library (no ``edoc[http]`` needed to sign) through
+``edoc.signing._fetch``: a deadline for the whole request, no redirects, a cap on the
+answer's size.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import urllib.error
-import urllib.request
 from typing import Any
 
 import attrs
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from edoc.errors import InvalidSignatureError, shorten
+from edoc.signing._fetch import Fetcher, FetchFailed, public_url
 from edoc.signing.signer import SigningError
 
 __all__ = [
@@ -71,24 +71,13 @@ class _Response(core.Sequence):  # type: ignore[misc]
     ]
 
 
-def _without_password(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    host, slash, path = rest.partition("/")
-    return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *_: Any, **__: Any) -> None:
-        return None  # a redirect is answered as the HTTP error it is
-
-
 @attrs.define(kw_only=True)
 class TimeStampAuthority:
     """A TSA reached over HTTP(S) (RFC 3161 section 3.4)."""
 
-    url: str = attrs.field(repr=lambda url: repr(_without_password(url)))
+    url: str = attrs.field(repr=lambda url: repr(public_url(url)))
     timeout: float = 10.0
-    """Seconds for connecting and for each read."""
+    """Seconds for the whole request: connecting, sending and reading the answer."""
     max_response: int = 64 * 1024
     """Bytes; a longer answer is refused."""
     hash_name: str = "sha256"
@@ -106,7 +95,7 @@ class TimeStampAuthority:
     @property
     def where(self) -> str:
         """The URL without any user:password part, for messages."""
-        return _without_password(self.url)
+        return public_url(self.url)
 
     def stamp(self, data: bytes) -> tuple[bytes, TimeStampInfo]:
         """Time-stamp ``data``: the token (DER ContentInfo) and what it says, checked."""
@@ -155,29 +144,17 @@ class TimeStampAuthority:
         return der, info
 
     def _post(self, body: bytes) -> bytes:
-        req = urllib.request.Request(  # noqa: S310 (the scheme is checked: http or https)
-            self.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/timestamp-query",
-                "Accept": "application/timestamp-reply",
-            },
-        )
-        opener = urllib.request.build_opener(_NoRedirect)
+        fetcher = Fetcher(timeout=self.timeout, max_bytes=self.max_response)
         try:
-            with opener.open(req, timeout=self.timeout) as resp:
-                answer: bytes = resp.read(self.max_response + 1)
-        except urllib.error.HTTPError as exc:
-            raise TimeStampError(f"the TSA at {self.where} answered HTTP {exc.code}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            cause = getattr(exc, "reason", exc)
-            raise TimeStampError(f"cannot reach the TSA at {self.where}: {cause}") from None
-        if len(answer) > self.max_response:
-            raise TimeStampError(
-                f"the TSA at {self.where} answered more than {self.max_response} bytes"
-            )
-        return answer
+            return fetcher.post(self.url, body, "application/timestamp-query", "tsa",
+                                accept="application/timestamp-reply")  # fmt: skip
+        except FetchFailed as exc:
+            why = {
+                "http": f"the TSA at {self.where} answered HTTP {exc.status}",
+                "size": f"the TSA at {self.where} answered more than {self.max_response} bytes",
+                "time": f"the TSA at {self.where} did not answer within {self.timeout:g} s",
+            }.get(exc.kind, f"cannot reach the TSA at {self.where}: {exc}")
+            raise TimeStampError(why) from None
 
 
 def _fail(message: str, reason: str = "timestamp") -> TimeStampTokenError:

@@ -24,12 +24,14 @@ from edoc.model import Package
 from edoc.signing._fetch import Fetcher
 from edoc.signing.report import CertificateInfo, Check, Indication, SubIndication, ValidationReport
 from edoc.signing.revocation import (
+    SKEW,
     Evidence,
     RevocationChecker,
     RevocationMode,
     issuers_of,
     names_revocation_source,
 )
+from edoc.signing.timestamp import TimeStampInfo
 from edoc.signing.trust import TrustStore, check_signing_usage, subject_text
 from edoc.signing.verifier import VerificationResult, VerifyPolicy, verify
 from edoc.signing.xades import XadesInfo
@@ -118,9 +120,10 @@ class Verifier:
 
     ``revocation``: ``ocsp-then-crl`` (default), ``crl``, ``ocsp``, ``offline`` (only the
     ``crls`` given here) or ``none``. ``offline=True`` makes any mode ``offline``: no
-    network at all. ``at`` fixes the validation time (default: the time-stamp's, else the
-    claimed signing time, else now). Fetches time out after ``timeout`` seconds and may
-    answer at most ``max_fetch_bytes``. Answers are cached until their nextUpdate.
+    network at all. ``at`` fixes the validation time (default: a trusted time-stamp's
+    genTime, else now; the signer's claimed SigningTime is reported, never used). Each
+    fetch must finish within ``timeout`` seconds in all and may answer at most
+    ``max_fetch_bytes``. Answers are cached until their nextUpdate.
     ``pdf``: check the signatures inside PDF attachments (``True`` needs ``edoc[pdf]``;
     ``None``, the default, when it is installed; ``False`` never), within ``pdf_limits``.
     """
@@ -220,14 +223,6 @@ class _Run:
         except UntrustedCertificateError as exc:
             return self.path_failed(exc, poe, sig)
         self.report["chain"] = tuple(CertificateInfo.of(c) for c in chain)
-        claimed_only = self.report.get("validation_time_source") == "claimed"
-        if claimed_only and any(c.not_valid_after_utc < self.now for c in chain):
-            # Valid at a claimed time, expired now: the claim is no proof of when it signed.
-            self.checks.append(Check("certificate path", "indeterminate", "valid at the claimed "
-                                     "signing time but expired since, and no time-stamp proves "
-                                     "that time"))  # fmt: skip
-            self.reason = "certificate-expired"
-            return self.result(Ind.INDETERMINATE, Sub.OUT_OF_BOUNDS_NO_POE, sig)
         self.checks.append(Check("certificate path", "passed",
                                  f"{len(chain)} certificate(s) to a trust anchor, valid at the "
                                  "validation time"))  # fmt: skip
@@ -245,38 +240,71 @@ class _Run:
         return self.result(Ind.TOTAL_PASSED, None, sig)
 
     def validation_time(self, sig: VerificationResult) -> tuple[dt.datetime, bool]:
-        """The time the certificates must be valid at, and whether it is proven (a POE)."""
+        """The time the certificates must be valid at, and whether it is proven (a POE):
+        the caller's ``at``, else a trusted time-stamp's genTime, else now. The signer's
+        claimed SigningTime is reported, never used."""
         xades = xades_of(sig)
         claimed = xades.signing_time if xades is not None else None
-        stamp = xades.timestamp if xades is not None else None
         self.report["claimed_signing_time"] = claimed
         if xades is not None:
             self.report.update(xades_level=xades.level, signature_policy=xades.policy_id)
-        if stamp is not None:
-            self.report["timestamp_time"] = stamp.gen_time
-            tsa = tuple(stamp.certificates)
-            try:
-                self.v.trust.check(tsa[0], [*tsa[1:], *self.v.intermediates], stamp.gen_time)
-                _check_tsa_usage(tsa[0])
-            except (UntrustedCertificateError, IndexError) as exc:
-                self.checks.append(Check("time-stamp authority", "failed", str(exc)))
-                self.findings.append("the time-stamp's authority is not trusted: its time is "
-                                     "not used as proof of the signing time")  # fmt: skip
-                stamp = None
-            else:
-                self.checks.append(Check("time-stamp authority", "passed",
-                                         subject_text(tsa[0])))  # fmt: skip
+        stamp = xades.timestamp if xades is not None else None
+        proven = stamp is not None and self.trusted_stamp(stamp)
+        if claimed is not None and not proven:
+            self.findings.append(f"the claimed signing time {claimed.isoformat()} is the "
+                                 "signer's own statement: it is reported, not used")  # fmt: skip
+        if claimed is not None and claimed > self.now + SKEW:
+            self.findings.append("the claimed signing time is in the future")
         if self.v.at is not None:
             at, source, poe = self.v.at, "caller", False
-        elif stamp is not None:
+        elif proven:
+            assert stamp is not None
             at, source, poe = stamp.gen_time, "time-stamp", True
-        elif claimed is not None:
-            at, source, poe = claimed, "claimed", False
-            self.findings.append("the signing time is the signer's claim (no time-stamp)")
         else:
             at, source, poe = self.now, "now", False
         self.report.update(validation_time=at, validation_time_source=source)
         return at, poe
+
+    def trusted_stamp(self, stamp: TimeStampInfo) -> bool:
+        """Whether the signature time-stamp proves its genTime: not in the future, its
+        authority chains to an anchor at genTime with id-kp-timeStamping, and no certificate
+        of that chain is revoked (no evidence is not "not revoked")."""
+        self.report["timestamp_time"] = stamp.gen_time
+        tsa = tuple(stamp.certificates)
+        why = None
+        if stamp.gen_time > self.now + SKEW:
+            why = f"its genTime {stamp.gen_time.isoformat()} is in the future"
+            self.checks.append(Check("time-stamp", "failed", why))
+        else:
+            try:
+                chain = self.v.trust.check(tsa[0], [*tsa[1:], *self.v.intermediates],
+                                           stamp.gen_time)  # fmt: skip
+                _check_tsa_usage(tsa[0])
+            except (UntrustedCertificateError, IndexError) as exc:
+                self.checks.append(Check("time-stamp authority", "failed", str(exc)))
+                why = "its authority is not trusted"
+            else:
+                self.checks.append(Check("time-stamp authority", "passed", subject_text(tsa[0])))
+                why = self.tsa_revocation(chain)
+        if why is not None:
+            self.findings.append(f"the time-stamp is not used as proof of the signing time: "
+                                 f"{why}")  # fmt: skip
+        return why is None
+
+    def tsa_revocation(self, chain: tuple[x509.Certificate, ...]) -> str | None:
+        """Why the time-stamp authority's chain is not shown unrevoked, or None."""
+        if self.v.revocation.mode == "none":
+            self.findings.append("the time-stamp authority's revocation was not checked "
+                                 "(revocation='none')")  # fmt: skip
+            return None
+        for cert, issuer in issuers_of(chain):
+            name = f"revocation of the time-stamp authority {subject_text(cert)}"
+            kind, detail = self.ask(cert, issuer, name)
+            if kind == "revoked":
+                return f"{subject_text(cert)} is revoked"
+            if kind not in ("good", "skipped"):
+                return f"the revocation status of {subject_text(cert)} is unknown ({detail})"
+        return None
 
     def path_failed(
         self, exc: UntrustedCertificateError, poe: bool, sig: VerificationResult
@@ -306,45 +334,58 @@ class _Run:
             return None
         for depth, (cert, issuer) in enumerate(links):
             name = f"revocation of {subject_text(cert)}"
-            answers = self.v.revocation.check(cert, issuer, at, self.now, self.fetcher)
-            self.evidence += answers
-            final = answers[-1] if answers else None
-            if final is None:  # no source this mode can use, and no CRL file for its issuer
-                if not names_revocation_source(cert):
-                    self.checks.append(Check(name, "skipped", "the certificate names no OCSP "
-                                             "responder or CRL distribution point"))  # fmt: skip
-                    self.findings.append(f"{subject_text(cert)} names no revocation "
-                                         "source: its status was not checked")  # fmt: skip
-                    continue
-                why = (f"no source usable in mode {self.v.revocation.mode!r} and no CRL given "
-                       "for its issuer")  # fmt: skip
-                self.checks.append(Check(name, "indeterminate", why))
-                self.reason = "revocation-unavailable"
-                return Ind.INDETERMINATE, Sub.TRY_LATER
-            if final.status == "good":
-                self.checks.append(Check(name, "passed", f"good per {final.source} "
-                                         f"{final.location}"))  # fmt: skip
+            kind, _ = self.ask(cert, issuer, name, at if poe else None)
+            if kind in ("good", "skipped"):
                 continue
-            if final.status == "revoked":
-                assert final.revocation_time is not None
-                detail = f"revoked {final.revocation_time.isoformat()} per {final.source}"
-                if final.revocation_time > at and poe:
-                    self.checks.append(Check(name, "passed", detail + ", after the time-stamp"))
-                    continue
-                self.checks.append(Check(name, "failed", detail))
+            if kind == "revoked":
                 self.reason = "revoked"
                 if depth > 0:
                     return Ind.INDETERMINATE, Sub.REVOKED_CA_NO_POE
                 if poe:
                     return Ind.TOTAL_FAILED, Sub.REVOKED
                 return Ind.INDETERMINATE, Sub.REVOKED_NO_POE
-            stale = any(e.status == "stale" for e in answers)
-            details = "; ".join(f"{e.location}: {e.detail or e.status}" for e in answers)
-            self.checks.append(Check(name, "indeterminate", details))
-            self.reason = "revocation-stale" if stale else "revocation-unavailable"
-            sub = Sub.REVOCATION_OUT_OF_BOUNDS_NO_POE if stale else Sub.TRY_LATER
+            self.reason = "revocation-stale" if kind == "stale" else "revocation-unavailable"
+            sub = Sub.REVOCATION_OUT_OF_BOUNDS_NO_POE if kind == "stale" else Sub.TRY_LATER
             return Ind.INDETERMINATE, sub
         return None
+
+    def ask(
+        self, cert: x509.Certificate, issuer: x509.Certificate, name: str,
+        proven: dt.datetime | None = None,
+    ) -> tuple[str, str]:  # fmt: skip
+        """Ask the revocation sources about ``cert`` and record the check: ``good``,
+        ``skipped`` (it names no source), ``revoked``, ``stale`` or ``unavailable``, with the
+        detail. A revocation after ``proven`` (a time with proof of existence) is good."""
+        answers = self.v.revocation.check(cert, issuer, self.now, self.fetcher)
+        self.evidence += answers
+        final = answers[-1] if answers else None
+        if final is None:  # no source this mode can use, and no CRL file for its issuer
+            if not names_revocation_source(cert):
+                why = "the certificate names no OCSP responder or CRL distribution point"
+                self.checks.append(Check(name, "skipped", why))
+                self.findings.append(f"{subject_text(cert)} names no revocation "
+                                     "source: its status was not checked")  # fmt: skip
+                return "skipped", why
+            why = (f"no source usable in mode {self.v.revocation.mode!r} and no CRL given "
+                   "for its issuer")  # fmt: skip
+            self.checks.append(Check(name, "indeterminate", why))
+            return "unavailable", why
+        if final.status == "good":
+            self.checks.append(Check(name, "passed", f"good per {final.source} "
+                                     f"{final.location}"))  # fmt: skip
+            return "good", ""
+        if final.status == "revoked":
+            assert final.revocation_time is not None
+            detail = f"revoked {final.revocation_time.isoformat()} per {final.source}"
+            if proven is not None and final.revocation_time > proven:
+                self.checks.append(Check(name, "passed", detail + ", after the time-stamp"))
+                return "good", detail
+            self.checks.append(Check(name, "failed", detail))
+            return "revoked", detail
+        stale = any(e.status == "stale" for e in answers)
+        details = "; ".join(f"{e.location}: {e.detail or e.status}" for e in answers)
+        self.checks.append(Check(name, "indeterminate", details))
+        return ("stale" if stale else "unavailable"), details
 
 
 def _check_tsa_usage(cert: x509.Certificate) -> None:
