@@ -8,7 +8,14 @@ from pathlib import Path
 
 from edoc.errors import DisallowedAlgorithmError, InvalidSignatureError
 
-from . import corpus_files, corpus_parser, corpus_signature, corpus_transport
+from . import (
+    corpus_c14n,
+    corpus_files,
+    corpus_linear,
+    corpus_parser,
+    corpus_signature,
+    corpus_transport,
+)
 from ._case import Case, Flagged, Refused
 
 CRASHES = Path(__file__).parent / "crashes"
@@ -27,5 +34,7 @@ CASES: list[Case] = [
     *corpus_signature.CASES,
     *corpus_files.CASES,
     *corpus_transport.CASES,
+    *corpus_c14n.CASES,
+    *corpus_linear.CASES,
     *FOUND_BY_FUZZING,
 ]

@@ -32,6 +32,7 @@ XMLSEC1 = shutil.which("xmlsec1")
 _PLACE = "xmlsec1 verifies the first Signature wherever it is (the enveloped transform removes it from any place); edoc pins it as the last child of edXMLHeader"
 _WEAK = "xmlsec1 1.2 accepts SHA-1 and RSA-1024 by default; edoc needs VerifyPolicy.legacy()"
 _KEYINFO = "xmlsec1 ignores KeyInfo children it does not need once X509Data gives the key (no fetch was made: the canary saw 0 requests); edoc's profile refuses them outright"
+_SCHEMA = "xmlsec1 does not hold the Signature to the XML-DSig schema: it skips attributes, text and KeyInfo children it does not read, and this edit lies outside what exclusive C14N signs; edoc refuses what the schema forbids"
 XMLSEC1_VERIFIES = {
     "S2-resigned-by-xmlsec1": "the cryptography holds for what the Reference names (#x, the envelope) and xmlsec1 does not ask what was left out: the swapped attachment is unsigned; edoc requires URI=\"\"",
     "S4-moved-to-root": _PLACE,
@@ -42,6 +43,7 @@ XMLSEC1_VERIFIES = {
     "C4-rsa-sha1": _WEAK,
     "C4-sha1-digest": _WEAK,
     "C4-rsa-1024": _WEAK,
+    **{f"S6-{v}": _SCHEMA for v in ("xml-lang-on-signature", "foreign-attribute-on-signature", "xml-lang-on-signature-value", "attribute-on-x509-certificate", "text-in-x509-data", "unknown-element-in-key-info", "certificate-outside-x509-data")},
 }
 
 # Cases where xmlsec1 itself reaches the network (the corpus canary on loopback counts it);

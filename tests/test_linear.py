@@ -1,0 +1,91 @@
+"""Every per-element operation is linear: its worst case at 4x the size takes about 4x the time.
+
+Each case of ``tests/worst_cases.py`` is generated at two scales; the time ratio must stay
+under twice the size ratio. A quadratic operation gives 12x to 20x here (measured on the
+code before issue 17's fixes). Robust on a loaded machine: ratios only, each figure the
+best of a few runs, and the large input is timed again only while the ratio is too high.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import edoc
+from edoc.errors import EdocError
+from edoc.signing import load_pem
+from edoc.signing.trust import TrustStore
+from edoc.signing.verifier import verify
+from edoc.validation import validate
+from worst_cases import WORST_CASES, WorstCase, signed, unsigned
+
+SMALL, LARGE = 1, 4
+ATTEMPTS = 4
+
+
+@pytest.fixture(scope="module")
+def material(pki: Path) -> dict[str, Any]:
+    key = load_pem(pki / "rsa2048.pem")
+    return {
+        "trust": TrustStore.from_pem(pki / "ca.pem"),
+        "unsigned": unsigned(),
+        "signed": signed(key),
+        "xades": signed(key, xades="bes"),
+    }
+
+
+def _operation(case: WorstCase, data: bytes, trust: TrustStore) -> Callable[[], object]:
+    if case.op == "read":
+        return lambda: edoc.read(data)
+    if case.op == "validate":
+        return lambda: validate(data)
+    if case.op == "write":
+        package = edoc.read(data)
+        return lambda: edoc.to_bytes(package)
+    assert case.op == "verify"
+
+    def run() -> object:
+        try:
+            return verify(data, trust=trust)
+        except EdocError as exc:  # a refusal after the whole pass is timed the same
+            return exc
+
+    return run
+
+
+def _best(run: Callable[[], object], times: int) -> float:
+    best = float("inf")
+    for _ in range(times):
+        gc.collect()
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize("case", WORST_CASES, ids=[c.name for c in WORST_CASES])
+def test_time_grows_with_the_size(case: WorstCase, material: dict[str, Any]) -> None:
+    base = material[case.base]
+    small, large = case.make(SMALL, base), case.make(LARGE, base)
+    size_ratio = len(large) / len(small)
+    assert size_ratio > 3, "the generator must grow the input"
+    run_small = _operation(case, small, material["trust"])
+    run_large = _operation(case, large, material["trust"])
+    run_small()  # warm: imports, schema compilation, caches
+    t_small = _best(run_small, 3)
+    t_large = float("inf")
+    for _ in range(ATTEMPTS):
+        t_large = min(t_large, _best(run_large, 1))
+        if t_large / t_small < 2 * size_ratio:
+            break
+        t_small = min(t_small, _best(run_small, 2))  # a slow moment may have hit either
+    ratio = t_large / t_small
+    assert ratio < 2 * size_ratio, (
+        f"{case.name}: {size_ratio:.1f}x the size took {ratio:.1f}x the time "
+        f"({t_small * 1000:.0f} ms -> {t_large * 1000:.0f} ms)"
+    )
