@@ -51,6 +51,37 @@ def _xmlsec1_signed(*edits: tuple[bytes, bytes], signed_info: str = C14N, refere
     return make
 
 
+def _xmlsec1_xades(c: Ctx) -> bytes:
+    """edoc's XAdES-BES with C14N 1.0 for the SignedProperties, xml:lang added to the root,
+    both Reference digests and SignatureValue recomputed by ``xmlsec1 --sign``."""
+    import io
+
+    import attrs
+
+    from edoc.signing import CanonicalizationMethod, SigningPolicy, sign_package
+
+    from ._build import sample
+
+    out = io.BytesIO()
+    policy = attrs.evolve(SigningPolicy.default(), properties_c14n=CanonicalizationMethod.C14N)
+    sign_package(sample(), out, key=c.key("rsa2048"), xades="bes", policy=policy)
+    data = rep(out.getvalue(), _ROOT, b'<edXML xml:lang="vi" xmlns=')
+    data = re.sub(rb"<X509Data>.*?</X509Data>", b"<X509Data><X509Certificate/></X509Data>", data, count=1, flags=re.S)
+    (c.work / "tpl.xml").write_bytes(data)
+    key = c.pki / "rsa2048.pem"
+    r = subprocess.run(["xmlsec1", "--sign", "--privkey-pem", f"{key},{key}", "--id-attr:Id", XADES_ID_ATTR,
+                        "--output", str(c.work / "s.xml"), str(c.work / "tpl.xml")], capture_output=True, text=True, check=False)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return (c.work / "s.xml").read_bytes()
+
+
+def _xades_level(result: Any, c: Ctx) -> None:
+    assert result.xades is not None
+    assert result.xades.level == "BES"
+
+
+XADES_ID_ATTR = "http://uri.etsi.org/01903/v1.3.2#:SignedProperties"
+"""xmlsec1's name for the Id attribute of SignedProperties (what URI="#…" points at)."""
 _ROOT = b"<edXML xmlns="
 _HEADER = b"<edXML:edXMLHeader>"
 
@@ -80,6 +111,7 @@ CASES = [
     Case("S12", "xmlsec1-c14n-root-xml-base", "the same with xml:base (inherited as written in C14N 1.0; C14N 1.1 would fix it up)", "verify", _xmlsec1_signed(_root('xml:base="http://example.org/edoc/"')), Accepted(_verified(), _INHERIT), differential=True, needs=("xmlsec1",)),
     Case("S12", "xmlsec1-c14n-nearest-xml-lang", "xml:lang and xml:space on the root, another xml:lang on edXMLHeader: the nearest wins", "verify", _xmlsec1_signed(_root('xml:space="default" xml:lang="vi"'), (_HEADER, b'<edXML:edXMLHeader xml:lang="en">')), Accepted(_verified(), _INHERIT), differential=True, needs=("xmlsec1",)),
     Case("S12", "xmlsec1-c14n-signed-info-only", "C14N 1.0 for SignedInfo, exclusive C14N for the document, xml:lang on the envelope", "verify", _xmlsec1_signed((b"<edXML:edXMLEnvelope ", b'<edXML:edXMLEnvelope xml:lang="vi" '), reference=EXC), Accepted(_verified(), _INHERIT), differential=True, needs=("xmlsec1",)),
+    Case("S12", "xmlsec1-xades-c14n-properties-xml-lang", "XAdES SignedProperties digested with C14N 1.0 under a root carrying xml:lang, re-signed by xmlsec1 (the SignedProperties apex inherits it)", "verify", _xmlsec1_xades, Accepted(_xades_level, _INHERIT.replace("SignedInfo", "SignedProperties")), differential=True, needs=("xmlsec1",)),
     Case("S12", "xmlsec1-exc-c14n-root-xml-lang", "exclusive C14N throughout, xml:lang on the root: not inherited", "verify", _xmlsec1_signed(_root('xml:lang="vi"'), signed_info=EXC, reference=EXC), Accepted(_verified(), "exclusive C14N renders no inherited xml:* attribute"), differential=True, needs=("xmlsec1",)),
     Case("S6", "xml-lang-on-signature", "xml:lang added to the Signature element (outside what exclusive C14N signs)", "verify", lambda c: _sig(c, b"<Signature ", b'<Signature xml:lang="vi" '), _SCHEMA, before_crypto=True, differential=True),
     Case("S6", "xml-lang-on-c14n-signature", "xml:lang added to the Signature of an xmlsec1 signature made with C14N 1.0 (which would inherit it into SignedInfo)", "verify", lambda c: rep(_xmlsec1_signed()(c), b"<Signature ", b'<Signature xml:lang="vi" '), _SCHEMA, before_crypto=True, differential=True, needs=("xmlsec1",)),

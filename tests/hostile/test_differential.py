@@ -23,6 +23,7 @@ from edoc.signing.verifier import VerifyPolicy, verify
 from ._build import Ctx, pem
 from ._case import Accepted, Case, Refused
 from .corpus import CASES
+from .corpus_c14n import XADES_ID_ATTR
 from .test_corpus import ctx  # noqa: F401  (the session fixture)
 
 XMLSEC1 = shutil.which("xmlsec1")
@@ -57,7 +58,7 @@ def xmlsec1_verdict(data: bytes, ca: Path, work: Path) -> tuple[bool, str]:
     assert XMLSEC1 is not None
     path = work / "x.xml"
     path.write_bytes(data)
-    r = subprocess.run([XMLSEC1, "--verify", "--trusted-pem", str(ca), "--id-attr:Id", "edXMLEnvelope", str(path)],
+    r = subprocess.run([XMLSEC1, "--verify", "--trusted-pem", str(ca), "--id-attr:Id", "edXMLEnvelope", "--id-attr:Id", XADES_ID_ATTR, str(path)],
                        capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     first = re.search(r"subj=([^:]*):error=\d+:([^\n]*)", r.stderr)
     if first:
