@@ -89,3 +89,21 @@ def test_time_grows_with_the_size(case: WorstCase, material: dict[str, Any]) -> 
         f"{case.name}: {size_ratio:.1f}x the size took {ratio:.1f}x the time "
         f"({t_small * 1000:.0f} ms -> {t_large * 1000:.0f} ms)"
     )
+
+
+def test_positions_counted_on_the_way_down_are_the_positions() -> None:
+    """Node.path and ElementPaths give the XPath-like positions written here by hand."""
+    from edoc.xml.reader import parse_document
+    from edoc.xml.skeleton import ElementPaths, skeleton
+
+    data = (b'<r xmlns="urn:t"><a/><b><c/></b><a><c/><c/></a><b/><d/>'
+            b"<a><c/></a></r>")  # fmt: skip
+    doc = parse_document(data)
+    nodes = list(doc.iter_nodes())
+    expected = ["/r", "/r/a[1]", "/r/b[1]", "/r/b[1]/c", "/r/a[2]", "/r/a[2]/c[1]",
+                "/r/a[2]/c[2]", "/r/b[2]", "/r/d", "/r/a[3]", "/r/a[3]/c"]  # fmt: skip
+    assert [node.path for node in nodes] == expected
+    paths = ElementPaths()
+    tree = skeleton(doc)
+    assert [paths(el) for el in tree.iter()] == expected
+    assert paths(tree[5][0]) == "/r/a[3]/c"  # asked again: the same answer
