@@ -1,7 +1,7 @@
 """Every per-element operation is linear: its worst case at 4x the size takes about 4x the time.
 
 Each case of ``tests/worst_cases.py`` is generated at two scales; the time ratio must stay
-under twice the size ratio. A quadratic operation gives 12x to 20x here (measured on the
+under 2.5 times the size ratio. A quadratic operation gives 12x to 41x here (measured on the
 code before issue 17's fixes). Robust on a loaded machine: ratios only, each figure the
 best of a few runs, and the large input is timed again only while the ratio is too high.
 """
@@ -25,7 +25,10 @@ from edoc.validation import validate
 from worst_cases import WORST_CASES, WorstCase, signed, unsigned
 
 SMALL, LARGE = 1, 4
-ATTEMPTS = 4
+ATTEMPTS = 5
+SLACK = 2.5
+"""Allowed time ratio over size ratio: cache and allocator effects grow a little with
+the size; a quadratic operation's is 3.3 to 10 here."""
 
 
 @pytest.fixture(scope="module")
@@ -83,11 +86,11 @@ def _assert_linear(
     t_large = float("inf")
     for _ in range(ATTEMPTS):
         t_large = min(t_large, _best(run_large, 1))
-        if t_large / t_small < 2 * size_ratio:
+        if t_large / t_small < SLACK * size_ratio:
             break
         t_small = min(t_small, _best(run_small, 2))  # a slow moment may have hit either
     ratio = t_large / t_small
-    assert ratio < 2 * size_ratio, (
+    assert ratio < SLACK * size_ratio, (
         f"{name}: {size_ratio:.1f}x the size took {ratio:.1f}x the time "
         f"({t_small * 1000:.0f} ms -> {t_large * 1000:.0f} ms)"
     )
