@@ -9,8 +9,10 @@ from pathlib import Path
 from edoc.errors import DisallowedAlgorithmError, InvalidSignatureError
 
 from . import (
+    corpus_c14n,
     corpus_files,
     corpus_hub,
+    corpus_linear,
     corpus_parser,
     corpus_signature,
     corpus_transport,
@@ -36,6 +38,8 @@ CASES: list[Case] = [
     *corpus_transport.CASES,
     *corpus_hub.CASES,
     *corpus_trust.CASES,
+    *corpus_c14n.CASES,
+    *corpus_linear.CASES,
     *FOUND_BY_FUZZING,
 ]
 

@@ -23,6 +23,7 @@ from edoc.signing.verifier import VerifyPolicy, verify
 from ._build import Ctx, pem
 from ._case import Accepted, Case, Refused
 from .corpus import CASES
+from .corpus_c14n import XADES_ID_ATTR
 from .test_corpus import ctx  # noqa: F401  (the session fixture)
 
 XMLSEC1 = shutil.which("xmlsec1")
@@ -32,6 +33,7 @@ XMLSEC1 = shutil.which("xmlsec1")
 _PLACE = "xmlsec1 verifies the first Signature wherever it is (the enveloped transform removes it from any place); edoc pins it as the last child of edXMLHeader"
 _WEAK = "xmlsec1 1.2 accepts SHA-1 and RSA-1024 by default; edoc needs VerifyPolicy.legacy()"
 _KEYINFO = "xmlsec1 ignores KeyInfo children it does not need once X509Data gives the key (no fetch was made: the canary saw 0 requests); edoc's profile refuses them outright"
+_SCHEMA = "xmlsec1 does not hold the Signature to the XML-DSig schema: it skips attributes, text and KeyInfo children it does not read, and this edit lies outside what exclusive C14N signs; edoc refuses what the schema forbids"
 XMLSEC1_VERIFIES = {
     "S2-resigned-by-xmlsec1": "the cryptography holds for what the Reference names (#x, the envelope) and xmlsec1 does not ask what was left out: the swapped attachment is unsigned; edoc requires URI=\"\"",
     "S4-moved-to-root": _PLACE,
@@ -42,6 +44,7 @@ XMLSEC1_VERIFIES = {
     "C4-rsa-sha1": _WEAK,
     "C4-sha1-digest": _WEAK,
     "C4-rsa-1024": _WEAK,
+    **{f"S6-{v}": _SCHEMA for v in ("xml-lang-on-signature", "foreign-attribute-on-signature", "xml-lang-on-signature-value", "attribute-on-x509-certificate", "text-in-x509-data", "unknown-element-in-key-info", "certificate-outside-x509-data")},
 }
 
 # Cases where xmlsec1 itself reaches the network (the corpus canary on loopback counts it);
@@ -55,7 +58,7 @@ def xmlsec1_verdict(data: bytes, ca: Path, work: Path) -> tuple[bool, str]:
     assert XMLSEC1 is not None
     path = work / "x.xml"
     path.write_bytes(data)
-    r = subprocess.run([XMLSEC1, "--verify", "--trusted-pem", str(ca), "--id-attr:Id", "edXMLEnvelope", str(path)],
+    r = subprocess.run([XMLSEC1, "--verify", "--trusted-pem", str(ca), "--id-attr:Id", "edXMLEnvelope", "--id-attr:Id", XADES_ID_ATTR, str(path)],
                        capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     first = re.search(r"subj=([^:]*):error=\d+:([^\n]*)", r.stderr)
     if first:

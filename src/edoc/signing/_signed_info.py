@@ -23,7 +23,7 @@ from edoc.errors import (
     SignatureProfileError,
     shorten,
 )
-from edoc.signing import _xades_read
+from edoc.signing import _dsig_schema, _xades_read
 from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod, SignatureMethod
 from edoc.xml import names as n
 
@@ -212,6 +212,7 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
             warnings.warn(f"edoc accepted {legacy.value}", LegacyAlgorithmWarning, stacklevel=4)
     if ns == n.NS:
         notes.append("the Signature is in the edXML namespace (legacy dialect)")
+    _dsig_schema.check(sig.events, ns)
     certs = []
     for e in els:
         if e[1] == "X509Certificate":

@@ -16,7 +16,7 @@ from edoc.errors import (
     shorten,
 )
 from edoc.limits import Limits
-from edoc.signing._c14n import Attr, Canonicalizer
+from edoc.signing._c14n import XML_NS, Attr, Canonicalizer, Scope
 from edoc.signing._signed_info import reference_info
 from edoc.signing.algorithms import CanonicalizationMethod
 from edoc.xml import names as n
@@ -25,68 +25,91 @@ from edoc.xml._events import _Target
 if TYPE_CHECKING:
     from edoc.signing.verifier import VerifyPolicy
 
-_XML_NS = "http://www.w3.org/XML/1998/namespace"
 _CHUNK = 256 * 1024
+_XML_CLARK = f"{{{XML_NS}}}"
 
 
 class _Captured:
-    """The Signature subtree's events, kept to read and canonicalise SignedInfo."""
+    """The Signature subtree's events, kept to read and canonicalise SignedInfo.
 
-    def __init__(self) -> None:
+    A start event is ``("start", qname, tag, declarations, attributes, c14n attributes)``:
+    each element keeps only the namespaces it declares; :meth:`replay` rebuilds what is in
+    scope from :attr:`outer_scope` on the way down.
+    """
+
+    def __init__(self, outer_scope: dict[str, str], outer_xml: list[Attr]) -> None:
         self.events: list[tuple[Any, ...]] = []
         self.objects: list[int] = []
         """Event indices of the Signature's own ``Object`` children (not in :meth:`elements`)."""
+        self.outer_scope = outer_scope
+        """The namespaces in scope on the Signature."""
+        self.outer_xml = outer_xml
+        """The ``xml:*`` attributes in force on the Signature's parent, nearest first."""
 
     def elements(self, ns: str) -> list[tuple[int, str, dict[str, str], str, int]]:
         """(event index, local name, attributes, text, depth) of every element outside the
-        Signature's own Objects, in order."""
-        out = []
-        depth = 0
+        Signature's own Objects, in order. One pass: each element's direct text is gathered
+        while its events go by."""
+        found: list[tuple[int, str, dict[str, str], list[str], int]] = []
+        stack: list[list[str] | None] = []  # per open element: its text parts (None: skipped)
         skipping = 0  # the depth of the Object being skipped
         self.objects = []
+        prefix = f"{{{ns}}}"
         for i, ev in enumerate(self.events):
-            if ev[0] == "end":
-                if skipping == depth:
+            kind = ev[0]
+            if kind == "text":
+                top = stack[-1] if stack else None
+                if top is not None:
+                    top.append(ev[1])
+            elif kind == "end":
+                if skipping == len(stack):
                     skipping = 0
-                depth -= 1
-            if ev[0] != "start":
-                continue
-            depth += 1
-            if skipping:
-                continue
-            local = ev[2].rpartition("}")[2]
-            if depth == 2 and ev[2] == f"{{{n.DSIG_NS}}}Object" and ns == n.DSIG_NS:
-                self.objects.append(i)
-                skipping = depth
-            elif ev[2].startswith(f"{{{ns}}}"):
-                out.append((i, local, ev[4], self._text(i), depth))
-            else:
-                raise SignatureProfileError(
-                    f"foreign element {shorten(ev[2])} inside Signature", reason="profile"
-                )
-        return out
-
-    def _text(self, start: int) -> str:
-        depth, parts = 0, []
-        for ev in self.events[start:]:
-            if ev[0] == "start":
-                depth += 1
-            elif ev[0] == "end":
-                depth -= 1
-                if depth == 0:
-                    break
-            elif ev[0] == "text" and depth == 1:
-                parts.append(ev[1])
-        return "".join(parts)
+                stack.pop()
+            elif kind == "start":
+                depth = len(stack) + 1
+                if skipping:
+                    stack.append(None)
+                elif depth == 2 and ev[2] == f"{{{n.DSIG_NS}}}Object" and ns == n.DSIG_NS:
+                    self.objects.append(i)
+                    skipping = depth
+                    stack.append(None)
+                elif ev[2].startswith(prefix):
+                    parts: list[str] = []
+                    stack.append(parts)
+                    found.append((i, ev[2][len(prefix):], ev[4], parts, depth))
+                else:
+                    raise SignatureProfileError(
+                        f"foreign element {shorten(ev[2])} inside Signature", reason="profile"
+                    )
+        return [(i, local, attrib, "".join(parts), d) for i, local, attrib, parts, d in found]
 
     def replay(self, start: int, c14n: Canonicalizer) -> None:
-        depth = 0
-        for ev in self.events[start:]:
+        """Canonicalise the element whose start event is ``events[start]``, as the apex of a
+        node-set: with every namespace in scope on it and the ``xml:*`` attributes of its
+        ancestors (which C14N 1.0 renders, and exclusive C14N does not)."""
+        scope = Scope(self.outer_scope)
+        xml = Scope()
+        events = self.events
+        for i in range(start):  # the apex's ancestors inside the Signature
+            ev = events[i]
             if ev[0] == "start":
-                c14n.start(ev[1], ev[3], ev[5])
+                scope.push(ev[3])
+                xml.push({q: v for u, q, v in ev[5] if u == XML_NS})
+            elif ev[0] == "end":
+                scope.pop()
+                xml.pop()
+        inherited = [(XML_NS, q, v) for q, v in xml.map.items()]
+        inherited += [a for a in self.outer_xml if a[1] not in xml.map]
+        depth = 0
+        for i in range(start, len(events)):
+            ev = events[i]
+            if ev[0] == "start":
+                scope.push(ev[3])
+                c14n.start(ev[1], ev[3], ev[5], scope.map, inherited=inherited)
                 depth += 1
             elif ev[0] == "end":
                 c14n.end(ev[1])
+                scope.pop()
                 depth -= 1
                 if depth == 0:
                     return
@@ -106,7 +129,7 @@ class _Pass:
         self.source = source
         self.target = _Target(limits, 1 << 20, spool_dir)
         self.lines: dict[int, int] = {}
-        self.scopes: list[dict[str, str]] = [{"xml": _XML_NS}]
+        self.scope = Scope({"xml": XML_NS})
         self.tags: list[str] = []
         self.buffers = {"exc": bytearray(), "inc": bytearray()}
         self.c14n: dict[str, Canonicalizer] = {
@@ -172,12 +195,10 @@ class _Pass:
                 "Limits.max_attributes", limit="max_attributes", value=len(attributes),
                 maximum=self.target.limits.max_attributes, line=self.line(), source=self.source,
             )  # fmt: skip
-        scope = self.scopes[-1]
         decls = {k[6:] if k.startswith("xmlns:") else "": v for k, v in attributes.items()
                  if k == "xmlns" or k.startswith("xmlns:")}  # fmt: skip
-        if decls:
-            scope = {**scope, **decls}
-        self.scopes.append(scope)
+        self.scope.push(decls)
+        scope = self.scope.map
         tag = self._resolve(qname, scope, attribute=False)
         attrs_c14n: list[Attr] = []
         attrib: dict[str, str] = {}
@@ -199,7 +220,7 @@ class _Pass:
         if self.signature_depth:
             self.signature_depth += 1
             assert self.signature is not None
-            self.signature.events.append(("start", qname, tag, scope, attrib, attrs_c14n))
+            self.signature.events.append(("start", qname, tag, decls, attrib, attrs_c14n))
             return  # the Signature is not part of the package model or of the digest
         for id_name in ("Id", "ID", "id"):
             if id_name in attrib:
@@ -209,7 +230,7 @@ class _Pass:
         self.target.start(tag, attrib)
         self.lines[self.target.count - 1] = self.line() or 0
         for c in self.c14n.values():
-            c.start(qname, scope, attrs_c14n)
+            c.start(qname, decls, attrs_c14n, scope)
         self.bulk_ok = (
             self.hasher is not None
             and self.target.decoder is not None
@@ -228,13 +249,24 @@ class _Pass:
                 "verify with VerifyPolicy.legacy() to accept it",
                 reason="edxml-dialect",
             )
-        self.signature = _Captured()
+        self.signature = _Captured(dict(self.scope.map), self._xml_in_force())
         self.signature_ns = ns
         self.signature_depth = 1
 
+    def _xml_in_force(self) -> list[Attr]:
+        """The ``xml:*`` attributes of the open elements, nearest first (C14N 1.0 renders
+        them on an apex below): one walk up, once per Signature."""
+        seen: dict[str, Attr] = {}
+        for node in reversed(self.target.stack):
+            for key, value in node.attrib.items():
+                if key.startswith(_XML_CLARK):
+                    qname = "xml:" + key[len(_XML_CLARK) :]
+                    seen.setdefault(qname, (XML_NS, qname, value))
+        return list(seen.values())
+
     def end(self, qname: str) -> None:
         tag = self.tags.pop()
-        self.scopes.pop()
+        self.scope.pop()
         if self.signature_depth:
             assert self.signature is not None
             self.signature.events.append(("end", qname))

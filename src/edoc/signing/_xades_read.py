@@ -193,23 +193,24 @@ class Node:
 
 def tree(events: list[tuple[Any, ...]], start: int) -> Node:
     """The element whose start event is ``events[start]``, as a :class:`Node` tree."""
-    stack: list[Node] = []
+    stack: list[tuple[Node, list[str]]] = []  # open elements with their text pieces
     root: Node | None = None
     for i in range(start, len(events)):
         ev = events[i]
         if ev[0] == "start":
             node = Node(ev[2], ev[4], i)
             if stack:
-                stack[-1].children.append(node)
+                stack[-1][0].children.append(node)
             else:
                 root = node
-            stack.append(node)
+            stack.append((node, []))
         elif ev[0] == "end":
-            stack.pop()
+            node, parts = stack.pop()
+            node.text = "".join(parts)  # joined once: += per piece is quadratic in pieces
             if not stack:
                 break
         elif ev[0] == "text" and stack:
-            stack[-1].text += ev[1]
+            stack[-1][1].append(ev[1])
     assert root is not None
     return root
 

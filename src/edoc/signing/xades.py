@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from edoc.errors import (
     InvalidSignatureError,
 )
-from edoc.signing._c14n import Attr, Canonicalizer
+from edoc.signing._c14n import Attr, Canonicalizer, Scope
 from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod
 from edoc.signing.timestamp import TimeStampInfo
 
@@ -183,24 +183,22 @@ def canonical_fragment(text: str, scope: dict[str, str], *, exclusive: bool = Tr
     is in force: what a same-document Reference to it digests."""
     out = bytearray()
     c14n = Canonicalizer(out.extend, exclusive=exclusive)
-    scopes = [scope]
+    names = Scope(scope)
     p = pyexpat.ParserCreate()
 
     def start(qname: str, attributes: dict[str, str]) -> None:
-        current = dict(scopes[-1])
-        plain: list[Attr] = []
-        for k, v in attributes.items():
-            if k == "xmlns" or k.startswith("xmlns:"):
-                current[k[6:]] = v
-        for k, v in attributes.items():
-            if not (k == "xmlns" or k.startswith("xmlns:")):
-                plain.append((current[k.partition(":")[0]] if ":" in k else "", k, v))
-        scopes.append(current)
-        c14n.start(qname, current, plain)
+        decls = {k[6:]: v for k, v in attributes.items() if k == "xmlns" or k.startswith("xmlns:")}
+        names.push(decls)
+        plain: list[Attr] = [
+            (names.map[k.partition(":")[0]] if ":" in k else "", k, v)
+            for k, v in attributes.items()
+            if not (k == "xmlns" or k.startswith("xmlns:"))
+        ]
+        c14n.start(qname, decls, plain, names.map)
 
     def end(qname: str) -> None:
-        scopes.pop()
         c14n.end(qname)
+        names.pop()
 
     p.StartElementHandler = start
     p.EndElementHandler = end

@@ -15,7 +15,7 @@ from edoc.validation.findings import Finding
 from edoc.validation.registry import RULES
 from edoc.xml import names as n
 from edoc.xml._events import Node, ParsedDocument
-from edoc.xml.skeleton import element_path
+from edoc.xml.skeleton import ElementPaths
 
 if TYPE_CHECKING:
     from edoc.validation.rules.pdf import PdfRules
@@ -64,6 +64,10 @@ class Context:
         return None
 
     @functools.cached_property
+    def _paths(self) -> ElementPaths:
+        return ElementPaths()
+
+    @functools.cached_property
     def _by_tag(self) -> dict[str, list[tuple[int, etree._Element]]]:
         """Every element by tag, with its document position: one walk serves every rule."""
         index: dict[str, list[tuple[int, etree._Element]]] = {}
@@ -90,7 +94,7 @@ class Context:
         if isinstance(where, Node):
             path, line = where.path, self.doc.line(where)
         elif where is not None:
-            path, line = element_path(where), cast("int | None", where.sourceline)
+            path, line = self._paths(where), cast("int | None", where.sourceline)
         else:
             path, line = None, None
         return Finding(

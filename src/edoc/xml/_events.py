@@ -45,9 +45,15 @@ _ENVELOPE = n.q(n.ENVELOPE)
 
 
 class Node:
-    """An element of the envelope: tag in Clark notation, attributes, children, text."""
+    """An element of the envelope: tag in Clark notation, attributes, children, text.
 
-    __slots__ = ("_by_tag", "attrib", "children", "content", "index", "parent", "parts", "tag")
+    Nodes are made in document order, each appended to its parent's ``children``.
+    """
+
+    __slots__ = (
+        "_by_tag", "_named", "attrib", "children", "content", "index", "nth", "parent", "parts",
+        "tag",
+    )  # fmt: skip
 
     def __init__(
         self, tag: str, attrib: Mapping[str, str], parent: Node | None, index: int
@@ -60,6 +66,16 @@ class Node:
         self.parts: list[str] = []
         self.content: AttachmentContent | None = None
         self._by_tag: dict[str, list[Node]] | None = None
+        self._named: dict[str, int] | None = None
+        """How many children with each tag were added so far (for :attr:`path`)."""
+        self.nth = 1
+        """Its position among the siblings with its tag, from 1: counted on the way down,
+        so a path costs its depth, never its siblings."""
+        if parent is not None:
+            named = parent._named
+            if named is None:
+                named = parent._named = {}
+            self.nth = named[tag] = named.get(tag, 0) + 1
 
     def children_named(self, tag: str) -> list[Node]:
         """Children with this Clark-notation tag, in order (indexed on first use)."""
@@ -80,16 +96,18 @@ class Node:
 
     @property
     def path(self) -> str:
+        """``/edXML/edXMLEnvelope/edXMLHeader/MessageHeader/To[2]``: local names, positions
+        where siblings share a name. Costs the depth (the positions were counted on the way
+        down), whatever the number of siblings."""
         steps = []
         node: Node | None = self
         while node is not None:
             step = node.local
-            if node.parent is not None:
-                same = [c for c in node.parent.children if c.tag == node.tag]
-                if len(same) > 1:
-                    step += f"[{same.index(node) + 1}]"
+            parent = node.parent
+            if parent is not None and parent._named is not None and parent._named[node.tag] > 1:
+                step += f"[{node.nth}]"
             steps.append(step)
-            node = node.parent
+            node = parent
         return "/" + "/".join(reversed(steps))
 
 

@@ -13,7 +13,7 @@ from edoc.errors import ParseError, shorten
 from edoc.xml import names as n
 from edoc.xml._events import Node, ParsedDocument
 
-__all__ = ["element_path", "skeleton"]
+__all__ = ["ElementPaths", "skeleton"]
 
 
 def skeleton(doc: ParsedDocument) -> etree._Element:
@@ -52,18 +52,39 @@ def skeleton(doc: ParsedDocument) -> etree._Element:
     return build(doc.root, None)
 
 
-def element_path(el: etree._Element) -> str:
-    """``/edXML/edXMLEnvelope/edXMLHeader/MessageHeader/To[2]``: local names, positions
-    where siblings share a name."""
-    steps = []
-    node: etree._Element | None = el
-    while node is not None:
-        step = n.local_of(node.tag)
-        parent = node.getparent()
-        if parent is not None:
-            same = [c for c in parent if c.tag == node.tag]
-            if len(same) > 1:
-                step += f"[{same.index(node) + 1}]"
-        steps.append(step)
-        node = parent
-    return "/" + "/".join(reversed(steps))
+class ElementPaths:
+    """Element paths in one tree, each costing its depth: the positions of a parent's
+    children among same-named siblings are counted once, the first time one is asked for
+    (a path per finding would otherwise rescan the siblings: quadratic in them)."""
+
+    def __init__(self) -> None:
+        self._position: dict[etree._Element, tuple[int, int]] = {}
+        """element -> (its position among siblings with its tag, how many there are)."""
+
+    def __call__(self, el: etree._Element) -> str:
+        """``/edXML/edXMLEnvelope/edXMLHeader/MessageHeader/To[2]``: local names, positions
+        where siblings share a name."""
+        steps = []
+        node: etree._Element | None = el
+        while node is not None:
+            step = n.local_of(node.tag)
+            parent = node.getparent()
+            if parent is not None:
+                if node not in self._position:
+                    self._count(parent)
+                nth, same = self._position[node]
+                if same > 1:
+                    step += f"[{nth}]"
+            steps.append(step)
+            node = parent
+        return "/" + "/".join(reversed(steps))
+
+    def _count(self, parent: etree._Element) -> None:
+        counts: dict[object, int] = {}
+        children = []
+        for child in parent:  # the dict keeps each proxy alive, so lookups find it again
+            counts[child.tag] = nth = counts.get(child.tag, 0) + 1
+            children.append((child, nth))
+        for child, nth in children:
+            self._position[child] = (nth, counts[child.tag])
+
