@@ -112,7 +112,8 @@ def _answer(hub: KitHub, folder: Path, path: Path, passed: bool, system_id: str)
         return
     for code in (StatusCode.RECEIVED, StatusCode.ACCEPTED if passed else StatusCode.REJECTED):
         status = StatusPackage.reply_to(pkg, code=code, from_=pkg.header.to[0])
-        out = folder / f"answer-{pkg.header.code.number}-{code.value}.edxml"
+        number = pkg.header.code.number if pkg.header.code is not None else None
+        out = folder / f"answer-{number or 'x'}-{code.value}.edxml"
         try:
             write(status, out, durable=False)
         except EdocError:

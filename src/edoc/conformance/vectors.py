@@ -36,7 +36,7 @@ __all__ = [
     "select",
 ]
 
-SUITE_VERSION = "2026.1"
+SUITE_VERSION = "2026.2"
 """Changes whenever a vector is added, removed or changes meaning; stored in every report."""
 
 

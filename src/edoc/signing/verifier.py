@@ -142,6 +142,13 @@ def _conclude(
     """Check the digest, the signature value and the trust; build the verified package."""
     if run.signature is None:
         raise SignatureMissingError("the package carries no signature", reason="missing")
+    if run.namespace_errors:  # readable (edoc.read reads it), but its canonical form is not
+        line, message = run.namespace_errors[0]
+        raise SignatureProfileError(
+            f"the package is not namespace-well-formed ({message}, line {line}): it has no "
+            "canonical form to verify",
+            reason="profile",
+        )
     info: _SignedInfo = run.info
     assert run.hasher is not None
     digest = run.hasher.digest()
@@ -189,7 +196,7 @@ def _conclude(
         )
     chain = trust.check_signer(signer, [c for c in info.certificates if c is not signer], at)
     assert run.target.root is not None
-    doc = ParsedDocument(run.target.root, run.lines, name, [])
+    doc = ParsedDocument(run.target.root, run.lines, name, run.namespace_errors)
     package = package_from_document(doc)
     return VerificationResult(
         package=package,

@@ -26,7 +26,7 @@ from lxml import etree
 
 from edoc.errors import ForbiddenXMLError, LimitExceededError, ParseError, shorten
 from edoc.limits import Limits
-from edoc.model.attachment import AttachmentContent, BytesContent, FileContent
+from edoc.model.attachment import AttachmentContent, BrokenContent, BytesContent, FileContent
 from edoc.xml import _base64
 from edoc.xml import names as n
 
@@ -42,6 +42,8 @@ _DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-
 _CTE = n.q(n.CONTENT_TRANSFER_ENCODED)
 _ATTACHMENT = n.q(n.ATTACHMENT)
 _ENVELOPE = n.q(n.ENVELOPE)
+_CTE_TAGS = (_CTE, n.CONTENT_TRANSFER_ENCODED)
+_ATTACHMENT_TAGS = (_ATTACHMENT, n.ATTACHMENT)
 
 
 class Node:
@@ -134,11 +136,13 @@ class Spool:
 
 
 class _Decoder:
-    """Strict streaming base64: whitespace allowed, anything else refused.
+    """Strict streaming base64: whitespace allowed, anything else marks the attachment broken.
 
     Alignment, padding and size checks run in the caller's thread; decoding and writing
     run on a worker thread (both release the GIL), overlapping libxml2's parsing of the
-    next chunk. A decoding error surfaces at the next call, naming the attachment.
+    next chunk. Content that is not base64 does not stop the parse: the attachment is
+    marked broken (:class:`~edoc.model.BrokenContent`), what was decoded is discarded and
+    the rest of its text is skipped, so the package around it is still read.
     """
 
     def __init__(
@@ -152,11 +156,16 @@ class _Decoder:
         self.padded = False
         self.size = 0
         self.future: Future[None] | None = None
+        self.broken: str | None = None
 
-    def _fail(self, why: str) -> ParseError:
-        return ParseError(f"attachment content is not valid base64: {why}", path=self.node.path)
+    def fail(self, why: str) -> None:
+        """Mark the attachment broken (the first reason wins)."""
+        if self.broken is None:
+            self.broken = f"attachment content is not valid base64: {why}"
 
     def feed(self, text: str) -> None:
+        if self.broken is not None:
+            return
         if self.pending:
             text = self.pending + text
         if "\n" in text or " " in text or "\r" in text or "\t" in text:
@@ -166,7 +175,8 @@ class _Decoder:
         if not chunk:
             return
         if self.padded:
-            raise self._fail("data after the '=' padding")
+            self.fail("data after the '=' padding")
+            return
         pad = 2 if chunk.endswith("==") else 1 if chunk.endswith("=") else 0
         self.padded = pad > 0
         self.size += cut // 4 * 3 - pad
@@ -179,6 +189,8 @@ class _Decoder:
                 path=self.node.path,
             )
         self.wait()
+        if self.broken is not None:
+            return
         if self.size <= _SYNC_DECODE_BYTES:
             self._decode_and_write(chunk)  # small attachments: a thread is not worth it
         else:
@@ -197,7 +209,8 @@ class _Decoder:
                 why = "data after the '=' padding"
             else:
                 why = str(exc)
-            raise self._fail(why) from None
+            self.fail(why)
+            return
         self.spool.write(raw)
 
     def wait(self) -> None:
@@ -208,10 +221,13 @@ class _Decoder:
 
     def finish(self) -> AttachmentContent:
         self.wait()
-        if self.pending:
-            raise self._fail(
+        if self.pending and self.broken is None:
+            self.fail(
                 f"{len(self.pending)} trailing character(s): the length is not a multiple of 4"
             )
+        if self.broken is not None:
+            self.spool.discard()
+            return BrokenContent(self.broken)
         return self.spool.finish()
 
 
@@ -241,10 +257,8 @@ class _Target:
         self, tag: str, attrib: Mapping[str, str], nsmap: Mapping[object, str] | None = None
     ) -> None:
         """``nsmap`` holds the namespace declarations made on this element."""
-        if self.decoder is not None:
-            raise ParseError(
-                "ContentTransferEncoded must hold only base64 text", path=self.decoder.node.path
-            )
+        if self.decoder is not None:  # markup inside the base64: the attachment is broken
+            self.decoder.fail("ContentTransferEncoded holds an element, not only text")
         self.count += 1
         if self.count > self.limits.max_elements:
             raise LimitExceededError(
@@ -278,7 +292,12 @@ class _Target:
             parent.children.append(node)
         self.stack.append(node)
         self.text_size = 0
-        if tag == _CTE and parent is not None and parent.tag == _ATTACHMENT:
+        if (
+            tag in _CTE_TAGS
+            and parent is not None
+            and parent.tag in _ATTACHMENT_TAGS  # or in no namespace, adopted later
+            and self.decoder is None
+        ):
             self.attachments += 1
             if self.attachments > self.limits.max_attachments:
                 raise LimitExceededError(
@@ -362,8 +381,15 @@ class ParsedDocument:
         self.source = source
         self.namespace_errors = namespace_errors
         """(line, message) for each undeclared prefix: the event parser drops such prefixes."""
-        self.tree = tree
-        """For a small document, the whole lxml tree (attachment text included)."""
+        self.adopted = _adopt_unqualified(root)
+        if namespace_errors:
+            _drop_unqualified_attributes(root, lines, namespace_errors)
+        """Elements in no namespace (an undeclared prefix, or ``xmlns=""``) inside edXML
+        elements, read in the edXML namespace by their local name, as the reference SDK
+        reads every element."""
+        self.tree = tree if not self.adopted and not namespace_errors else None
+        """For a small document, the whole lxml tree (attachment text included); ``None``
+        when names were adopted (the skeleton is then built from the nodes)."""
 
     def line(self, node: Node) -> int | None:
         return self.lines.get(node.index)
@@ -376,6 +402,52 @@ class ParsedDocument:
             if tag is None or node.tag == tag:
                 yield node
             stack.extend(reversed(node.children))
+
+
+def _adopt_unqualified(root: Node) -> list[Node]:
+    """Put elements in no namespace whose parent is in the edXML namespace into it (in
+    place); return them, in document order. One walk over the envelope's nodes."""
+    adopted: list[Node] = []
+    prefix = "{" + n.NS + "}"
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        inside = node.tag.startswith(prefix)
+        for child in node.children:
+            if inside and not child.tag.startswith("{"):
+                child.tag = prefix + child.tag
+                adopted.append(child)
+        stack.extend(reversed(node.children))
+    if adopted:
+        for node in {id(c.parent): c.parent for c in adopted if c.parent}.values():
+            node._by_tag = None  # the index by tag was built with the old names
+    adopted.sort(key=lambda c: c.index)
+    return adopted
+
+
+_ATTRIBUTE_ERROR = re.compile(r"Namespace prefix (\S+) for (\S+) on (\S+) is not defined")
+
+
+def _drop_unqualified_attributes(
+    root: Node, lines: dict[int, int], errors: list[tuple[int, str]]
+) -> None:
+    """Remove attributes whose prefix is undeclared (the parser kept only their local name,
+    which would pass for an attribute in no namespace). edoc reads none of them; each is
+    recorded as a deviation from ``errors``."""
+    wanted: dict[tuple[int, str], set[str]] = {}
+    for line, message in errors:
+        if m := _ATTRIBUTE_ERROR.search(message):
+            wanted.setdefault((line, m.group(3)), set()).add(m.group(2))
+    if not wanted:
+        return
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        names = wanted.get((lines.get(node.index, 0), node.local))
+        if names:
+            for name in names:
+                node.attrib.pop(name, None)
+        stack.extend(node.children)
 
 
 def check_declaration(head: bytes, source: str | None) -> None:
