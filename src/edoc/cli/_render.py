@@ -31,6 +31,18 @@ def _value(value: Any) -> Any:
             if a.name != "content"
         }
         d["size"] = value.size
+        d["broken"] = value.broken
+        inner = value.unwrap()
+        d["unwrapped"] = (
+            None
+            if inner is None
+            else {
+                "name": inner.name,
+                "content_type": inner.content_type,
+                "size": inner.size,
+                "entry": inner.unwrapped_from,
+            }
+        )
         return d
     if attrs.has(type(value)):
         return {
@@ -95,6 +107,9 @@ def to_text(pkg: Package) -> str:
         for a in pkg.attachments:
             state = f"BROKEN ({a.broken})" if a.broken else _size(a.size)
             add(f"  {a.content_id}  {a.name}  {a.content_type}  {state}")
+            inner = a.unwrap()
+            if inner is not None:
+                add(f"    zip-wrapped: {inner.name}  {inner.content_type}  {_size(inner.size)}")
         if pkg.signature is None:
             add("signature       none")
         else:

@@ -254,7 +254,8 @@ def _business(out: _Header, b: Business) -> None:
 
 
 def _content_type(att: Attachment, content_types: ContentTypes) -> str:
-    if content_types == "reference":
+    if content_types == "reference" and att.content_type != "application/zip":
+        # (a ZIP stays application/zip: the reference builder's wrapping of any extension)
         ext = os.path.splitext(att.name)[1].lower()
         return n.REFERENCE_CONTENT_TYPES.get(ext, att.content_type)
     return att.content_type

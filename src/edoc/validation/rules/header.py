@@ -26,7 +26,8 @@ from edoc.validation.registry import rule
 def agency_code_format(ctx: Context) -> Iterator[Finding]:
     for el in ctx.iter("OrganId"):
         value = text(el)
-        if value is None:
+        value = value.strip() if value is not None else None  # trimmed, as the reader does
+        if not value:
             continue
         if OrganId(value).scheme is OrganIdScheme.UNKNOWN:
             yield ctx.finding(
