@@ -134,11 +134,22 @@ def test_undeclared_prefixes_are_read_by_local_name() -> None:
     assert findings(data, "strict") == {("EDX-READ-UNDECLARED-PREFIX", E)}
 
 
-def test_element_in_no_namespace_is_read() -> None:
+def test_element_in_no_namespace_is_foreign_but_the_package_is_read() -> None:
     data = v.VARIANTS["element-in-no-namespace"]()
     pkg = edoc.read(data)
-    assert pkg.header.subject == "V/v kết nối, liên thông phần mềm quản lý văn bản"
-    assert deviations(pkg) == [("EDX-READ-NO-NAMESPACE", line_of(data, b'<Subject xmlns=""'))]
+    assert pkg.header.subject is None  # lookups are by namespace, never local name alone
+    assert [d.code for d in pkg.deviations] == ["EDX-READ-UNKNOWN", "EDX-READ-MISSING"]
+    assert pkg.deviations[0].message == "unknown element Subject in MessageHeader was ignored"
+
+
+def test_only_the_edxml_prefix_is_read_when_undeclared() -> None:
+    data = v.sub(v.written(), b"<AttachmentEncoded>", b"<x:AttachmentEncoded>")
+    data = v.sub(data, b"</AttachmentEncoded>", b"</x:AttachmentEncoded>")
+    pkg = edoc.read(data)
+    assert pkg.attachments == ()
+    assert [d.code for d in pkg.deviations] == [
+        "EDX-READ-UNDECLARED-PREFIX", "EDX-READ-UNKNOWN", "EDX-READ-MANIFEST",
+    ]  # fmt: skip
 
 
 def test_another_root_name_around_the_envelope_is_read() -> None:

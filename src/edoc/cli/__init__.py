@@ -126,7 +126,7 @@ def build(description: Path, output: Path, force: bool, wrap: str, content_types
     help="With --extract: save a reference-builder ZIP wrapping as it is, not the file in it.",
 )
 def inspect(
-    package: Path, as_json: bool, extract: Path | None, force: bool, keep_zip: bool
+    package: Path, as_json: bool, extract: Path | None, force: bool, keep_zip: bool = False
 ) -> None:
     """Show what PACKAGE holds; optionally extract its attachments.
 

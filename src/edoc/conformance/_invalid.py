@@ -169,7 +169,6 @@ RULE_CASES: dict[str, tuple[str, Gen]] = {
     "EDX-READ-EMPTY": ("An empty ResponseFor/OrganId", lambda s: sub(_bb(s), "<edXML:SteeringType>", "<edXML:ResponseFor><edXML:OrganId/></edXML:ResponseFor><edXML:SteeringType>")),
     "EDX-READ-UNKNOWN": ("An element of a foreign namespace in MessageHeader", lambda s: sub(_bb(s), "<edXML:Subject>", '<o:X xmlns:o="urn:o"/><edXML:Subject>')),
     "EDX-READ-UNMODELLED": ("A ReplyFors holding elements, not the reference's string", lambda s: sub(_bb(s), "<edXML:Direction>", "<edXML:ReplyFors><edXML:ReplyFor/></edXML:ReplyFors><edXML:Direction>")),
-    "EDX-READ-NO-NAMESPACE": ("Subject in no namespace (xmlns=\"\")", lambda s: sub(sub(_bb(s), "<edXML:Subject>", '<Subject xmlns="">'), "</edXML:Subject>", "</Subject>")),
     "EDX-READ-ROOT": ("The root element renamed edXMLPackage", lambda s: sub(sub(_bb(s), "<edXML xmlns=", "<edXMLPackage xmlns="), "</edXML>", "</edXMLPackage>")),
     "EDX-READ-MISSING": ("A MessageHeader without Subject", lambda s: cut(_bb(s), "<edXML:Subject>", "</edXML:Subject>")),
     "EDX-READ-HEADER-INCOMPLETE": ("A MessageHeader without DocumentType", lambda s: cut(_bb(s), "<edXML:DocumentType>", "</edXML:DocumentType>")),

@@ -75,8 +75,6 @@ _DEVIATIONS: tuple[tuple[str, str, str, Severity, Severity, bool], ...] = (
      _S.NOTE, _S.NOTE, False),
     ("EDX-READ-UNDECLARED-PREFIX", "Every namespace prefix is declared",
      "Mọi tiền tố không gian tên đều được khai báo", _S.WARNING, _S.ERROR, False),
-    ("EDX-READ-NO-NAMESPACE", "Every edXML element is in the edXML namespace",
-     "Mọi phần tử edXML thuộc không gian tên edXML", _S.WARNING, _S.ERROR, False),
     ("EDX-READ-ROOT", "The root element is edXML", "Phần tử gốc là edXML",
      _S.WARNING, _S.ERROR, False),
     ("EDX-READ-MISSING", "Every element the standard requires is present and not empty",

@@ -381,15 +381,20 @@ class ParsedDocument:
         self.source = source
         self.namespace_errors = namespace_errors
         """(line, message) for each undeclared prefix: the event parser drops such prefixes."""
-        self.adopted = _adopt_unqualified(root)
-        if namespace_errors:
+        self.adopted = _adopt_undeclared(root, lines, namespace_errors)
+        """Elements written with the ``edXML:`` prefix where it is not declared (the SDK
+        sample's ``edXML:AttachmentEncoded``), read in the edXML namespace, as the reference
+        SDK reads them. Any other element in no namespace (``xmlns=""``, another undeclared
+        prefix) stays foreign: lookups are by namespace, never by local name alone."""
+        renamed = namespace_errors and any(
+            _ELEMENT_ERROR.search(m) or _ATTRIBUTE_ERROR.search(m) for _, m in namespace_errors
+        )
+        if renamed:
             _drop_unqualified_attributes(root, lines, namespace_errors)
-        """Elements in no namespace (an undeclared prefix, or ``xmlns=""``) inside edXML
-        elements, read in the edXML namespace by their local name, as the reference SDK
-        reads every element."""
-        self.tree = tree if not self.adopted and not namespace_errors else None
+        self.tree = None if renamed else tree
         """For a small document, the whole lxml tree (attachment text included); ``None``
-        when names were adopted (the skeleton is then built from the nodes)."""
+        when an undeclared prefix changed names (the skeleton is then built from the
+        nodes, which carry the names the reader reads)."""
 
     def line(self, node: Node) -> int | None:
         return self.lines.get(node.index)
@@ -404,9 +409,22 @@ class ParsedDocument:
             stack.extend(reversed(node.children))
 
 
-def _adopt_unqualified(root: Node) -> list[Node]:
-    """Put elements in no namespace whose parent is in the edXML namespace into it (in
-    place); return them, in document order. One walk over the envelope's nodes."""
+_ELEMENT_ERROR = re.compile(r"Namespace prefix (\S+) on (\S+) is not defined")
+
+
+def _adopt_undeclared(
+    root: Node, lines: dict[int, int], errors: list[tuple[int, str]]
+) -> list[Node]:
+    """Put the elements the parser reported with an undeclared ``edXML:`` prefix, inside
+    edXML elements, into the edXML namespace (in place); return them in document order.
+    One walk over the nodes, only when there is such an error."""
+    wanted = {
+        (line, m.group(2))
+        for line, message in errors
+        if (m := _ELEMENT_ERROR.search(message)) and m.group(1) == n.PREFIX
+    }
+    if not wanted:
+        return []
     adopted: list[Node] = []
     prefix = "{" + n.NS + "}"
     stack = [root]
@@ -414,7 +432,11 @@ def _adopt_unqualified(root: Node) -> list[Node]:
         node = stack.pop()
         inside = node.tag.startswith(prefix)
         for child in node.children:
-            if inside and not child.tag.startswith("{"):
+            if (
+                inside
+                and not child.tag.startswith("{")
+                and (lines.get(child.index), child.tag) in wanted
+            ):
                 child.tag = prefix + child.tag
                 adopted.append(child)
         stack.extend(reversed(node.children))

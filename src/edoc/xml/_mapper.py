@@ -493,23 +493,14 @@ class Mapper(NodeReader):
 
     def package(self) -> Package:
         root = self.doc.root
-        lines = set()
         for line, message in dict.fromkeys(self.doc.namespace_errors):
             # An undeclared prefix (the SDK samples' edXML:AttachmentEncoded, xlink:href):
             # well-formed XML 1.0, not namespace-well-formed. The element is read by its
             # local name, as the reference SDK reads every element; the attribute is one
             # edoc does not read.
-            lines.add(line)
             self.deviations.append(
                 Deviation(code="EDX-READ-UNDECLARED-PREFIX", message=message, line=line)
             )
-        for node in self.doc.adopted:
-            if self.doc.line(node) not in lines:
-                self.note(
-                    "EDX-READ-NO-NAMESPACE",
-                    node,
-                    f'{node.local} is in no namespace (xmlns=""); read as the edXML element',
-                )
         if root.tag != n.q(n.ROOT):
             if not root.children_named(n.q(n.ENVELOPE)):
                 if root.local == n.ROOT:
