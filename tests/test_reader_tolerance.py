@@ -357,3 +357,17 @@ def test_build_can_wrap_like_the_reference_builder(tmp_path: Path) -> None:
     inner = att.unwrap()
     assert inner is not None
     assert inner.read_bytes() == v.TXT
+
+
+def test_a_wrapping_over_the_cap_is_read_but_not_unwrapped() -> None:
+    payload = b"\0" * (1 << 20)
+    att = _wrapped(f"{uuid.uuid4()}.txt", payload)
+    data = edoc.to_bytes(attrs.evolve(make_package(), attachments=[att]))
+    pkg = edoc.read(data, limits=edoc.Limits(max_attachment_bytes=1 << 16))  # the ZIP is ~1 KiB
+    (got,) = pkg.attachments
+    assert got.read_bytes() == att.read_bytes()  # the package and the ZIP are kept
+    (d,) = pkg.deviations
+    assert d.code == "EDX-READ-ZIP-WRAPPED"
+    assert "declares 1048576 bytes unpacked, over Limits.max_attachment_bytes (65536)" in d.message
+    with pytest.raises(LimitExceededError):
+        got.unwrap(max_bytes=1 << 16)

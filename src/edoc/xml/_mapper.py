@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from edoc.errors import InputError, shorten
+from edoc.errors import InputError, LimitExceededError, shorten
 from edoc.model import (
     Attachment,
     Business,
@@ -421,7 +421,17 @@ class Mapper(NodeReader):
                 "its bytes are not exposed",
             )
         else:
-            inner = att.unwrap(max_bytes=self.doc_limit)
+            try:
+                inner = att.unwrap(max_bytes=self.doc_limit)
+            except LimitExceededError as exc:  # the package is read; only unwrapping is refused
+                inner = None
+                self.note(
+                    "EDX-READ-ZIP-WRAPPED",
+                    where,
+                    f"Attachment {content_id} ({shorten(name)}) is the reference builder's ZIP "
+                    f"wrapping of one file that declares {exc.value} bytes unpacked, over "
+                    f"Limits.max_attachment_bytes ({exc.maximum}): Attachment.unwrap() refuses it",
+                )
             if inner is not None:
                 self.note(
                     "EDX-READ-ZIP-WRAPPED",
