@@ -8,7 +8,7 @@ import pytest
 
 import edoc
 from conftest import make_package
-from edoc.errors import IdentifierError, ParseError
+from edoc.errors import IdentifierError
 from edoc.formats import parse_date, parse_timestamp
 from edoc.ids import DocumentId, OrganId, OrganIdScheme
 
@@ -76,12 +76,14 @@ def test_timestamps_and_legacy_forms() -> None:
         parse_timestamp("2015/09/30 \uff11\uff10:15:00")
 
 
-def test_reader_refuses_a_fullwidth_date() -> None:
+def test_reader_does_not_take_a_fullwidth_date_for_a_date() -> None:
     data = edoc.to_bytes(make_package()).replace(
         b"<edXML:PromulgationDate>2015/09/30", "<edXML:PromulgationDate>２０１５/09/30".encode()
     )
-    with pytest.raises(ParseError, match="PromulgationDate"):
-        edoc.read(data)
+    pkg = edoc.read(data)  # read (issue 15), the date as absent and recorded as an error
+    assert pkg.header.promulgation_info.promulgation_date is None
+    assert [d.code for d in pkg.deviations] == ["EDX-READ-VALUE"]
+    assert "PromulgationDate" in pkg.deviations[0].message
 
 
 def test_replacement_info_takes_a_document_id_or_its_text() -> None:

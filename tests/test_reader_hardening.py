@@ -9,7 +9,7 @@ import threading
 import pytest
 
 import edoc
-from edoc.errors import EdocError, ForbiddenXMLError, LimitExceededError, ParseError
+from edoc.errors import EdocError, ForbiddenXMLError, InputError, LimitExceededError, ParseError
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 
@@ -123,20 +123,24 @@ def test_duplicated_singletons_are_refused(valid: bytes, element: str) -> None:
     assert element in (info.value.path or "")
 
 
-def test_missing_required_element_names_parent_and_line(valid: bytes) -> None:
+def test_missing_required_element_is_read_and_named_with_its_parent_line(valid: bytes) -> None:
     start = valid.index(b"<edXML:Subject>")
     end = valid.index(b"</edXML:Subject>") + len(b"</edXML:Subject>")
-    with pytest.raises(ParseError, match="MessageHeader has no Subject") as info:
-        edoc.read(valid[:start] + valid[end:])
-    assert info.value.line == 5  # the MessageHeader start tag
+    pkg = edoc.read(valid[:start] + valid[end:])
+    assert pkg.header.subject is None
+    (d,) = [d for d in pkg.deviations if d.code == "EDX-READ-MISSING"]
+    assert d.message == "MessageHeader has no Subject, which the standard requires"
+    assert d.line == 5  # the MessageHeader start tag
 
 
-def test_impossible_date_is_refused_not_rolled_over(valid: bytes) -> None:
+def test_impossible_date_is_read_as_absent_not_rolled_over(valid: bytes) -> None:
     data = _replace(
         valid, "<edXML:PromulgationDate>2015/09/30", "<edXML:PromulgationDate>2015/02/30"
     )
-    with pytest.raises(ParseError, match="PromulgationDate '2015/02/30' is not a date"):
-        edoc.read(data)
+    pkg = edoc.read(data)
+    assert pkg.header.promulgation_info.promulgation_date is None
+    (d,) = [d for d in pkg.deviations if d.code == "EDX-READ-VALUE"]
+    assert d.message.startswith("PromulgationDate '2015/02/30' is not a date")
 
 
 def test_unknown_status_code_is_refused() -> None:
@@ -159,7 +163,7 @@ def test_unknown_status_code_is_refused() -> None:
         ("QUJDR", "multiple of 4"),
     ],
 )
-def test_bad_base64_is_refused(valid: bytes, bad: str, why: str) -> None:
+def test_bad_base64_marks_the_attachment_broken(valid: bytes, bad: str, why: str) -> None:
     good = edoc.to_bytes(
         edoc.EdocPackage(
             header=edoc.read(valid).header,
@@ -167,8 +171,14 @@ def test_bad_base64_is_refused(valid: bytes, bad: str, why: str) -> None:
         )
     )
     data = _replace(good, ">QUJDRA==<", f">{bad}<")
-    with pytest.raises(ParseError, match=why):
-        edoc.read(data)
+    pkg = edoc.read(data)
+    (att,) = pkg.attachments
+    assert att.broken is not None
+    assert why.replace("\\", "") in att.broken
+    assert (att.name, att.size) == ("a.bin", None)
+    with pytest.raises(InputError, match="broken"):
+        att.read_bytes()
+    assert pkg.header == edoc.read(good).header  # the rest intact
 
 
 def test_base64_with_line_breaks_is_accepted(valid: bytes) -> None:
@@ -185,11 +195,12 @@ def test_base64_with_line_breaks_is_accepted(valid: bytes) -> None:
     assert got.attachments[0].read_bytes() == bytes(range(200))
 
 
-def test_element_in_no_namespace_is_refused(valid: bytes) -> None:
+def test_element_in_no_namespace_is_foreign_not_read_by_its_local_name(valid: bytes) -> None:
     data = _replace(valid, "<edXML:Subject>", '<Subject xmlns="">')
     data = _replace(data, "</edXML:Subject>", "</Subject>")
-    with pytest.raises(ParseError, match="in no namespace"):
-        edoc.read(data)
+    pkg = edoc.read(data)
+    assert pkg.header.subject is None
+    assert [d.code for d in pkg.deviations] == ["EDX-READ-UNKNOWN", "EDX-READ-MISSING"]
 
 
 def test_redefined_prefix_makes_elements_foreign(valid: bytes) -> None:

@@ -554,12 +554,14 @@ FIRST_STAMP = "2015/09/30 10:15:00"
 
 CASES: dict[str, Case] = {
     # --- the brief's negative cases --------------------------------------------------------
-    # Counts: strict only; the interop schema leaves them to the reader (it refuses them).
+    # Counts: strict only; the interop schema leaves them to the reader (it refuses a
+    # repeated singleton as ambiguous, and records a missing element as a deviation).
     "duplicated-subject": Case(
         "edoc", before("<edXML:Content>", SECOND_SUBJECT), False, True, at(SECOND_SUBJECT), True
     ),
+    # A missing Subject: the reader reads the package and records EDX-READ-MISSING.
     "missing-subject": Case(
-        "edoc", drop(SUBJECT, "</edXML:Subject>"), False, True, at("<edXML:Content>"), True
+        "edoc", drop(SUBJECT, "</edXML:Subject>"), False, True, at("<edXML:Content>")
     ),
     "second-signature": Case(
         "edoc", before(HEADER_END, EDXML_SIG + EDXML_SIG), False, True, at("<Signature>", 2), True
@@ -755,6 +757,12 @@ def test_what_interop_leaves_to_the_reader_is_refused_by_it(case_id: str) -> Non
     assert CASES[case_id].interop_ok
     with pytest.raises(ParseError):
         edoc.read(mutated(case_id))
+
+
+def test_a_missing_subject_is_read_and_recorded() -> None:
+    pkg = edoc.read(mutated("missing-subject"))
+    assert pkg.header.subject is None
+    assert [d.code for d in pkg.deviations] == ["EDX-READ-MISSING"]
 
 
 def test_a_bare_dsig_signature_is_not_a_package(check: Check) -> None:

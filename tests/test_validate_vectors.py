@@ -16,6 +16,8 @@ What was checked for every file, besides the entries noted in the tables:
 * Every attachment except the one in ``reference-sdk/edoc.edxml`` decodes as strict base64 to
   a zip (``UEsDBB`` -> ``PK\\x03\\x04``) holding one ``.edxml`` file. Each declares
   ``application/zip``, so EDX-ATT-003 has nothing to report, whatever the ``.doc`` names say.
+  Each is the reference builder's wrapping (one entry named ``<uuid>.edxml``, listed with
+  ``unzip -l``), so each gets one EDX-READ-ZIP-WRAPPED on its ContentTransferEncoded line.
 * No file carries a Business* spelling, a Status wrapper, a Manifest, a ContentId without
   ``cid:``, AttachmentEncoded inside the envelope, or an unknown element.
 * Every Signature is the last child of edXMLHeader. Every SignatureValue starts with the
@@ -89,20 +91,23 @@ INTEROP: dict[str, Expected] = {
     # ---- reference-sdk ---------------------------------------------------------------
     # Not "1212 before the declaration", whatever the README says: the file starts with
     # <?xml and is well-formed. But only edXMLEnvelope (line 3) declares the edXML prefix.
-    # <edXML:AttachmentEncoded> (line 125) and its Attachment sit outside it, so they are in
-    # no namespace. The reader refuses such a package, which means none of its variants
-    # (the MessageHeader order, the empty ResponseFor) is recorded as a deviation. The
-    # schema error replaces EDX-MODEL-001. The business rules still run on the tree.
+    # <edXML:AttachmentEncoded> (line 125) and its Attachment, ContentId, AttachmentName and
+    # ContentType (126-129) sit outside it: each is an undeclared prefix, read by its local
+    # name as the reference SDK reads it. ContentTransferEncoded (130) declares the prefix
+    # itself; its text ${__StringFromFile(test.txt,,,)} is not base64 (EDX-ATT-004). The
+    # Reference's ContentType (118) is commented out, so nothing to compare.
     "reference-sdk/edoc.edxml": Expected(
         found(
             ("EDX-BIZ-004", 5),  # TraceHeaderList (74-79) has no Bussiness; on edXMLHeader
+            ("EDX-READ-ORDER", 6),  # MessageHeader: DocumentId (72) after SteeringType (71)
             ("EDX-DATE-003", 45),  # DueDate 2018/06/25 < PromulgationDate 2019/01/17 (32)
+            ("EDX-READ-EMPTY", 59),  # the all-empty ResponseFor (59-64)
             ("EDX-HDR-003", 72),  # DocumentId is a bare UUID (a note)
             ("EDX-ID-001", 76),  # TraceHeader OrganId 01.02.G22
             ("EDX-SIG-002", 80),  # xmldsig Signature; SignatureValue (92) is the SDK sample
-            ("XSD", 116),  # xlink:href with no xlink declaration: a no-namespace attribute
-            ("EDX-ATT-001", 116),  # Reference cid:36b8… has no edXML Attachment (see 125)
-            ("XSD", 125),  # edXML:AttachmentEncoded: prefix undeclared here
+            ("EDX-READ-UNDECLARED-PREFIX", 116),  # xlink:href, no xlink declaration
+            *(("EDX-READ-UNDECLARED-PREFIX", line) for line in range(125, 130)),
+            ("EDX-ATT-004", 130),  # not base64: the attachment is broken, the rest is read
         )
     ),
     # "1212" before the XML declaration: not well-formed at line 1, nothing else is checked.
@@ -115,6 +120,7 @@ INTEROP: dict[str, Expected] = {
     # edXML default namespace.
     "reference-sdk/edoc_update.edxml": Expected(
         found(
+            ("EDX-READ-ZIP-WRAPPED", 156),  # one <uuid>.edxml entry, application/zip
             ("EDX-HDR-004", 46),  # date part
             ("EDX-READ-ORDER", 85),  # TraceHeader (86) before Bussiness (90)
             # BussinessDocType 2 with Bussiness/DocumentId (91) and BussinessDocumentInfo
@@ -125,6 +131,7 @@ INTEROP: dict[str, Expected] = {
     ),
     "reference-sdk/edoc_replacement.edxml": Expected(
         found(
+            ("EDX-READ-ZIP-WRAPPED", 157),  # one <uuid>.edxml entry, application/zip
             ("EDX-HDR-004", 46),
             ("EDX-READ-ORDER", 85),
             # BussinessDocType 3 with ReplacementInfoList/ReplacementInfo (94-109): no BIZ-003
@@ -134,6 +141,7 @@ INTEROP: dict[str, Expected] = {
     ),
     "reference-sdk/edoc_revocation.edxml": Expected(
         found(
+            ("EDX-READ-ZIP-WRAPPED", 147),  # one <uuid>.edxml entry, application/zip
             ("EDX-HDR-004", 46),
             # ResponseFor (79-84) with OrganId 000.00.00.H14, after OtherInfo and before
             # SteeringType, which is the reference order. So no BIZ-001 and no ORDER in
@@ -159,6 +167,7 @@ INTEROP: dict[str, Expected] = {
     # says 2015/09/30, but PromulgationDate is 2019/04/11 (53). DueDate is the same day.
     "truclienthong-example/dc0bdef0-c7a3-4aaf-b717-777303442973.edxml": Expected(
         found(
+            ("EDX-READ-ZIP-WRAPPED", 142),  # one <uuid>.edxml entry, application/zip
             ("EDX-HDR-004", 46),
             ("EDX-READ-SIGNATURE-NAMESPACE", 103),
             ("EDX-SIG-002", 103),
@@ -173,6 +182,7 @@ INTEROP: dict[str, Expected] = {
     # To is 28.22.H17 (not).
     "truclienthong-example/edoc_new.edxml": Expected(
         found(
+            ("EDX-READ-ZIP-WRAPPED", 123),  # one <uuid>.edxml entry, application/zip
             ("EDX-ID-001", 18),  # 28.22.H17
             # DocumentId 000.00.00.G22,2015/09/30,7816/VPCP-TTĐT disagrees with From
             # 000.00.00.A80, PromulgationDate 2019/01/16 and Code 74fass22/VPCP-TTĐT: three
@@ -191,6 +201,7 @@ INTEROP: dict[str, Expected] = {
     # is a real day in the legacy form, so there is no EDX-DATE-001 in interop.
     "bkav-integrator/edoc_new.edxml": Expected(
         found(
+            ("EDX-READ-ZIP-WRAPPED", 122),  # one <uuid>.edxml entry, application/zip
             ("EDX-READ-DATE-FORMAT", 33),  # PromulgationDate 30/10/2020
             ("EDX-READ-ORDER", 65),  # TraceHeader (66) before Bussiness (70)
             ("EDX-READ-SIGNATURE-NAMESPACE", 83),
@@ -201,6 +212,7 @@ INTEROP: dict[str, Expected] = {
     # Both are valid and distinct, so the findings are those of the SDK file.
     "bkav-integrator/edoc_update.edxml": Expected(
         found(
+            ("EDX-READ-ZIP-WRAPPED", 156),  # one <uuid>.edxml entry, application/zip
             ("EDX-HDR-004", 46),
             ("EDX-READ-ORDER", 85),
             ("EDX-READ-SIGNATURE-NAMESPACE", 117),
@@ -225,6 +237,10 @@ INTEROP_SEVERITY = {
     "EDX-READ-DATE-FORMAT": W,
     "EDX-HDR-003": N,
     "EDX-READ-SIGNATURE-NAMESPACE": N,
+    "EDX-READ-ZIP-WRAPPED": N,
+    "EDX-READ-EMPTY": W,
+    "EDX-READ-UNDECLARED-PREFIX": W,
+    "EDX-ATT-004": E,
 }
 
 
@@ -285,6 +301,7 @@ STRICT: dict[str, frozenset[tuple[str, int, Severity]]] = {
             ("EDX-HDR-004", 46, E),
             ("EDX-READ-SIGNATURE-NAMESPACE", 117, W),
             ("EDX-SIG-002", 117, E),
+            ("EDX-READ-ZIP-WRAPPED", 156, W),
         }
     ),
     # The same content in the builder's order passes the strict schema.
@@ -293,6 +310,7 @@ STRICT: dict[str, frozenset[tuple[str, int, Severity]]] = {
             ("EDX-HDR-004", 46, E),
             ("EDX-READ-SIGNATURE-NAMESPACE", 103, W),
             ("EDX-SIG-002", 103, E),
+            ("EDX-READ-ZIP-WRAPPED", 142, W),
         }
     ),
     # Bkav: 30/10/2020 is no yyyy/MM/dd date, so the schema pattern fails and so does
@@ -307,6 +325,7 @@ STRICT: dict[str, frozenset[tuple[str, int, Severity]]] = {
             ("EDX-DATE-001", 33, E),
             ("EDX-READ-SIGNATURE-NAMESPACE", 83, W),
             ("EDX-SIG-002", 83, E),
+            ("EDX-READ-ZIP-WRAPPED", 122, W),
         }
     ),
     # The SDK's generic status sample is in the writer's order: strict accepts it.

@@ -36,7 +36,7 @@ from edoc.formats import VN_TZ
 from edoc.xml import names
 
 # Filled by the reader, not part of what a caller builds.
-_READ_ONLY = {"signature", "deviations"}
+_READ_ONLY = {"signature", "deviations", "unwrapped_from"}  # set by the reader, not written
 _CLAUSE = re.compile(r"\((\d+(?:\.\d+)+(?:[–-]\d+)?|\d+\.\d+)\)")
 _TERM = re.compile(r"\*([^*]+)\*")
 

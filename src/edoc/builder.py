@@ -40,7 +40,7 @@ from edoc.model import (
     TraceHeaderList,
 )
 
-__all__ = ["load_toml", "package_from_mapping"]
+__all__ = ["load_toml", "package_from_mapping", "wrap_like_reference"]
 
 T = TypeVar("T")
 
@@ -187,3 +187,19 @@ def load_toml(path: str | os.PathLike[str], *, now: dt.datetime | None = None) -
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p} is not valid TOML: {exc}") from exc
     return package_from_mapping(data, base_dir=p.parent, now=now)
+
+
+def wrap_like_reference(
+    pkg: EdocPackage, *, directory: str | os.PathLike[str] | None = None
+) -> EdocPackage:
+    """``pkg`` with its attachments wrapped as the reference SDK's builder wraps them, for
+    receivers that expect it: every file whose extension is not pdf, doc, docx, xsl, xslx
+    or zip goes into a ZIP with one ``<uuid>.<ext>`` entry, typed ``application/zip``,
+    under its own name (:meth:`edoc.Attachment.wrap_like_reference`). The ZIPs are
+    temporary files in ``directory`` (the system's temporary folder by default), deleted
+    with the returned package's attachments. edoc's own reader unwraps them again
+    (:meth:`edoc.Attachment.unwrap`)."""
+    where = os.fspath(directory) if directory is not None else None
+    return attrs.evolve(
+        pkg, attachments=[a.wrap_like_reference(directory=where) for a in pkg.attachments]
+    )

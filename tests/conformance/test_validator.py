@@ -18,7 +18,8 @@ REJECTED_BY_THE_STANDARD = {
     "invalid-EDX-BIZ-002", "invalid-EDX-BIZ-003", "invalid-EDX-STS-001",
     "invalid-EDX-STS-002", "invalid-EDX-STS-003", "invalid-EDX-XML-001",
     "invalid-EDX-XML-002", "invalid-EDX-MODEL-001", "invalid-XSD",
-    "invalid-EDX-READ-NO-CONTENT", "hostile-dtd-xxe", "hostile-billion-laughs",
+    "invalid-EDX-READ-NO-CONTENT", "invalid-EDX-READ-MISSING", "invalid-EDX-READ-VALUE",
+    "hostile-dtd-xxe", "hostile-billion-laughs",
     "hostile-base64-garbage", "invalid-EDX-PDF-002",
 }  # fmt: skip
 SIGNATURE_VECTORS = {
@@ -79,7 +80,7 @@ def test_ignore_attachments_on_the_attachment_rules(
                                         "invalid-EDX-HDR-001"]))  # fmt: skip
     results = run_validator(vectors, workshop, cmd=script_cmd("ignore_attachments.py"), jobs=2)
     assert _failed(results) == ATTACHMENT_VECTORS
-    assert len(results) == 10  # ATT-001..005, two path traversals, garbage, many, HDR-001
+    assert len(results) == 11  # ATT-001..006, two path traversals, garbage, many, HDR-001
 
 
 @pytest.mark.slow

@@ -29,6 +29,8 @@ from .corpus_parser import _same_subject
 _PROFILE = "profile"
 _MOVED = Refused(SignatureProfileError, "not in edXMLHeader", reason=_PROFILE)
 _DIGEST = Refused(DigestMismatchError, "changed after it was signed", reason="digest-mismatch")
+# Two envelopes: ambiguous, so edoc.read refuses the package and verify does too.
+_TWO_ENVELOPES = Refused(edoc.errors.ParseError, "2 edXMLEnvelope elements")
 _SIGVAL = Refused(InvalidSignatureError, "SignatureValue does not verify", reason="signature-value")
 _ENV = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
@@ -126,9 +128,9 @@ def _xsw8(d: bytes) -> bytes:  # the original header under Signature/Object, evi
 
 _XSW = {"XSW1": (_xsw1, Refused(SignatureProfileError, "foreign element .*edXMLEnvelope inside Signature|carries an Object", reason=_PROFILE)),
         "XSW2": (_xsw2, Refused(SignatureProfileError, "inside Signature|SignedInfo is not the Signature's first child", reason=_PROFILE)),
-        "XSW3": (_xsw3, _DIGEST),
+        "XSW3": (_xsw3, _TWO_ENVELOPES),
         "XSW4": (_xsw4, _DIGEST),
-        "XSW5": (_xsw5, _DIGEST),
+        "XSW5": (_xsw5, _TWO_ENVELOPES),
         "XSW6": (_xsw6, Refused(SignatureProfileError, "foreign element|carries an Object", reason=_PROFILE)),
         "XSW7": (_xsw7, _DIGEST),
         "XSW8": (_xsw8, Refused(SignatureProfileError, "foreign element|carries an Object", reason=_PROFILE))}  # fmt: skip
@@ -360,7 +362,7 @@ CASES = [
     Case("S11", "c14n-yields-nothing", "canonicalisation patched to yield nothing; the package carries (and the trusted key signed) the digest of nothing", "call", _empty_c14n, Refused(InvalidSignatureError, "canonical form is empty", reason="c14n")),
     Case("S12", "signed-view-equals-raw", "comment, CDATA and character references: verify's model equals read's model of the same bytes", "verify", lambda c: rep(rep(c.signed, b"<edXML:CodeNumber>7816", b"<edXML:CodeNumber><![CDATA[78]]>&#49;6"), b"<edXML:Subject>V/v", b"<edXML:Subject><!--x-->V/v"), Accepted(lambda r, c: (_same_subject(r, c), _eq(r.package, edoc.read(c.last_input))), "one parser configuration; the model comes from the digested events")),
     Case("S13", "sdk-sample-verbatim", "the reference SDK's edoc.edxml verbatim (RSA-SHA1, placeholders)", "verify", lambda c: (c.vectors / "reference-sdk" / "edoc.edxml").read_bytes(), Refused(DisallowedAlgorithmError, "rsa-sha1 is not allowed", reason="algorithm"), before_crypto=True, needs=("vectors",), differential=True),
-    Case("S13", "sdk-sample-verbatim-legacy", "the same under VerifyPolicy.legacy(): its undeclared xlink prefix is refused", "verify", lambda c: ((c.vectors / "reference-sdk" / "edoc.edxml").read_bytes(), "legacy"), Refused(edoc.errors.ParseError, "prefix 'xlink'"), before_crypto=True, needs=("vectors",)),
+    Case("S13", "sdk-sample-verbatim-legacy", "the same under VerifyPolicy.legacy(): readable, but its undeclared xlink prefix leaves no canonical form: the signature is refused", "verify", lambda c: ((c.vectors / "reference-sdk" / "edoc.edxml").read_bytes(), "legacy"), Refused(edoc.errors.SignatureProfileError, "not namespace-well-formed", reason="profile"), before_crypto=True, needs=("vectors",)),
     Case("S13", "sdk-dialect-default-policy", "an SDK-style signature (edXML namespace, dummy DigestValue, truncated certificate)", "verify", lambda c: _sdk_style(c), Refused(DisallowedAlgorithmError, "edXML namespace", reason="edxml-dialect"), before_crypto=True, differential=True),
     Case("S13", "sdk-dialect-legacy-policy", "the same under VerifyPolicy.legacy(): parsed, never valid", "verify", lambda c: (_sdk_style(c), "legacy"), Refused(InvalidSignatureError, "not a certificate", reason="placeholder-certificate"), before_crypto=True),
     Case("S14", "replay-exposes-dedupe-key", "a validly signed envelope verifies; its (From, DocumentId) is exposed for dedupe", "verify", lambda c: c.signed, Accepted(_replay, "replay is a receiver policy: the hub client recognises duplicates (tests/transport/test_hub.py)")),

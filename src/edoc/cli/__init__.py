@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from edoc import errors
-from edoc.builder import load_toml
+from edoc.builder import load_toml, wrap_like_reference
 from edoc.cli._exit import ExitCode, exit_code_for
 from edoc.cli._render import to_dict, to_text
 from edoc.cli.conformance import conformance_group
@@ -77,15 +77,25 @@ def _progress_bar(label: str) -> Any:
 )
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option(
+    "--wrap",
+    type=click.Choice(["none", "reference"]),
+    default="none",
+    show_default=True,
+    help="'reference' wraps attachments in a ZIP as the reference SDK's builder does "
+    "(every extension but pdf, doc, docx, xsl, xslx, zip), for receivers that expect it.",
+)
+@click.option(
     "--content-types",
     type=click.Choice(["standard", "reference"]),
     default="standard",
     show_default=True,
     help="'reference' writes the reference SDK's literal content types.",
 )
-def build(description: Path, output: Path, force: bool, content_types: str) -> None:
+def build(description: Path, output: Path, force: bool, wrap: str, content_types: str) -> None:
     """Build a package from a TOML DESCRIPTION (see docs/build-toml.md)."""
     pkg = load_toml(description)
+    if wrap == "reference":
+        pkg = wrap_like_reference(pkg)
     bar, progress = _progress_bar("writing attachments")
     try:
         result = write(
@@ -110,15 +120,33 @@ def build(description: Path, output: Path, force: bool, content_types: str) -> N
     help="Save the attachments into this folder (created if needed).",
 )
 @click.option("--force", is_flag=True, help="With --extract: replace files that exist.")
-def inspect(package: Path, as_json: bool, extract: Path | None, force: bool) -> None:
-    """Show what PACKAGE holds; optionally extract its attachments."""
+@click.option(
+    "--keep-zip",
+    is_flag=True,
+    help="With --extract: save a reference-builder ZIP wrapping as it is, not the file in it.",
+)
+def inspect(
+    package: Path, as_json: bool, extract: Path | None, force: bool, keep_zip: bool = False
+) -> None:
+    """Show what PACKAGE holds; optionally extract its attachments.
+
+    A package is shown whenever it can be read, with what was tolerated or missing listed
+    as deviations. Broken attachments (not base64) are listed, never extracted. An
+    attachment in the reference builder's ZIP wrapping is extracted unpacked (the file
+    inside, under its real name) unless --keep-zip."""
     pkg = read(package)
     saved: list[str] = []
+    skipped: list[str] = []
     if extract is not None and isinstance(pkg, EdocPackage):
         extract.mkdir(parents=True, exist_ok=True)
         used: set[str] = set()
-        for att in pkg.attachments:
+        for wire in pkg.attachments:
             from edoc._files import safe_filename
+
+            if wire.broken is not None:
+                skipped.append(f"{wire.content_id} {wire.name}: broken ({wire.broken})")
+                continue
+            att = (None if keep_zip else wire.unwrap()) or wire
 
             name = safe_filename(att.name)
             stem, dot, ext = name.rpartition(".")
@@ -135,11 +163,14 @@ def inspect(package: Path, as_json: bool, extract: Path | None, force: bool) -> 
         data = to_dict(pkg)
         if extract is not None:
             data["extracted"] = saved
+            data["not_extracted"] = skipped
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(to_text(pkg))
         for path in saved:
             click.echo(f"extracted       {path}")
+        for why in skipped:
+            click.echo(f"not extracted   {why}")
 
 
 main.add_command(validate_command)

@@ -31,6 +31,18 @@ def _value(value: Any) -> Any:
             if a.name != "content"
         }
         d["size"] = value.size
+        d["broken"] = value.broken
+        inner = value.unwrap()
+        d["unwrapped"] = (
+            None
+            if inner is None
+            else {
+                "name": inner.name,
+                "content_type": inner.content_type,
+                "size": inner.size,
+                "entry": inner.unwrapped_from,
+            }
+        )
         return d
     if attrs.has(type(value)):
         return {
@@ -69,7 +81,7 @@ def to_text(pkg: Package) -> str:
         )
         add(f"from            {pkg.from_.organ_id} {pkg.from_.organ_name or ''}".rstrip())
         add(f"about           {pkg.response_for.document_id or pkg.response_for.code or '?'}")
-        add(f"timestamp       {format_timestamp(pkg.timestamp)}")
+        add(f"timestamp       {format_timestamp(pkg.timestamp) if pkg.timestamp else '?'}")
         if pkg.description:
             add(f"description     {pkg.description}")
     else:
@@ -78,19 +90,26 @@ def to_text(pkg: Package) -> str:
         business = pkg.trace.business
         kind = business.doc_type.name.lower() if business else "unknown"
         add(f"edoc package    {kind}")
-        add(f"document id     {pkg.document_id}")
-        add(f"code            {h.code}  ({h.document_type.type_name or h.document_type.type_code})")
+        dtype, prom = h.document_type, h.promulgation_info
+        kind_name = (dtype.type_name or dtype.type_code) if dtype is not None else None
+        date = prom.promulgation_date if prom is not None else None
+        add(f"document id     {pkg.document_id or '?'}")
+        add(f"code            {h.code or '?'}  ({kind_name or '?'})")
         add(
-            f"promulgated     {format_date(h.promulgation_info.promulgation_date)} "
-            f"{h.promulgation_info.place or ''}".rstrip()
+            f"promulgated     {format_date(date) if date else '?'} "
+            f"{(prom.place if prom else None) or ''}".rstrip()
         )
         add(f"from            {h.from_.organ_id} {h.from_.organ_name or ''}".rstrip())
         for to in h.to:
             add(f"to              {to.organ_id} {to.organ_name or ''}".rstrip())
-        add(f"subject         {h.subject}")
+        add(f"subject         {h.subject or '?'}")
         add(f"attachments     {len(pkg.attachments)}")
         for a in pkg.attachments:
-            add(f"  {a.content_id}  {a.name}  {a.content_type}  {_size(a.size)}")
+            state = f"BROKEN ({a.broken})" if a.broken else _size(a.size)
+            add(f"  {a.content_id}  {a.name}  {a.content_type}  {state}")
+            inner = a.unwrap()
+            if inner is not None:
+                add(f"    zip-wrapped: {inner.name}  {inner.content_type}  {_size(inner.size)}")
         if pkg.signature is None:
             add("signature       none")
         else:

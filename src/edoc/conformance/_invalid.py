@@ -35,6 +35,7 @@ from edoc.model import (
     Code,
     EdocPackage,
     Organization,
+    PromulgationInfo,
     ResponseFor,
     StatusPackage,
     TraceHeader,
@@ -108,6 +109,30 @@ def _pdf(make: Callable[[], bytes]) -> Callable[[Seeded], bytes]:
     return gen
 
 
+def _null_hop(s: Seeded) -> bytes:
+    data = _bb(s)
+    start = data.index(b"<edXML:TraceHeader>")
+    head, tail = data[:start], data[start:]
+    at = tail.index(b"<edXML:OrganId>") + len(b"<edXML:OrganId>")
+    end = tail.index(b"</edXML:OrganId>")
+    return head + tail[:at] + b"null" + tail[end:]
+
+
+def _zip_wrapped(s: Seeded) -> bytes:
+    """A .txt the way the reference builder sends it: a ZIP with one <uuid>.txt entry
+    (deterministic here: the uuid and the time come from the seed)."""
+    import io
+    import uuid
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        info = zipfile.ZipInfo(f"{uuid.UUID(int=s.serial)}.txt", date_time=(2019, 4, 11, 15, 11, 0))
+        zf.writestr(info, "Phụ lục\n".encode())
+    att = Attachment.from_bytes(buf.getvalue(), name="phu_luc.txt", content_type="application/zip")
+    return _atts(s, att)
+
+
 Gen = Callable[[Seeded], Made]
 
 # rule id -> (what the vector does, generator).
@@ -118,7 +143,7 @@ RULE_CASES: dict[str, tuple[str, Gen]] = {
     "EDX-HDR-003": ("A DocumentId that is a UUID, not OrganId,date,Number/Notation", lambda s: _b(header(_base(s), document_id=f"9fbfbad2-f1f8-4256-a2eb-{s.serial:012d}"))),
     "EDX-HDR-004": ("A DocumentId whose number disagrees with Code", lambda s: _b(header(_base(s), document_id=f"{KIT_ORGAN},2015/09/30,9{s.serial}/VPCP-TTĐT"))),
     "EDX-DATE-001": ("PromulgationDate 2015/02/30 (no such day)", lambda s: sub(_bb(s), ">2015/09/30</edXML:PromulgationDate>", ">2015/02/30</edXML:PromulgationDate>")),
-    "EDX-DATE-002": ("PromulgationDate in 2099", lambda s: _b(header(_base(s), promulgation_info=attrs.evolve(_base(s).header.promulgation_info, promulgation_date=dt.date(2099, 1, 1)), document_id=None))),
+    "EDX-DATE-002": ("PromulgationDate in 2099", lambda s: _b(header(_base(s), promulgation_info=attrs.evolve(_base(s).header.promulgation_info or PromulgationInfo(), promulgation_date=dt.date(2099, 1, 1)), document_id=None))),
     "EDX-DATE-003": ("DueDate before PromulgationDate", lambda s: _b(header(_base(s), due_date=dt.date(2015, 9, 1)))),
     "EDX-TRACE-001": ("TraceHeaders out of time order", _trace_out_of_order),
     "EDX-ATT-001": ("The manifest names cid:9, the attachment is cid:1", lambda s: sub(_bb(s), "<edXML:ContentId>cid:1<", "<edXML:ContentId>cid:9<")),
@@ -152,7 +177,15 @@ RULE_CASES: dict[str, tuple[str, Gen]] = {
     "EDX-READ-NO-CONTENT-TYPE": ("An Attachment without ContentType", lambda s: cut(_bb(s), "<ContentType>", "</ContentType>")),
     "EDX-READ-EMPTY": ("An empty ResponseFor/OrganId", lambda s: sub(_bb(s), "<edXML:SteeringType>", "<edXML:ResponseFor><edXML:OrganId/></edXML:ResponseFor><edXML:SteeringType>")),
     "EDX-READ-UNKNOWN": ("An element of a foreign namespace in MessageHeader", lambda s: sub(_bb(s), "<edXML:Subject>", '<o:X xmlns:o="urn:o"/><edXML:Subject>')),
-    "EDX-READ-UNMODELLED": ("A ReplyFors element", lambda s: sub(_bb(s), "<edXML:Direction>", "<edXML:ReplyFors/><edXML:Direction>")),
+    "EDX-READ-UNMODELLED": ("A ReplyFors holding elements, not the reference's string", lambda s: sub(_bb(s), "<edXML:Direction>", "<edXML:ReplyFors><edXML:ReplyFor/></edXML:ReplyFors><edXML:Direction>")),
+    "EDX-READ-ROOT": ("The root element renamed edXMLPackage", lambda s: sub(sub(_bb(s), "<edXML xmlns=", "<edXMLPackage xmlns="), "</edXML>", "</edXMLPackage>")),
+    "EDX-READ-MISSING": ("A MessageHeader without Subject", lambda s: cut(_bb(s), "<edXML:Subject>", "</edXML:Subject>")),
+    "EDX-READ-HEADER-INCOMPLETE": ("A MessageHeader without DocumentType", lambda s: cut(_bb(s), "<edXML:DocumentType>", "</edXML:DocumentType>")),
+    "EDX-READ-HOP-NO-ORGAN": ("A TraceHeader whose OrganId is the text null", _null_hop),
+    "EDX-READ-VALUE": ("Direction 'maybe' (not a boolean)", lambda s: sub(_bb(s), "<edXML:Direction>false<", "<edXML:Direction>maybe<")),
+    "EDX-READ-TRIMMED": ("From/OrganId with surrounding spaces", lambda s: sub(_bb(s), "<edXML:OrganId>", "<edXML:OrganId> ", 1)),
+    "EDX-READ-ZIP-WRAPPED": ("A .txt wrapped in a ZIP as the reference builder wraps it", _zip_wrapped),
+    "EDX-ATT-006": ("The manifest says application/zip for a PDF (the reference builder's manifest)", lambda s: sub(_bb(s), "<edXML:ContentType>application/pdf<", "<edXML:ContentType>application/zip<")),
     "EDX-READ-UNDECLARED-PREFIX": ("An undeclared xlink: prefix on a foreign element", lambda s: sub(_bb(s), "<edXML:Subject>", '<o:X xmlns:o="urn:o" xlink:href=""/><edXML:Subject>')),
     "EDX-READ-SIGNATURE-NAMESPACE": ("A Signature in the edXML namespace", lambda s: sub(_bb(s), "    </edXML:edXMLHeader>", PLACEHOLDER_SIGNATURE + "</edXML:edXMLHeader>")),
     "EDX-READ-SIGNATURE-POSITION": ("A Signature before TraceHeaderList", lambda s: sub(_bb(s), "<edXML:TraceHeaderList>", PLACEHOLDER_SIGNATURE + "<edXML:TraceHeaderList>")),

@@ -6,6 +6,7 @@ Nothing here knows XML; :mod:`edoc.xml` maps these classes to and from the wire.
 from edoc.model.attachment import (
     Attachment,
     AttachmentContent,
+    BrokenContent,
     BytesContent,
     FileContent,
     StreamContent,
@@ -36,6 +37,7 @@ from edoc.model.trace import (
 __all__ = [
     "Attachment",
     "AttachmentContent",
+    "BrokenContent",
     "Business",
     "BusinessDocType",
     "BusinessDocumentInfo",

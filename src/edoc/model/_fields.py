@@ -92,6 +92,10 @@ def to_timestamp(value: dt.datetime) -> dt.datetime:
     return value.replace(microsecond=0)
 
 
+def to_opt_timestamp(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else to_timestamp(value)
+
+
 def non_negative(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
     if value is None:
         return

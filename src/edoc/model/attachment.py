@@ -19,6 +19,7 @@ from edoc.model import _fields as f
 __all__ = [
     "Attachment",
     "AttachmentContent",
+    "BrokenContent",
     "BytesContent",
     "FileContent",
     "StreamContent",
@@ -113,6 +114,19 @@ class BytesContent(AttachmentContent):
         return f"BytesContent(<{len(self.data)} bytes>)"
 
 
+class BrokenContent(AttachmentContent):
+    """The content of an attachment the reader could not decode: its bytes are not exposed."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def open(self) -> BinaryIO:
+        raise InputError(f"the attachment is broken ({self.reason}): it has no content to read")
+
+    def __repr__(self) -> str:
+        return f"BrokenContent({self.reason!r})"
+
+
 class StreamContent(AttachmentContent):
     """Content from a caller's binary stream: it can be read once."""
 
@@ -165,6 +179,53 @@ class Attachment:
         default=None, converter=f.empty_to_none, validator=f.opt_text
     )
     """``MimeType``: an SDK extension."""
+    unwrapped_from: str | None = attrs.field(default=None, eq=False)
+    """Set on the file :meth:`unwrap` returns: the ZIP entry's name, as data only (never
+    used as a path). Such a file is not unwrapped again: nested archives are not followed."""
+
+    @property
+    def broken(self) -> str | None:
+        """Why the content could not be decoded (not base64, …), or ``None``. A broken
+        attachment keeps its metadata; opening it raises :class:`~edoc.errors.InputError`."""
+        return self.content.reason if isinstance(self.content, BrokenContent) else None
+
+    def unwrap(self, *, max_bytes: int | None = None) -> Attachment | None:
+        """The file inside a reference-builder ZIP wrapping, or ``None`` if this is not one.
+
+        The reference SDK wraps most attachments in a ZIP with one ``<uuid>.<ext>`` entry,
+        typed ``application/zip`` under the original name (docs/reading.md). The result has
+        the real name (``AttachmentName``, with the entry's extension if it differs), the
+        entry's size, a content type guessed from that name, and content that is unpacked
+        when opened and never past its declared size. ``max_bytes`` (default
+        ``Limits().max_attachment_bytes``) caps that size: over it,
+        :class:`~edoc.errors.LimitExceededError`.
+        """
+        from edoc.limits import Limits
+        from edoc.model import _zipwrap
+
+        if self.unwrapped_from is not None or self.broken is not None:
+            return None
+        cap = Limits().max_attachment_bytes if max_bytes is None else max_bytes
+        entry = _zipwrap.reference_entry(self.content, self.name, self.content_type, cap)
+        if entry is None:
+            return None
+        name = _zipwrap.unwrapped_name(self.name, entry)
+        return attrs.evolve(
+            self,
+            name=name,
+            content_type=guess_content_type(name),
+            content=_zipwrap.ZipEntryContent(self.content, entry),
+            unwrapped_from=entry.filename,
+        )
+
+    def wrap_like_reference(self, *, directory: str | None = None) -> Attachment:
+        """This file as the reference builder sends it: as it is for pdf, doc, docx, xsl,
+        xslx and zip, otherwise in a ZIP with one ``<uuid>.<ext>`` entry, typed
+        ``application/zip``, under the same name (the ZIP is a temporary file in
+        ``directory``, deleted with the returned attachment's content)."""
+        from edoc.model import _zipwrap
+
+        return _zipwrap.wrap_like_reference(self, directory)
 
     @classmethod
     def from_path(

@@ -53,13 +53,14 @@ class Organization:
 class Code:
     """``Code``: the document's number and notation (*số, ký hiệu*), e.g. 7816 + VPCP-TTĐT."""
 
-    number: str = attrs.field(validator=f.text)
-    """``CodeNumber``."""
-    notation: str = attrs.field(validator=f.text)
-    """``CodeNotation``."""
+    number: str | None = _opt_text()
+    """``CodeNumber``: required by the standard (the writer refuses a package without it);
+    ``None`` only when read from a package that lacks it."""
+    notation: str | None = _opt_text()
+    """``CodeNotation``: required by the standard, as ``number``."""
 
     def __str__(self) -> str:
-        return f"{self.number}/{self.notation}"
+        return "/".join(p for p in (self.number, self.notation) if p is not None)
 
 
 @attrs.frozen(kw_only=True)
@@ -67,15 +68,19 @@ class PromulgationInfo:
     """``PromulgationInfo``: place and date of promulgation (*địa danh, ngày ban hành*)."""
 
     place: str | None = _opt_text()
-    promulgation_date: dt.date = attrs.field(validator=f.instance_of(dt.date))
+    promulgation_date: dt.date | None = attrs.field(
+        default=None, validator=attrs.validators.optional(f.instance_of(dt.date))
+    )
+    """Required by the standard; ``None`` only when read from a package that lacks it."""
 
 
 @attrs.frozen(kw_only=True)
 class DocumentType:
     """``DocumentType``: the kind of document (*tên loại*)."""
 
-    type_code: int = attrs.field(validator=f.non_negative)
-    """``Type``: 1 or 2 in practice; meaning not published."""
+    type_code: int | None = attrs.field(default=None, validator=f.non_negative)
+    """``Type``: 1 or 2 in practice; meaning not published. Required by the standard;
+    ``None`` only when read from a package that lacks it."""
     type_name: str | None = _opt_text()
     """``TypeName``, e.g. ``Công văn``."""
     type_detail: int | None = attrs.field(default=None, validator=f.non_negative)
@@ -111,6 +116,12 @@ class OtherInfo:
         default=(), converter=f.to_tuple, validator=f.text_tuple
     )
     """``Appendixes/Appendix`` (1.11.6): *phụ lục*."""
+    reply_fors: str | None = _opt_text()
+    """``ReplyFors``: an SDK extra, a plain string in the reference model (written after
+    ``PageAmount``)."""
+    reference_codes: str | None = _opt_text()
+    """``ReferenceCodes``: an SDK extra, a plain string in the reference model (written
+    after ``Direction``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -137,14 +148,21 @@ class MessageHeader:
         converter=f.to_tuple, validator=f.items_of(Organization)
     )
     """``To`` (1.2): one entry per recipient."""
-    code: Code = attrs.field(validator=f.instance_of(Code))
-    """``Code`` (1.3)."""
-    promulgation_info: PromulgationInfo = attrs.field(validator=f.instance_of(PromulgationInfo))
-    """``PromulgationInfo`` (1.4)."""
-    document_type: DocumentType = attrs.field(validator=f.instance_of(DocumentType))
-    """``DocumentType`` (1.5)."""
-    subject: str = attrs.field(validator=f.text)
-    """``Subject`` (1.6): *trích yếu*."""
+    subject: str | None = attrs.field(validator=attrs.validators.optional(f.text))
+    """``Subject`` (1.6): *trích yếu*. ``None`` only when read from a package that lacks it."""
+    code: Code | None = attrs.field(
+        default=None, validator=attrs.validators.optional(f.instance_of(Code))
+    )
+    """``Code`` (1.3). Required by the standard (the writer refuses a package without it);
+    ``None`` when read from a package that lacks it, as some the hub delivered in 2025."""
+    promulgation_info: PromulgationInfo | None = attrs.field(
+        default=None, validator=attrs.validators.optional(f.instance_of(PromulgationInfo))
+    )
+    """``PromulgationInfo`` (1.4); required by the standard, as ``code``."""
+    document_type: DocumentType | None = attrs.field(
+        default=None, validator=attrs.validators.optional(f.instance_of(DocumentType))
+    )
+    """``DocumentType`` (1.5); required by the standard, as ``code``."""
     document_id: DocumentId | None = attrs.field(default=None, converter=f.to_opt_document_id)
     """``DocumentId`` (1.14). ``None`` lets :class:`edoc.EdocPackage` derive it."""
     content: str | None = _opt_text()

@@ -57,11 +57,13 @@ def _derive_document_id(header: MessageHeader) -> MessageHeader:
         raise TypeError(f"EdocPackage.header must be MessageHeader, not {type(header).__name__}")
     if header.document_id is not None:
         return header
+    prom, code = header.promulgation_info, header.code
+    if prom is None or prom.promulgation_date is None or code is None:
+        return header  # read from a package that lacks them: nothing to derive from
+    if code.number is None or code.notation is None:
+        return header
     derived = DocumentId.build(
-        header.from_.organ_id,
-        header.promulgation_info.promulgation_date,
-        header.code.number,
-        header.code.notation,
+        header.from_.organ_id, prom.promulgation_date, code.number, code.notation
     )
     return attrs.evolve(header, document_id=derived)
 
@@ -102,9 +104,9 @@ class EdocPackage:
     deviations: tuple[Deviation, ...] = attrs.field(default=(), eq=False, converter=f.to_tuple)
 
     @property
-    def document_id(self) -> DocumentId:
-        """The package's DocumentId (always set: derived when not given)."""
-        assert self.header.document_id is not None  # set by the converter
+    def document_id(self) -> DocumentId | None:
+        """The package's DocumentId: derived when not given, ``None`` only for a package
+        read without DocumentId, Code or PromulgationDate."""
         return self.header.document_id
 
 
@@ -121,7 +123,9 @@ class StatusPackage:
     response_for: ResponseFor = attrs.field(validator=f.instance_of(ResponseFor))
     """The document the status is about."""
     status_code: StatusCode = attrs.field(converter=StatusCode)
-    timestamp: dt.datetime = attrs.field(converter=f.to_timestamp)
+    timestamp: dt.datetime | None = attrs.field(converter=f.to_opt_timestamp)
+    """When the status was reached. Required by the standard (the writer refuses a package
+    without it); ``None`` only when read from a package that lacks it."""
     staff_info: StaffInfo | None = attrs.field(
         default=None, validator=attrs.validators.optional(f.instance_of(StaffInfo))
     )
@@ -159,13 +163,14 @@ class StatusPackage:
                 raise InputError(
                     f"the package has {len(header.to)} recipients: pass from_= to say which replies"
                 )
+        prom = header.promulgation_info
         return cls(
             from_=from_,
             response_for=ResponseFor(
                 organ_id=header.from_.organ_id,
-                code=str(header.code),
+                code=str(header.code) if header.code is not None else None,
                 document_id=package.document_id,
-                promulgation_date=header.promulgation_info.promulgation_date,
+                promulgation_date=prom.promulgation_date if prom is not None else None,
             ),
             status_code=code,
             timestamp=timestamp or _now(),

@@ -29,9 +29,12 @@ def _opt_text() -> str | None:
 class TraceHeader:
     """``TraceHeader`` (2.1): one agency or hub hop that handled the package, and when."""
 
-    organ_id: OrganId = attrs.field(converter=f.to_organ_id)
-    timestamp: dt.datetime = attrs.field(converter=f.to_timestamp)
-    """Aware datetime; written in Vietnam time to the second."""
+    organ_id: OrganId | None = attrs.field(default=None, converter=f.to_opt_organ_id)
+    """The agency of this hop. ``None`` for a hop without one (the hub adds such hops, and
+    the reference builder writes one for a null OrganId); the writer refuses to write it."""
+    timestamp: dt.datetime | None = attrs.field(default=None, converter=f.to_opt_timestamp)
+    """Aware datetime; written in Vietnam time to the second. Required by the standard;
+    ``None`` only when read from a package that lacks it."""
 
 
 @attrs.frozen(kw_only=True)
@@ -53,7 +56,7 @@ class Receiver:
     """``ReceiverList/Receiver``: a recipient affected by an update."""
 
     organ_id: OrganId = attrs.field(converter=f.to_organ_id)
-    receiver_type: int = attrs.field(validator=f.non_negative)
+    receiver_type: int | None = attrs.field(default=None, validator=f.non_negative)
     """``ReceiverType``: 0 or 1 in practice; meaning not published."""
 
 
@@ -61,9 +64,10 @@ class Receiver:
 class BusinessDocumentInfo:
     """``BussinessDocumentInfo`` (2.2.3): what an update changes."""
 
-    document_info: int = attrs.field(validator=f.non_negative)
-    """``DocumentInfo``: 1 when the document's content changed (inferred)."""
-    document_receiver: int = attrs.field(validator=f.non_negative)
+    document_info: int | None = attrs.field(default=None, validator=f.non_negative)
+    """``DocumentInfo``: 1 when the document's content changed (inferred). Required by the
+    standard, as ``document_receiver``; ``None`` only when read from a package without it."""
+    document_receiver: int | None = attrs.field(default=None, validator=f.non_negative)
     """``DocumentReceiver``: 1 when the recipient list changed (inferred)."""
     receivers: tuple[Receiver, ...] = attrs.field(
         default=(), converter=f.to_tuple, validator=f.items_of(Receiver)

@@ -147,6 +147,8 @@ class _Pass:
         """True inside an attachment's ContentTransferEncoded once the digest is chosen: its
         plain base64 text may then bypass expat (see :func:`_parse`)."""
         self.line_offset = 0
+        self.namespace_errors: list[tuple[int, str]] = []
+        """(line, message) for each undeclared prefix, as the reader's tree parser reports."""
         self.ids: set[str] = set()
         """Id attributes in the package outside the Signature (a #id must not match one)."""
 
@@ -174,18 +176,23 @@ class _Pass:
         if encoding is not None and encoding.lower() not in ("utf-8", "utf8"):
             raise self.fail(f"the package declares encoding {encoding!r}; edoc reads UTF-8 only")
 
-    def _resolve(self, qname: str, scope: dict[str, str], *, attribute: bool) -> str:
+    def _resolve(self, qname: str, scope: dict[str, str], *, owner: str | None = None) -> str:
+        """Clark name of an element (``owner`` None) or of an attribute of ``owner``. An
+        undeclared prefix is recorded, as libxml2 words it, and dropped, as lxml drops it:
+        the reader then reads the name as it does on its own path (docs/reading.md)."""
         prefix, sep, local = qname.partition(":")
         if not sep:
-            if attribute:
+            if owner is not None:
                 return qname
             uri = scope.get("", "")
             return f"{{{uri}}}{qname}" if uri else qname
         uri = scope.get(prefix, "")
         if not uri:
-            raise self.fail(
-                f"not namespace-well-formed: prefix {prefix!r} of {qname} is not declared"
+            where = f"on {local}" if owner is None else f"for {local} on {owner.rpartition(':')[2]}"
+            self.namespace_errors.append(
+                (self.line() or 0, f"Namespace prefix {prefix} {where} is not defined")
             )
+            return local
         return f"{{{uri}}}{local}"
 
     def start(self, qname: str, attributes: dict[str, str]) -> None:
@@ -199,13 +206,13 @@ class _Pass:
                  if k == "xmlns" or k.startswith("xmlns:")}  # fmt: skip
         self.scope.push(decls)
         scope = self.scope.map
-        tag = self._resolve(qname, scope, attribute=False)
+        tag = self._resolve(qname, scope)
         attrs_c14n: list[Attr] = []
         attrib: dict[str, str] = {}
         for k, v in attributes.items():
             if k == "xmlns" or k.startswith("xmlns:"):
                 continue
-            clark = self._resolve(k, scope, attribute=True)
+            clark = self._resolve(k, scope, owner=qname)
             attrib[clark] = v
             attrs_c14n.append((clark[1:].partition("}")[0] if clark[0] == "{" else "", k, v))
         parent = self.tags[-1] if self.tags else None

@@ -140,8 +140,20 @@ def _conclude(
     run: _Pass, trust: TrustStore, policy: VerifyPolicy, at: dt.datetime, name: str | None
 ) -> VerificationResult:
     """Check the digest, the signature value and the trust; build the verified package."""
+    assert run.target.root is not None
+    doc = ParsedDocument(run.target.root, run.lines, name, run.namespace_errors)
+    # First, so that verify gives edoc.read's readable-or-not answer: a package the reader
+    # refuses is a ParseError here too, signed or not.
+    package = package_from_document(doc)
     if run.signature is None:
         raise SignatureMissingError("the package carries no signature", reason="missing")
+    if run.namespace_errors:  # readable (edoc.read reads it), but its canonical form is not
+        line, message = run.namespace_errors[0]
+        raise SignatureProfileError(
+            f"the package is not namespace-well-formed ({message}, line {line}): it has no "
+            "canonical form to verify",
+            reason="profile",
+        )
     info: _SignedInfo = run.info
     assert run.hasher is not None
     digest = run.hasher.digest()
@@ -188,9 +200,6 @@ def _conclude(
             canonical=lambda index, method: _canonical(sig, index, method),
         )
     chain = trust.check_signer(signer, [c for c in info.certificates if c is not signer], at)
-    assert run.target.root is not None
-    doc = ParsedDocument(run.target.root, run.lines, name, [])
-    package = package_from_document(doc)
     return VerificationResult(
         package=package,
         signer=signer,

@@ -26,7 +26,7 @@ from lxml import etree
 
 from edoc.errors import ForbiddenXMLError, LimitExceededError, ParseError, shorten
 from edoc.limits import Limits
-from edoc.model.attachment import AttachmentContent, BytesContent, FileContent
+from edoc.model.attachment import AttachmentContent, BrokenContent, BytesContent, FileContent
 from edoc.xml import _base64
 from edoc.xml import names as n
 
@@ -42,6 +42,8 @@ _DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-
 _CTE = n.q(n.CONTENT_TRANSFER_ENCODED)
 _ATTACHMENT = n.q(n.ATTACHMENT)
 _ENVELOPE = n.q(n.ENVELOPE)
+_CTE_TAGS = (_CTE, n.CONTENT_TRANSFER_ENCODED)
+_ATTACHMENT_TAGS = (_ATTACHMENT, n.ATTACHMENT)
 
 
 class Node:
@@ -76,6 +78,15 @@ class Node:
             if named is None:
                 named = parent._named = {}
             self.nth = named[tag] = named.get(tag, 0) + 1
+
+    def renamed_children(self) -> None:
+        """Recount the children's names and positions after some were renamed (once per
+        parent, in one pass over its children)."""
+        self._by_tag = None
+        named: dict[str, int] = {}
+        for child in self.children:
+            child.nth = named[child.tag] = named.get(child.tag, 0) + 1
+        self._named = named
 
     def children_named(self, tag: str) -> list[Node]:
         """Children with this Clark-notation tag, in order (indexed on first use)."""
@@ -152,11 +163,13 @@ class Spool:
 
 
 class _Decoder:
-    """Strict streaming base64: whitespace allowed, anything else refused.
+    """Strict streaming base64: whitespace allowed, anything else marks the attachment broken.
 
     Alignment, padding and size checks run in the caller's thread; decoding and writing
     run on a worker thread (both release the GIL), overlapping libxml2's parsing of the
-    next chunk. A decoding error surfaces at the next call, naming the attachment.
+    next chunk. Content that is not base64 does not stop the parse: the attachment is
+    marked broken (:class:`~edoc.model.BrokenContent`), what was decoded is discarded and
+    the rest of its text is skipped, so the package around it is still read.
     """
 
     def __init__(
@@ -170,11 +183,16 @@ class _Decoder:
         self.padded = False
         self.size = 0
         self.future: Future[None] | None = None
+        self.broken: str | None = None
 
-    def _fail(self, why: str) -> ParseError:
-        return ParseError(f"attachment content is not valid base64: {why}", path=self.node.path)
+    def fail(self, why: str) -> None:
+        """Mark the attachment broken (the first reason wins)."""
+        if self.broken is None:
+            self.broken = f"attachment content is not valid base64: {why}"
 
     def feed(self, text: str) -> None:
+        if self.broken is not None:
+            return
         if self.pending:
             text = self.pending + text
         if "\n" in text or " " in text or "\r" in text or "\t" in text:
@@ -184,7 +202,8 @@ class _Decoder:
         if not chunk:
             return
         if self.padded:
-            raise self._fail("data after the '=' padding")
+            self.fail("data after the '=' padding")
+            return
         pad = 2 if chunk.endswith("==") else 1 if chunk.endswith("=") else 0
         self.padded = pad > 0
         self.size += cut // 4 * 3 - pad
@@ -197,6 +216,8 @@ class _Decoder:
                 path=self.node.path,
             )
         self.wait()
+        if self.broken is not None:
+            return
         if self.size <= _SYNC_DECODE_BYTES:
             self._decode_and_write(chunk)  # small attachments: a thread is not worth it
         else:
@@ -215,7 +236,8 @@ class _Decoder:
                 why = "data after the '=' padding"
             else:
                 why = str(exc)
-            raise self._fail(why) from None
+            self.fail(why)
+            return
         self.spool.write(raw)
 
     def wait(self) -> None:
@@ -226,10 +248,13 @@ class _Decoder:
 
     def finish(self) -> AttachmentContent:
         self.wait()
-        if self.pending:
-            raise self._fail(
+        if self.pending and self.broken is None:
+            self.fail(
                 f"{len(self.pending)} trailing character(s): the length is not a multiple of 4"
             )
+        if self.broken is not None:
+            self.spool.discard()
+            return BrokenContent(self.broken)
         return self.spool.finish()
 
 
@@ -267,10 +292,8 @@ class _Target:
         self, tag: str, attrib: Mapping[str, str], nsmap: Mapping[object, str] | None = None
     ) -> None:
         declarations, self.declarations = self.declarations, 0
-        if self.decoder is not None:
-            raise ParseError(
-                "ContentTransferEncoded must hold only base64 text", path=self.decoder.node.path
-            )
+        if self.decoder is not None:  # markup inside the base64: the attachment is broken
+            self.decoder.fail("ContentTransferEncoded holds an element, not only text")
         self.count += 1
         if self.count > self.limits.max_elements:
             raise LimitExceededError(
@@ -304,7 +327,12 @@ class _Target:
             parent.children.append(node)
         self.stack.append(node)
         self.text_size = 0
-        if tag == _CTE and parent is not None and parent.tag == _ATTACHMENT:
+        if (
+            tag in _CTE_TAGS
+            and parent is not None
+            and parent.tag in _ATTACHMENT_TAGS  # or in no namespace, adopted later
+            and self.decoder is None
+        ):
             self.attachments += 1
             if self.attachments > self.limits.max_attachments:
                 raise LimitExceededError(
@@ -388,8 +416,20 @@ class ParsedDocument:
         self.source = source
         self.namespace_errors = namespace_errors
         """(line, message) for each undeclared prefix: the event parser drops such prefixes."""
-        self.tree = tree
-        """For a small document, the whole lxml tree (attachment text included)."""
+        self.adopted = _adopt_undeclared(root, lines, namespace_errors)
+        """Elements written with the ``edXML:`` prefix where it is not declared (the SDK
+        sample's ``edXML:AttachmentEncoded``), read in the edXML namespace, as the reference
+        SDK reads them. Any other element in no namespace (``xmlns=""``, another undeclared
+        prefix) stays foreign: lookups are by namespace, never by local name alone."""
+        renamed = namespace_errors and any(
+            _ELEMENT_ERROR.search(m) or _ATTRIBUTE_ERROR.search(m) for _, m in namespace_errors
+        )
+        if renamed:
+            _drop_unqualified_attributes(root, lines, namespace_errors)
+        self.tree = None if renamed else tree
+        """For a small document, the whole lxml tree (attachment text included); ``None``
+        when an undeclared prefix changed names (the skeleton is then built from the
+        nodes, which carry the names the reader reads)."""
 
     def line(self, node: Node) -> int | None:
         return self.lines.get(node.index)
@@ -402,6 +442,69 @@ class ParsedDocument:
             if tag is None or node.tag == tag:
                 yield node
             stack.extend(reversed(node.children))
+
+
+_ELEMENT_ERROR = re.compile(r"Namespace prefix (\S+) on (\S+) is not defined")
+
+
+def _adopt_undeclared(
+    root: Node, lines: dict[int, int], errors: list[tuple[int, str]]
+) -> list[Node]:
+    """Put the elements the parser reported with an undeclared ``edXML:`` prefix, inside
+    edXML elements, into the edXML namespace (in place); return them in document order.
+    One walk over the nodes, only when there is such an error."""
+    wanted = {
+        (line, m.group(2))
+        for line, message in errors
+        if (m := _ELEMENT_ERROR.search(message)) and m.group(1) == n.PREFIX
+    }
+    if not wanted:
+        return []
+    adopted: list[Node] = []
+    prefix = "{" + n.NS + "}"
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        inside = node.tag.startswith(prefix)
+        for child in node.children:
+            if (
+                inside
+                and not child.tag.startswith("{")
+                and (lines.get(child.index), child.tag) in wanted
+            ):
+                child.tag = prefix + child.tag
+                adopted.append(child)
+        stack.extend(reversed(node.children))
+    if adopted:
+        for node in {id(c.parent): c.parent for c in adopted if c.parent}.values():
+            node.renamed_children()
+    adopted.sort(key=lambda c: c.index)
+    return adopted
+
+
+_ATTRIBUTE_ERROR = re.compile(r"Namespace prefix (\S+) for (\S+) on (\S+) is not defined")
+
+
+def _drop_unqualified_attributes(
+    root: Node, lines: dict[int, int], errors: list[tuple[int, str]]
+) -> None:
+    """Remove attributes whose prefix is undeclared (the parser kept only their local name,
+    which would pass for an attribute in no namespace). edoc reads none of them; each is
+    recorded as a deviation from ``errors``."""
+    wanted: dict[tuple[int, str], set[str]] = {}
+    for line, message in errors:
+        if m := _ATTRIBUTE_ERROR.search(message):
+            wanted.setdefault((line, m.group(3)), set()).add(m.group(2))
+    if not wanted:
+        return
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        names = wanted.get((lines.get(node.index, 0), node.local))
+        if names:
+            for name in names:
+                node.attrib.pop(name, None)
+        stack.extend(node.children)
 
 
 def check_declaration(head: bytes, source: str | None) -> None:

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from edoc.errors import InputError, ParseError, shorten
 from edoc.formats import parse_date, parse_timestamp
+from edoc.limits import Limits
 from edoc.model import (
     Deviation,
 )
@@ -45,8 +46,9 @@ def _rank(order: tuple[str, ...]) -> dict[str, int]:
 class NodeReader:
     """Lookups and value conversions over the node tree, collecting deviations."""
 
-    def __init__(self, doc: ParsedDocument) -> None:
+    def __init__(self, doc: ParsedDocument, limits: Limits | None = None) -> None:
         self.doc = doc
+        self.limits = limits or Limits()
         self.deviations: list[Deviation] = []
 
     # -- reporting -----------------------------------------------------------------
@@ -86,9 +88,17 @@ class NodeReader:
         return found[0] if found else None
 
     def need(self, node: Node, local: str) -> Node:
+        """A child the reader cannot do without (the envelope's skeleton): refuse if absent."""
         child = self.one(node, local)
         if child is None:
             raise self.error(node, f"{node.local} has no {local}, which is required")
+        return child
+
+    def wanted(self, node: Node, local: str, code: str = "EDX-READ-MISSING") -> Node | None:
+        """A child the standard requires: ``None`` and a deviation when absent."""
+        child = self.one(node, local)
+        if child is None:
+            self.note(code, node, f"{node.local} has no {local}, which the standard requires")
         return child
 
     def expect_only(
@@ -96,10 +106,6 @@ class NodeReader:
     ) -> None:
         known = _known(allowed, also)
         for c in node.children:
-            if c.tag in allowed or c.tag in n.SPELLING_VARIANTS:
-                # A known name in no namespace: an undeclared prefix or xmlns="". Reading it
-                # by local name (as the reference SDK does) would be guessing; refuse.
-                raise self.error(c, f'{c.tag} is in no namespace (undeclared prefix or xmlns="")')
             if c.tag not in known:
                 self.note(
                     "EDX-READ-UNKNOWN", c, f"unknown element {c.tag} in {node.local} was ignored"
@@ -120,74 +126,110 @@ class NodeReader:
         if node is None:
             return None
         if node.children:
-            raise self.error(node, f"{node.local} must hold text, not elements")
+            self.note(
+                "EDX-READ-VALUE", node, f"{node.local} holds elements, not text; its text was read"
+            )
+            return node.text.strip() or None
         return node.text or None
 
     def opt(self, parent: Node, local: str) -> str | None:
         return self.text(self.one(parent, local))
 
-    def req(self, parent: Node, local: str) -> str:
-        node = self.need(parent, local)
+    def req(self, parent: Node, local: str) -> str | None:
+        """Text the standard requires: ``None`` and a deviation when absent or empty."""
+        node = self.wanted(parent, local)
+        if node is None:
+            return None
         value = self.text(node)
         if value is None:
-            raise self.error(node, f"{local} is empty, but a value is required")
+            self.note("EDX-READ-MISSING", node, f"{local} is empty, but a value is required")
         return value
 
-    def convert(self, node: Node, value: str, kind: str, fn: Callable[[str], T]) -> T:
+    def organ_id(
+        self, parent: Node, local: str = "OrganId", *, required: bool = True
+    ) -> str | None:
+        """An agency code, trimmed as the reference SDK trims it (recorded when it was)."""
+        value = self.req(parent, local) if required else self.opt(parent, local)
+        if value is not None and value != value.strip():
+            node = self.one(parent, local)
+            assert node is not None
+            self.note("EDX-READ-TRIMMED", node, f"{local} {shorten(value)!r} read trimmed")
+            value = value.strip() or None
+        return value
+
+    def convert(self, node: Node, value: str, kind: str, fn: Callable[[str], T]) -> T | None:
+        """``fn(value)``, or ``None`` and a deviation when the value does not convert."""
         try:
             return fn(value)
         except (ValueError, InputError) as exc:
-            raise self.error(
-                node, f"{node.local} {shorten(value)!r} is not {kind}: {exc}"
-            ) from None
+            self.note(
+                "EDX-READ-VALUE",
+                node,
+                f"{node.local} {shorten(value)!r} is not {kind} ({exc}); read as absent",
+            )
+            return None
+
+    def _value(
+        self, parent: Node, local: str, required: bool, kind: str
+    ) -> tuple[Node, str] | None:
+        node = self.wanted(parent, local) if required else self.one(parent, local)
+        value = self.text(node)
+        if node is None:
+            return None
+        if value is None or not value.strip():
+            if required:
+                self.note("EDX-READ-MISSING", node, f"{local} is empty, but {kind} is required")
+            return None
+        return node, value.strip()
 
     def integer(self, parent: Node, local: str, *, required: bool = False) -> int | None:
-        node = self.need(parent, local) if required else self.one(parent, local)
-        value = self.text(node)
-        if node is None or value is None:
-            if required:
-                raise self.error(node or parent, f"{local} is empty, but a number is required")
-            return None
-        return self.convert(node, value.strip(), "a whole number", _nonneg_int)
+        found = self._value(parent, local, required, "a number")
+        return None if found is None else self.convert(*found, "a whole number", _nonneg_int)
 
     def date(self, parent: Node, local: str, *, required: bool = False) -> dt.date | None:
-        node = self.need(parent, local) if required else self.one(parent, local)
-        value = self.text(node)
-        if node is None or value is None:
-            if required:
-                raise self.error(node or parent, f"{local} is empty, but a date is required")
+        found = self._value(parent, local, required, "a date")
+        if found is None:
             return None
-        parsed, legacy = self.convert(
-            node, value.strip(), "a date", lambda v: parse_date(v, legacy_ok=True)
-        )
-        if legacy:
+        node, value = found
+        parsed = self.convert(node, value, "a date", lambda v: parse_date(v, legacy_ok=True))
+        if parsed is None:
+            return None
+        if parsed[1]:
             self.note("EDX-READ-DATE-FORMAT", node, f"{local} {value!r} read as dd/MM/yyyy")
-        return parsed
+        return parsed[0]
 
-    def timestamp(self, parent: Node, local: str) -> dt.datetime:
-        node = self.need(parent, local)
-        value = self.text(node)
-        if value is None:
-            raise self.error(node, f"{local} is empty, but a timestamp is required")
-        parsed, legacy = self.convert(
-            node, value.strip(), "a timestamp", lambda v: parse_timestamp(v, legacy_ok=True)
+    def timestamp(self, parent: Node, local: str) -> dt.datetime | None:
+        found = self._value(parent, local, True, "a timestamp")
+        if found is None:
+            return None
+        node, value = found
+        parsed = self.convert(
+            node, value, "a timestamp", lambda v: parse_timestamp(v, legacy_ok=True)
         )
-        if legacy:
+        if parsed is None:
+            return None
+        if parsed[1]:
             self.note(
                 "EDX-READ-DATE-FORMAT", node, f"{local} {value!r} read as dd/MM/yyyy HH:mm:ss"
             )
-        return parsed
+        return parsed[0]
 
     def enum(self, parent: Node, local: str, fn: Callable[[int], T], default: T) -> T:
+        """A coded value; ``default`` when absent, and (with a deviation) when unknown."""
         node = self.one(parent, local)  # one lookup: a variant spelling is noted once
         text = self.text(node)
-        if node is None or text is None:
+        if node is None or text is None or not text.strip():
             return default
         number = self.convert(node, text.strip(), "a whole number", _nonneg_int)
+        if number is None:
+            return default
         try:
             return fn(number)
         except ValueError:
-            raise self.error(node, f"{local} {number} is not a known code") from None
+            self.note(
+                "EDX-READ-VALUE", node, f"{local} {number} is not a known code; read as absent"
+            )
+            return default
 
     def texts(self, parent: Node, container: str, item: str) -> tuple[str, ...]:
         box = self.one(parent, container)
@@ -195,7 +237,6 @@ class NodeReader:
             return ()
         self.expect_only(box, (item,))
         return tuple(v for v in (self.text(c) for c in self.kids(box, item)) if v is not None)
-
 
 
 def _nonneg_int(text: str) -> int:

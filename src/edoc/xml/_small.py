@@ -106,6 +106,8 @@ def _walk(
         if index >= max_elements:
             raise _GiveUp
         up = el.getparent()
+        if el.tag[0] != "{":  # in no namespace (xmlns=""): the streaming path adopts it
+            raise _GiveUp
         attrib = el.attrib
         if len(attrib) > max_attributes:
             raise _GiveUp

@@ -1,12 +1,11 @@
-"""edXML bytes → model: strict about meaning, tolerant of the variants real systems write.
+"""edXML bytes → model: the reader refuses only what it cannot represent safely.
 
-Accepted and recorded as a :class:`edoc.model.Deviation` (codes catalogued in
-``docs/reading.md``): ``Business*`` spellings, a ``Status`` wrapper, ``Manifest``,
-``AttachmentEncoded`` inside the envelope, element order other than the reference
-writer's, ``dd/MM/yyyy`` dates, content ids without ``cid:``, empty elements,
-unknown elements. Refused with :class:`edoc.errors.ParseError` (naming the element, the
-path and the line): a missing required element, a duplicated singleton, a value that is
-not a number, date or known code, base64 that does not decode.
+Refused with :class:`edoc.errors.ParseError` (naming the element, the path and the line):
+input that is not well-formed XML, hostile (a DOCTYPE), over a limit, not UTF-8; a package
+whose envelope cannot be found (no ``edXMLEnvelope``, ``edXMLHeader`` or ``MessageHeader``,
+a ``From`` without ``OrganId``); an ambiguous one (a singleton twice: readers disagree on
+which counts). Everything else becomes a model, every tolerated or missing piece recorded
+as a :class:`edoc.model.Deviation` (codes in ``docs/reading.md``); validation judges it.
 """
 
 from __future__ import annotations
@@ -123,9 +122,11 @@ class _Prefixed(io.RawIOBase):
         return self._stream.read(size)
 
 
-def package_from_document(doc: ParsedDocument) -> Package:
-    """Map a parsed document to the model; raise :class:`ParseError` naming the element."""
-    mapper = Mapper(doc)
+def package_from_document(doc: ParsedDocument, *, limits: Limits | None = None) -> Package:
+    """Map a parsed document to the model, recording every tolerated or missing piece as a
+    deviation; raise :class:`ParseError` naming the element only where there is no package
+    to represent (docs/reading.md)."""
+    mapper = Mapper(doc, limits)
     pkg = mapper.package()
     return attrs.evolve(pkg, deviations=tuple(mapper.deviations))
 
@@ -150,4 +151,4 @@ def read(
     doc = parse_document(
         source, limits=limits, spool_dir=spool_dir, memory_threshold=memory_threshold
     )
-    return package_from_document(doc)
+    return package_from_document(doc, limits=limits)

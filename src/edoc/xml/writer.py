@@ -114,7 +114,49 @@ def _staff_info(out: _Header, staff: StaffInfo) -> None:
     out.close("StaffInfo")
 
 
+def check_writable(pkg: Package) -> None:
+    """Write strict: refuse a package that lacks what the standard requires, which the
+    tolerant reader may have produced (docs/reading.md). Raises :class:`InputError`
+    naming every missing piece."""
+    missing: list[str] = []
+    if isinstance(pkg, StatusPackage):
+        if pkg.timestamp is None:
+            missing.append("timestamp")
+    else:
+        h = pkg.header
+        if h.subject is None:
+            missing.append("header.subject")
+        if h.code is None or h.code.number is None or h.code.notation is None:
+            missing.append("header.code (number and notation)")
+        if h.promulgation_info is None or h.promulgation_info.promulgation_date is None:
+            missing.append("header.promulgation_info.promulgation_date")
+        if h.document_type is None or h.document_type.type_code is None:
+            missing.append("header.document_type.type_code")
+        b = pkg.trace.business
+        if b is not None and b.document_info is not None:
+            if b.document_info.document_info is None or b.document_info.document_receiver is None:
+                missing.append("trace.business.document_info (document_info, document_receiver)")
+            if any(r.receiver_type is None for r in b.document_info.receivers):
+                missing.append("trace.business.document_info.receivers[].receiver_type")
+        for i, th in enumerate(pkg.trace.trace_headers):
+            if th.organ_id is None or th.timestamp is None:
+                missing.append(f"trace.trace_headers[{i}] (organ_id and timestamp)")
+        for att in pkg.attachments:
+            if att.broken is not None:
+                missing.append(f"the content of broken attachment {att.content_id}")
+    if missing:
+        raise InputError(
+            "the package lacks what the standard requires, so it is not written: "
+            + "; ".join(missing)
+        )
+
+
 def _message_header(out: _Header, h: MessageHeader) -> None:
+    # check_writable has refused a package without these
+    assert h.code is not None
+    assert h.promulgation_info is not None
+    assert h.promulgation_info.promulgation_date is not None
+    assert h.document_type is not None
     out.open(n.MESSAGE_HEADER)
     _organization(out, "From", h.from_)
     for to in h.to:
@@ -148,7 +190,9 @@ def _message_header(out: _Header, h: MessageHeader) -> None:
     out.leaf(n.TYPER_NOTATION, other.typer_notation)
     out.leaf("PromulgationAmount", other.promulgation_amount)
     out.leaf("PageAmount", other.page_amount)
+    out.leaf("ReplyFors", other.reply_fors)
     out.leaf("Direction", other.direction)
+    out.leaf("ReferenceCodes", other.reference_codes)
     if other.appendixes:
         out.open("Appendixes")
         for appendix in other.appendixes:
@@ -210,7 +254,8 @@ def _business(out: _Header, b: Business) -> None:
 
 
 def _content_type(att: Attachment, content_types: ContentTypes) -> str:
-    if content_types == "reference":
+    if content_types == "reference" and att.content_type != "application/zip":
+        # (a ZIP stays application/zip: the reference builder's wrapping of any extension)
         ext = os.path.splitext(att.name)[1].lower()
         return n.REFERENCE_CONTENT_TYPES.get(ext, att.content_type)
     return att.content_type
@@ -231,6 +276,7 @@ def _envelope_text(pkg: Package, content_types: ContentTypes) -> str:
             _staff_info(out, pkg.staff_info)
         out.leaf("StatusCode", pkg.status_code.value)
         out.leaf("Description", pkg.description)
+        assert pkg.timestamp is not None  # check_writable
         out.leaf("Timestamp", format_timestamp(pkg.timestamp))
         out.close(n.MESSAGE_HEADER)
         out.close(n.HEADER)
@@ -242,6 +288,7 @@ def _envelope_text(pkg: Package, content_types: ContentTypes) -> str:
         _business(out, pkg.trace.business)
     for th in pkg.trace.trace_headers:
         out.open("TraceHeader")
+        assert th.timestamp is not None  # check_writable
         out.leaf("OrganId", th.organ_id)
         out.leaf("Timestamp", format_timestamp(th.timestamp))
         out.close("TraceHeader")
@@ -461,6 +508,7 @@ def write(
         raise InputError(f"expected an EdocPackage or StatusPackage, not {type(package).__name__}")
     if content_types not in ("standard", "reference"):
         raise InputError(f"content_types must be 'standard' or 'reference', not {content_types!r}")
+    check_writable(package)
     if isinstance(target, (str, os.PathLike)):
         path = Path(target)
         with atomic_write(path, overwrite=overwrite, durable=durable) as out:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from edoc.errors import shorten
+from edoc.model import BrokenContent
 from edoc.validation.context import Context, q, text
 from edoc.validation.findings import Finding
 from edoc.validation.findings import Severity as S
@@ -70,6 +71,16 @@ def manifest_matches(ctx: Context) -> Iterator[Finding]:
             el = twin.find(q(field))
             said, has = text(ref.find(q(field))), text(el)
             if el is not None and said is not None and has is not None and said != has:
+                if field == "ContentType" and said.strip().lower() == "application/zip":
+                    yield ctx.finding(
+                        "EDX-ATT-006",
+                        ref.find(q(field)),
+                        f"Attachment {cid}: the manifest says application/zip, the attachment "
+                        f"{shorten(has)!r} (the reference builder's manifest always says "
+                        "application/zip)",
+                        f"tệp đính kèm {cid}: manifest ghi application/zip, tệp ghi {shorten(has)}",
+                    )
+                    continue
                 yield ctx.finding(
                     "EDX-ATT-001",
                     el,
@@ -77,6 +88,43 @@ def manifest_matches(ctx: Context) -> Iterator[Finding]:
                     f"{shorten(said)!r}",
                     f"tệp đính kèm {cid}: {field} khác với manifest",
                 )
+
+
+@rule(
+    "EDX-ATT-006",
+    "The manifest's ContentType is the attachment's, not the reference builder's constant "
+    "application/zip",
+    "ContentType trong manifest trùng với tệp đính kèm, không phải application/zip cố định",
+    S.NOTE,
+    strict=S.ERROR,
+)
+def manifest_zip_type(ctx: Context) -> Iterator[Finding]:
+    """Reported by :func:`manifest_matches`, which compares the two ContentTypes."""
+    return iter(())
+
+
+@rule(
+    "EDX-ATT-004",
+    "Attachment content is valid base64",
+    "Nội dung tệp đính kèm là base64 hợp lệ",
+    S.ERROR,
+)
+def content_decodes(ctx: Context) -> Iterator[Finding]:
+    for node in ctx.doc.iter_nodes(q(n.CONTENT_TRANSFER_ENCODED)):
+        if isinstance(node.content, BrokenContent):
+            att = node.parent
+            cid = (
+                next((c.text for c in att.children if c.tag == q("ContentId")), None)
+                if att
+                else None
+            )
+            yield ctx.finding(
+                "EDX-ATT-004",
+                node,
+                f"Attachment {cid}: {node.content.reason}; it is marked broken and its bytes "
+                "are not exposed",
+                f"tệp đính kèm {cid}: nội dung không phải base64 hợp lệ",
+            )
 
 
 @rule(
@@ -158,6 +206,8 @@ def content_type_matches(ctx: Context) -> Iterator[Finding]:
         ct = next((c for c in node.children if c.tag == q("ContentType")), None)
         if cte is None or ct is None or cte.content is None:
             continue
+        if isinstance(cte.content, BrokenContent):
+            continue  # EDX-ATT-004 reports it
         declared = ct.text.split(";")[0].strip().lower()
         with cte.content.open() as fh:
             kind = _sniff(fh.read(16))
@@ -191,5 +241,3 @@ def attachment_names(ctx: Context) -> Iterator[Finding]:
                 f"attachment name {shorten(value)!r} is not a plain file name",
                 f"tên tệp {shorten(value)!r} không phải tên tệp đơn",
             )
-
-

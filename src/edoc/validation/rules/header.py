@@ -26,7 +26,8 @@ from edoc.validation.registry import rule
 def agency_code_format(ctx: Context) -> Iterator[Finding]:
     for el in ctx.iter("OrganId"):
         value = text(el)
-        if value is None:
+        value = value.strip() if value is not None else None  # trimmed, as the reader does
+        if not value:
             continue
         if OrganId(value).scheme is OrganIdScheme.UNKNOWN:
             yield ctx.finding(
@@ -76,12 +77,15 @@ def document_id_consistent(ctx: Context) -> Iterator[Finding]:
     h = pkg.header
     el = ctx.message_header.find(q("DocumentId")) if ctx.message_header is not None else None
     assert doc_id.promulgation_date is not None
+    prom = h.promulgation_info
+    if prom is None or prom.promulgation_date is None or h.code is None:
+        return  # nothing to compare with: the reader recorded what is missing
     checks = [
         ("issuer", str(doc_id.organ_id), str(h.from_.organ_id), "cơ quan ban hành"),
         (
             "date",
             format_date(doc_id.promulgation_date),
-            format_date(h.promulgation_info.promulgation_date),
+            format_date(prom.promulgation_date),
             "ngày",
         ),
         ("code", doc_id.code, str(h.code), "số, ký hiệu"),
