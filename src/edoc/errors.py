@@ -10,6 +10,8 @@
     │   ├── ForbiddenXMLError                    DTD, entity, external reference: refused outright
     │   └── LimitExceededError                   a Limits value was exceeded; raise it to proceed
     ├── ValidationError(EdocError, ValueError)   the package breaks the standard's rules
+    ├── OutputExistsError(InputError)            a file to write exists and replacing was not asked
+    ├── MissingDependencyError(EdocError, ImportError)  an optional extra is not installed
     ├── SignatureError(EdocError)
     │   └── InvalidSignatureError                the document must not be trusted (.reason)
     │       ├── SignatureMissingError, SignatureProfileError, DigestMismatchError
@@ -34,6 +36,8 @@ __all__ = [
     "InvalidSignatureError",
     "LegacyAlgorithmWarning",
     "LimitExceededError",
+    "MissingDependencyError",
+    "OutputExistsError",
     "ParseError",
     "SignatureError",
     "SignatureMissingError",
@@ -67,6 +71,28 @@ class IdentifierError(InputError):
 
 class SourceError(InputError):
     """A file or stream the caller named cannot be opened or read (missing, no permission)."""
+
+
+class OutputExistsError(InputError):
+    """A file to write exists and replacing it was not asked for (``path`` names it)."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(f"{path} exists; pass overwrite=True to replace it")
+        self.path = path
+
+
+class MissingDependencyError(EdocError, ImportError):
+    """An optional part of edoc needs a package that is not installed.
+
+    ``extra`` is the edoc-edxml extra that brings it; ``install`` the command to run.
+    """
+
+    def __init__(self, feature: str, module: str, extra: str) -> None:
+        self.feature = feature
+        self.module = module
+        self.extra = extra
+        self.install = f"pip install 'edoc-edxml[{extra}]'"
+        super().__init__(f"{feature} needs {module}, which is not installed: {self.install}")
 
 
 class ParseError(EdocError, ValueError):
@@ -123,6 +149,9 @@ class LimitExceededError(ParseError):
         self.limit = limit
         self.value = value
         self.maximum = maximum
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}: {self.value} seen, at most {self.maximum} allowed"
 
 
 class ValidationError(EdocError, ValueError):

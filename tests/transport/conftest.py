@@ -36,9 +36,9 @@ if importlib.util.find_spec("pika") is None:  # the AMQP transport needs edoc[am
 def pytest_report_header() -> list[str]:
     lines = []
     if importlib.util.find_spec("httpx") is None:
-        lines.append("httpx is not installed: the hub client tests are not collected (edoc[http])")
+        lines.append("httpx is not installed: hub client tests not collected (edoc-edxml[http])")
     if importlib.util.find_spec("pika") is None:
-        lines.append("pika is not installed: the AMQP tests are not collected (edoc[amqp])")
+        lines.append("pika is not installed: the AMQP tests are not collected (edoc-edxml[amqp])")
     return lines
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import sys
@@ -12,8 +13,10 @@ from pathlib import Path
 import click
 
 from edoc._files import atomic_write
+from edoc.cli._common import STDIN, color_for, limits_option, parse_limits
 from edoc.cli._exit import ExitCode
 from edoc.errors import SourceError
+from edoc.limits import Limits
 from edoc.validation import PROFILES, Report, Severity, validate
 from edoc.validation.catalog import render_catalog
 
@@ -22,10 +25,23 @@ __all__ = ["expand_paths", "rules_command", "validate_command"]
 _PATTERN_CHARS = set("*?[")
 
 
-def expand_paths(args: Sequence[str]) -> list[Path]:
+def _excluded(path: Path, patterns: Sequence[str]) -> bool:
+    text = path.as_posix()
+    return any(
+        fnmatch.fnmatchcase(text, p) or fnmatch.fnmatchcase(path.name, p)
+        or fnmatch.fnmatchcase(text, f"*/{p}") or fnmatch.fnmatchcase(text, f"{p}/*")
+        or fnmatch.fnmatchcase(text, f"*/{p}/*")
+        for p in patterns
+    )  # fmt: skip
+
+
+def expand_paths(args: Sequence[str], exclude: Sequence[str] = ()) -> list[Path]:
     """Files as given; folders searched recursively for ``*.edxml``; quoted globs expanded.
 
     Order is kept, duplicates dropped; a name that matches nothing raises SourceError.
+    Paths matching an ``exclude`` pattern (a glob on the path, a name or a folder) are
+    dropped; when nothing is left, that is a SourceError too (a job that globbed nothing
+    must not pass).
     """
     out: dict[Path, None] = {}
     for arg in args:
@@ -41,16 +57,22 @@ def expand_paths(args: Sequence[str]) -> list[Path]:
             out.update(dict.fromkeys(Path(m) for m in matches if Path(m).is_file()))
         else:
             raise SourceError(f"{arg}: no such file or folder")
-    return list(out)
+    files = [p for p in out if not _excluded(p, exclude)]
+    if not files:
+        left = f" once --exclude {' '.join(exclude)} is applied" if exclude and out else ""
+        raise SourceError(f"no package found in {' '.join(args)}{left}")
+    return files
 
 
-def _one(args: tuple[str, str, bool]) -> Report:
-    path, profile, require_signature = args
-    return validate(path, profile=profile, require_signature=require_signature)
+def _one(args: tuple[str, str, bool, Limits | None]) -> Report:
+    path, profile, require_signature, limits = args
+    return validate(path, profile=profile, require_signature=require_signature, limits=limits)
 
 
-def _run(paths: list[Path], profile: str, require_signature: bool, jobs: int) -> Iterator[Report]:
-    work = [(str(p), profile, require_signature) for p in paths]
+def _run(
+    paths: list[Path], profile: str, require_signature: bool, jobs: int, limits: Limits | None
+) -> Iterator[Report]:
+    work = [(str(p), profile, require_signature, limits) for p in paths]
     if jobs <= 1 or len(work) < 4:
         yield from map(_one, work)
         return
@@ -104,32 +126,57 @@ def exit_code(reports: Sequence[Report], fail_on: Severity) -> ExitCode:
     default=None,
     help="Parallel processes (default: all cores).",
 )
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Leave out paths matching GLOB (a path, a file name or a folder name; repeat).",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Text format: print only the files that fail, and nothing when all pass.",
+)
+@limits_option
 def validate_command(
     paths: tuple[str, ...], profile: str, fmt: str, output: Path | None, fail_on: str,
-    require_signature: bool, jobs: int | None,
+    require_signature: bool, jobs: int | None, exclude: tuple[str, ...], quiet: bool,
+    limits: tuple[str, ...],
 ) -> None:  # fmt: skip
-    """Validate PATHS (files, folders searched for *.edxml, or globs).
+    """Validate PATHS (files, folders searched for *.edxml, globs, or - for standard input).
 
-    Exit codes: 0 valid; 1 findings at or above --fail-on; 2 usage; 4 unreadable input.
+    Exit codes: 0 valid; 1 findings at or above --fail-on; 2 usage; 4 unreadable input or
+    no package found.
     """
     from edoc.validation.render import render
 
-    files = expand_paths(paths)
-    jobs = jobs or os.cpu_count() or 1
-    run = _run(files, profile, require_signature, jobs)
-    if sys.stderr.isatty() and len(files) > 1:  # a bar for people; nothing in CI logs
-        with click.progressbar(run, length=len(files), label="validating", file=sys.stderr) as bar:
-            reports = list(bar)
+    limit_values = parse_limits(limits)
+    if STDIN in paths:
+        if len(paths) > 1:
+            raise click.UsageError("- (standard input) cannot be mixed with other paths")
+        reports = [validate(sys.stdin.buffer, profile=profile,
+                            require_signature=require_signature, limits=limit_values)]  # fmt: skip
     else:
-        reports = list(run)
-    color = fmt == "text" and output is None and sys.stdout.isatty()
-    text = render(reports, profile, fmt, color=color)
+        files = expand_paths(paths, exclude)
+        jobs = jobs or os.cpu_count() or 1
+        run = _run(files, profile, require_signature, jobs, limit_values)
+        if sys.stderr.isatty() and len(files) > 1 and not quiet:  # a bar for people; not in CI
+            with click.progressbar(
+                run, length=len(files), label="validating", file=sys.stderr
+            ) as bar:
+                reports = list(bar)
+        else:
+            reports = list(run)
+    color = fmt == "text" and output is None and color_for(sys.stdout)
+    severity = Severity(fail_on)
+    text = render(reports, profile, fmt, color=color, only_failing=severity if quiet else None)
     if output is not None:
         with atomic_write(output) as out:
             out.write(text.encode("utf-8"))
-    else:
+    elif text:
         click.echo(text, nl=not text.endswith("\n"))
-    sys.exit(int(exit_code(reports, Severity(fail_on))))
+    sys.exit(int(exit_code(reports, severity)))
 
 
 @click.command("rules")

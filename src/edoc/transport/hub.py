@@ -1,6 +1,6 @@
 """The national hub client (VDXP/VXP REST API, edxml-reference §7), over httpx.
 
-Needs the ``http`` extra: ``pip install 'edoc[http]'``.
+Needs the ``http`` extra: ``pip install 'edoc-edxml[http]'``.
 
 * ``send`` → ``POST /sendEdoc``: multipart part ``file_doc`` streamed from disk, header
   ``hash-file`` = SHA-256 hex of the file, parameters ``from``, ``servicetype``,
@@ -31,12 +31,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from edoc._files import file_mode
+from edoc.errors import InputError, MissingDependencyError
+
 try:
     import httpx
 except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise ImportError("edoc.transport.HubTransport needs httpx: pip install 'edoc[http]'") from exc
+    raise MissingDependencyError("the hub client (HubTransport)", "httpx", "http") from exc
 
-from edoc.errors import InputError
 from edoc.transport import _received
 from edoc.transport._hub_auth import Secret, sign_headers
 from edoc.transport._hub_errors import map_errors, read_small, status_error
@@ -302,6 +304,7 @@ class HubTransport(Transport):
             with map_errors("getEdoc", doc_id):
                 fd, tmp = tempfile.mkstemp(dir=folder, prefix=".edoc-get.", suffix=".part")
                 try:
+                    os.fchmod(fd, file_mode())  # a package, not a secret: the umask decides
                     with os.fdopen(fd, "wb") as out:
                         sha, size = self._download(doc_id, out)
                         out.flush()

@@ -144,8 +144,24 @@ def _plain(_severity: Severity, s: str) -> str:
     return s
 
 
-def to_text(reports: Sequence[Report], profile: str, *, color: bool = False) -> str:
-    """Findings grouped by file, then a summary line; ANSI colours when ``color``."""
+def to_text(
+    reports: Sequence[Report],
+    profile: str,
+    *,
+    color: bool = False,
+    only_failing: Severity | None = None,
+) -> str:
+    """Findings grouped by file, then a summary line; ANSI colours when ``color``.
+
+    With ``only_failing``, only the files that fail at that severity are listed, with the
+    summary after them; nothing at all when none fails.
+    """
+    if only_failing is not None:
+        if not any(r.fails(only_failing) for r in reports):
+            return ""
+        failing_reports = [r for r in reports if r.fails(only_failing)]
+    else:
+        failing_reports = list(reports)
 
     def paint(severity: Severity, s: str) -> str:
         return f"{_ANSI[severity]}{s}{_RESET}" if color else s
@@ -154,7 +170,7 @@ def to_text(reports: Sequence[Report], profile: str, *, color: bool = False) -> 
         return f"{_BOLD}{s}{_RESET}" if color else s
 
     lines: list[str] = []
-    for r in reports:
+    for r in failing_reports:
         counts = {s: sum(f.severity is s for f in r.findings) for s in Severity}
         parts = [
             paint(s, _count(counts[s], s.value))
@@ -341,10 +357,17 @@ def to_sarif(reports: Sequence[Report], profile: str) -> str:
     return _dump_json(log)
 
 
-def render(reports: Sequence[Report], profile: str, fmt: str, *, color: bool = False) -> str:
-    """Render in ``fmt``: one of :data:`FORMATS`."""
+def render(
+    reports: Sequence[Report],
+    profile: str,
+    fmt: str,
+    *,
+    color: bool = False,
+    only_failing: Severity | None = None,
+) -> str:
+    """Render in ``fmt``: one of :data:`FORMATS` (``only_failing``: see :func:`to_text`)."""
     if fmt == "text":
-        return to_text(reports, profile, color=color)
+        return to_text(reports, profile, color=color, only_failing=only_failing)
     if fmt == "json":
         return to_json(reports, profile)
     if fmt == "junit":
