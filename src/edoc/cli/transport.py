@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import logging
 import os
@@ -11,8 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import click
+from cryptography import x509
 
-from edoc.errors import InputError, TransportError
+from edoc.errors import (
+    InputError,
+    InvalidSignatureError,
+    TransportError,
+    UntrustedCertificateError,
+    ValidationError,
+)
+from edoc.xml import read
 
 __all__ = ["hub_group", "receive_command", "send_command"]
 
@@ -30,8 +40,9 @@ def _client_options(fn: Any) -> Any:
             "--config",
             type=click.Path(dir_okay=False, path_type=Path),
             envvar="EDOC_CONFIG",
-            help="An edoc.toml with a [transport] table (env EDOC_CONFIG). Options and "
-            "environment variables override it.",
+            help="An edoc.toml with a [transport] table (env EDOC_CONFIG; default: the "
+            "nearest edoc.toml in this folder or a parent). Options and environment "
+            "variables override it.",
         ),
         click.option(
             "--url",
@@ -64,10 +75,48 @@ def _client_options(fn: Any) -> Any:
 
 
 def _settings(**given: Any) -> Any:
-    from edoc.transport.config import load_config
+    """Settings from the options, the environment and ``--config``, ``EDOC_CONFIG`` or the
+    nearest ``edoc.toml`` (this folder, then its parents)."""
+    from edoc.transport.config import find_config, load_config
 
-    config = given.pop("config")
+    config = given.pop("config") or find_config()
     return load_config(config, **given)
+
+
+def _check_before_send(package: Path) -> None:
+    """Refuse a package that is invalid, or whose signature no longer holds (tampered)."""
+    from edoc.signing.trust import TrustStore
+    from edoc.signing.verifier import VerifyPolicy, verify
+    from edoc.validation import Severity, validate
+
+    pkg = read(package)  # unreadable input: ParseError, exit 4
+    report = validate(package)
+    if report.fails(Severity.ERROR):
+        first = report.best()
+        why = f"{first.rule} {first.message}" if first is not None else "unreadable"
+        raise ValidationError(
+            f"{package} was not sent: it fails validation ({len(report.errors) or 1} error(s); "
+            f"first: {why}); see edoc validate {package}, or pass --no-check"
+        )
+    signature = getattr(pkg, "signature", None)  # status packages carry none
+    if signature is None or not signature.certificates:
+        return
+    certificates = []
+    for text in signature.certificates:
+        with contextlib.suppress(ValueError):
+            certificates.append(x509.load_der_x509_certificate(base64.b64decode(text)))
+    if not certificates:
+        return
+    try:  # the package's own certificate, pinned: this checks the bytes, not the trust
+        verify(package, trust=TrustStore(certificates), policy=VerifyPolicy.legacy())
+    except UntrustedCertificateError:
+        return  # whether the signer is trusted is the receiver's decision
+    except InvalidSignatureError as exc:
+        raise InvalidSignatureError(
+            f"{package} was not sent: its signature does not hold ({exc}); "
+            "sign it again, or pass --no-check",
+            reason=exc.reason,
+        ) from None
 
 
 # -- edoc send ----------------------------------------------------------------------------
@@ -76,7 +125,6 @@ def _settings(**given: Any) -> Any:
 def _describe(package: Path) -> tuple[str, str, tuple[str, ...]]:
     """(kind, sender OrganId, recipient OrganIds) of a package, read (and so checked) by edoc."""
     from edoc.model import EdocPackage
-    from edoc.xml import read
 
     pkg = read(package)
     if isinstance(pkg, EdocPackage):
@@ -107,6 +155,13 @@ def _describe(package: Path) -> tuple[str, str, tuple[str, ...]]:
     "AMQP reads it from the package.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the receipt as JSON.")
+@click.option(
+    "--check/--no-check",
+    default=True,
+    show_default=True,
+    help="Validate PACKAGE, and verify its signature if it has one, before sending; "
+    "an invalid or tampered package is not sent (exit 1 or 3).",
+)
 def send_command(
     package: Path,
     config: Path | None,
@@ -119,14 +174,17 @@ def send_command(
     sender: str | None,
     recipients: tuple[str, ...],
     as_json: bool,
+    check: bool,
 ) -> None:
-    """Send PACKAGE through the configured transport (the hub's sendEdoc, or AMQP)."""
+    """Send PACKAGE through the configured transport (the hub's sendEdoc, AMQP or a folder)."""
     from edoc.transport import Outgoing
 
     settings = _settings(config=config, url=url, system_id=system_id, secret_env=secret_env,
                          timeout=timeout, retries=retries)  # fmt: skip
     if not package.is_file():
         raise InputError(f"{package} is not a file")
+    if check:
+        _check_before_send(package)
     needs_to = settings.type == "amqp" and not recipients
     if kind == "auto" or sender is None or needs_to:
         read_kind, read_sender, read_to = _describe(package)
@@ -183,7 +241,7 @@ def receive_command(
         config=config, url=url, system_id=system_id, secret_env=secret_env,
         timeout=timeout, retries=retries, inbox=into, interval=interval,
     )  # fmt: skip
-    if settings.inbox is None and settings.type != "dir":
+    if settings.inbox is None:
         raise InputError("no inbox: pass --into, set inbox in edoc.toml or EDOC_INBOX")
     count = 0
     with settings.open() as transport:
