@@ -22,6 +22,7 @@ from edoc.cli._common import (
 from edoc.cli._exit import ExitCode, exit_code_for, setup_message
 from edoc.cli._render import to_dict, to_text
 from edoc.cli.conformance import conformance_group
+from edoc.cli.reply import reply_command
 from edoc.cli.sign import sign_command
 from edoc.cli.transport import hub_group, receive_command, send_command
 from edoc.cli.validate import rules_command, validate_command
@@ -174,6 +175,7 @@ def inspect(
             click.echo(f"extracted       {path}")
 
 
+main.add_command(reply_command)
 main.add_command(validate_command)
 main.add_command(rules_command)
 main.add_command(sign_command)

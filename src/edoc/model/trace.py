@@ -29,7 +29,7 @@ def _opt_text() -> str | None:
 class TraceHeader:
     """``TraceHeader`` (2.1): one agency or hub hop that handled the package, and when."""
 
-    organ_id: OrganId = attrs.field(converter=f.to_organ_id)
+    organ_id: OrganId = attrs.field(converter=f.organ_id_field)  # type: ignore[misc]
     timestamp: dt.datetime = attrs.field(converter=f.to_timestamp)
     """Aware datetime; written in Vietnam time to the second."""
 
@@ -52,7 +52,7 @@ class StaffInfo:
 class Receiver:
     """``ReceiverList/Receiver``: a recipient affected by an update."""
 
-    organ_id: OrganId = attrs.field(converter=f.to_organ_id)
+    organ_id: OrganId = attrs.field(converter=f.organ_id_field)  # type: ignore[misc]
     receiver_type: int = attrs.field(validator=f.non_negative)
     """``ReceiverType``: 0 or 1 in practice; meaning not published."""
 
