@@ -175,7 +175,7 @@ def validate_command(
         with atomic_write(output) as out:
             out.write(text.encode("utf-8"))
     elif text:
-        click.echo(text, nl=not text.endswith("\n"))
+        click.echo(text, nl=not text.endswith("\n"), color=color)
     sys.exit(int(exit_code(reports, severity)))
 
 
