@@ -35,7 +35,7 @@ def run(
     done = subprocess.run(
         [*EDOC, *map(str, args)], input=stdin, capture_output=True, cwd=cwd,
         env={**base, **(env or {})}, timeout=120, check=False,
-        preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,  # noqa: PLW1509
+        preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
     )  # fmt: skip
     return subprocess.CompletedProcess(
         done.args, done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
@@ -108,14 +108,18 @@ def test_dash_h_is_help_everywhere() -> None:
 
 def test_no_color_force_color_and_the_color_option(bad: Path) -> None:
     piped = run("validate", bad)
-    assert piped.returncode == 1 and ANSI not in piped.stdout  # a pipe: plain
+    assert piped.returncode == 1
+    assert ANSI not in piped.stdout
     assert ANSI in run("validate", bad, env={"FORCE_COLOR": "1"}).stdout
     assert ANSI in run("--color", "always", "validate", bad).stdout
     assert ANSI not in run("--color", "never", "validate", bad, env={"FORCE_COLOR": "1"}).stdout
     code, shown = in_pty("validate", bad)
-    assert code == 1 and ANSI in shown  # a terminal: colour
+    assert code == 1
+    assert ANSI in shown
     code, shown = in_pty("validate", bad, env={"NO_COLOR": "1"})
-    assert code == 1 and ANSI not in shown and "EDX-ATT-001" in shown
+    assert code == 1
+    assert ANSI not in shown
+    assert "EDX-ATT-001" in shown
 
 
 def test_stdin_dash(built: Path) -> None:
@@ -136,7 +140,8 @@ def test_quiet_prints_only_failures(built: Path, bad: Path) -> None:
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
     failing = run("validate", "--quiet", built, bad)
     assert failing.returncode == 1
-    assert "bad.edxml" in failing.stdout and "out.edxml" not in failing.stdout
+    assert "bad.edxml" in failing.stdout
+    assert "out.edxml" not in failing.stdout
     assert "2 files checked" in failing.stdout  # the summary still counts every file
 
 
@@ -157,7 +162,8 @@ def test_exclude_and_zero_packages_found_fail(tmp_path: Path, built: Path, bad: 
 def test_broken_pipe_is_quiet() -> None:
     proc = subprocess.Popen([*EDOC, "conformance", "list"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)  # fmt: skip
-    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
     proc.stdout.close()  # the reader went away (as `| head` does) before edoc wrote
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 141
@@ -177,7 +183,8 @@ def test_umask_decides_the_mode_of_packages_and_reports(tmp_path: Path, bad: Pat
 def test_one_overwrite_rule(tmp_path: Path, built: Path) -> None:
     again = run("build", EXAMPLE, "-o", built)
     assert again.returncode == 1
-    assert "pass --force" in again.stderr and "overwrite=" not in again.stderr
+    assert "pass --force" in again.stderr
+    assert "overwrite=" not in again.stderr
     pkg = edoc.read(built)
     with pytest.raises(edoc.errors.OutputExistsError, match=r"overwrite=True"):
         edoc.write(pkg, built)
@@ -227,7 +234,8 @@ def test_reply_makes_a_status_package(tmp_path: Path, built: Path) -> None:
     assert status.from_.organ_id.value == "000.00.00.H41"
     assert status.response_for.document_id.value == "000.00.00.G22,2025/09/30,7816/VPCP-TTĐT"
     assert status.description == "Tiếp nhận văn bản điện tử, vào sổ văn bản đến của đơn vị"
-    assert status.staff_info is not None and status.staff_info.staff == "Nguyễn Văn A"
+    assert status.staff_info is not None
+    assert status.staff_info.staff == "Nguyễn Văn A"
     assert status.timestamp.isoformat() == "2025-10-01T08:30:00+07:00"
     assert run("validate", out, "--profile", "strict").returncode == 0
 
@@ -236,16 +244,20 @@ def test_reply_asks_for_what_each_code_needs(tmp_path: Path, built: Path) -> Non
     out = tmp_path / "s.edxml"
     several = run("reply", built, "--code", "01", "-o", out)
     assert several.returncode == 1
-    assert "--from ORGANID" in several.stderr and "from_=" not in several.stderr
+    assert "--from ORGANID" in several.stderr
+    assert "from_=" not in several.stderr
     no_reason = run("reply", built, "--code", "02", "--from", "000.00.00.H41", "-o", out)
-    assert no_reason.returncode == 2 and "--description" in no_reason.stderr
+    assert no_reason.returncode == 2
+    assert "--description" in no_reason.stderr
     stranger = run("reply", built, "--code", "06", "--from", "000.00.00.Z99", "-o", out)
-    assert stranger.returncode == 1 and "000.00.00.H41, 000.00.00.H14" in stranger.stderr
+    assert stranger.returncode == 1
+    assert "000.00.00.H41, 000.00.00.H14" in stranger.stderr
     rejected = run("reply", built, "--code", "02", "--from", "000.00.00.H14",
                    "--description", "Sai thể thức", "-o", out)  # fmt: skip
     assert rejected.returncode == 0, rejected.stderr
     status = edoc.read(out)
-    assert isinstance(status, edoc.StatusPackage) and status.description == "Sai thể thức"
+    assert isinstance(status, edoc.StatusPackage)
+    assert status.description == "Sai thể thức"
     assert run("reply", out, "--code", "01", "-o", tmp_path / "t.edxml").returncode == 1
 
 
@@ -268,18 +280,21 @@ def test_two_agencies_through_folders(tmp_path: Path, built: Path) -> None:
     assert got.returncode == 0, got.stderr
     line = json.loads(got.stdout)
     stored = Path(line["path"])
-    assert stored.parent == tmp_path / "got" and stored.is_file()  # --into honoured
+    assert stored.parent == tmp_path / "got"
+    assert stored.is_file()
     assert stored.read_bytes() == built.read_bytes()
     assert list((b / "drop" / "inbox").glob("*.edxml")) == []
     assert len(list((b / "drop" / "processed").glob("*.edxml"))) == 1
     bare = run("receive", cwd=b)
-    assert bare.returncode == 1 and "--into" in bare.stderr
+    assert bare.returncode == 1
+    assert "--into" in bare.stderr
 
 
 def test_a_url_without_scheme_is_named(tmp_path: Path, built: Path) -> None:
     r = run("send", built, "--url", "hub.example.gov.vn", cwd=tmp_path)
     assert r.returncode == 1
-    assert "None" not in r.stderr and "'hub.example.gov.vn'" in r.stderr
+    assert "None" not in r.stderr
+    assert "'hub.example.gov.vn'" in r.stderr
 
 
 # -- send checks the package first ----------------------------------------------------------
@@ -289,7 +304,8 @@ def test_send_refuses_invalid_and_tampered_packages(tmp_path: Path, bad: Path, p
     drop = tmp_path / "drop"
     url = f"dir:{drop}"
     invalid = run("send", bad, "--url", url, cwd=tmp_path)
-    assert invalid.returncode == 1 and "EDX-ATT-001" in invalid.stderr
+    assert invalid.returncode == 1
+    assert "EDX-ATT-001" in invalid.stderr
     assert list((drop / "outbox").glob("*")) == []
     signed = tmp_path / "signed.edxml"
     edoc.write(make_package(**{"qd.pdf": b"%PDF-1.4 ok"}), tmp_path / "plain.edxml")
@@ -319,7 +335,8 @@ def test_pkcs12_password_is_asked_on_a_terminal(tmp_path: Path, built: Path, pki
     assert out.is_file()
     # Not a terminal: nothing is asked, and the error says what is missing.
     r = run("sign", built, "-o", tmp_path / "x.edxml", "--key", pki / "ec256.p12", stdin=b"")
-    assert r.returncode != 0 and "password" in r.stderr
+    assert r.returncode != 0
+    assert "password" in r.stderr
 
 
 # -- the Python API -------------------------------------------------------------------------
