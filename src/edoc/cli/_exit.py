@@ -24,11 +24,11 @@ class ExitCode(enum.IntEnum):
     SETUP = 6
     """edoc is not set up for this: an optional part is not installed (the message says
     what to install)."""
-    BROKEN_PIPE = 141
-    """The reader of standard output went away (``edoc … | head``); nothing is printed
-    (128 + SIGPIPE, as a shell reports a command killed by it)."""
     INTERNAL = 70
     """A bug in edoc (EX_SOFTWARE): please report it."""
+    BROKEN_PIPE = 141
+    """The reader of standard output went away (a pipe into head, say); nothing more is
+    printed, no error either (128 + SIGPIPE, what a shell shows for a command it killed)."""
 
 
 _EXTRAS = {"httpx": "http", "pika": "amqp", "pkcs11": "pkcs11"}
