@@ -15,6 +15,7 @@ from edoc.builder import load_toml
 from edoc.cli._common import (
     color_option,
     input_source,
+    lang_option,
     limits_option,
     parse_limits,
     replace_hint,
@@ -75,7 +76,8 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="edoc-edxml", prog_name="edoc")
 @color_option
-def main(color: str) -> None:
+@lang_option
+def main(color: str, lang: str | None) -> None:
     """Build, read and check edXML document packages (QCVN 102:2016/BTTTT)."""
 
 

@@ -17,7 +17,10 @@ from edoc.limits import Limits
 __all__ = [
     "STDIN",
     "color_for",
+    "color_option",
     "input_source",
+    "lang_option",
+    "language",
     "limits_option",
     "parse_limits",
     "replace_hint",
@@ -55,6 +58,30 @@ def color_option(fn: Any) -> Any:
         show_default=True,
         help="Colour the output: auto (a terminal, unless NO_COLOR is set or FORCE_COLOR is), "
         "always or never.",
+    )(fn)
+
+
+def language() -> str:
+    """The output language: ``edoc --lang`` > ``LC_ALL`` > ``LC_MESSAGES`` > ``LANG``
+    (``vi…`` gives Vietnamese, anything else English)."""
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.find_root().params.get("lang") if ctx is not None else None
+    if chosen:
+        return str(chosen)
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable)
+        if value:
+            return "vi" if value.lower().startswith("vi") else "en"
+    return "en"
+
+
+def lang_option(fn: Any) -> Any:
+    return click.option(
+        "--lang",
+        type=click.Choice(["en", "vi"]),
+        default=None,
+        help="The language of reports: en or vi (default: from LC_ALL, LC_MESSAGES or LANG; "
+        "vi_VN.UTF-8 gives Vietnamese).",
     )(fn)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from edoc._files import atomic_write
-from edoc.cli._common import STDIN, color_for, limits_option, parse_limits
+from edoc.cli._common import STDIN, color_for, language, limits_option, parse_limits
 from edoc.cli._exit import ExitCode
 from edoc.errors import SourceError
 from edoc.limits import Limits
@@ -177,7 +177,7 @@ def validate_command(
     color = fmt == "text" and output is None and color_for(sys.stdout)
     severity = Severity(fail_on)
     text = render(reports, profile, fmt, color=color, only_failing=severity if quiet else None,
-                  times=[took for _, took in timed])  # fmt: skip
+                  times=[took for _, took in timed], lang=language())  # fmt: skip
     if output is not None:
         with atomic_write(output) as out:
             out.write(text.encode("utf-8"))

@@ -138,14 +138,35 @@ def _totals(reports: Sequence[Report]) -> dict[Severity, int]:
     return totals
 
 
-def _finding_lines(f: Finding, paint: Callable[[Severity, str], str]) -> list[str]:
+LANGUAGES = ("en", "vi")
+"""The languages of the text report: English, Vietnamese."""
+
+_VI = {
+    "error": "lỗi", "warning": "cảnh báo", "note": "ghi chú", "file": "tệp", "ok": "đạt",
+    "unreadable": "không đọc được", "line": "dòng",
+}  # fmt: skip
+
+
+def _word(word: str, lang: str | None) -> str:
+    return _VI[word] if lang == "vi" else word
+
+
+def _counted(n: int, word: str, lang: str | None) -> str:
+    return f"{n} {_VI[word]}" if lang == "vi" else _count(n, word)
+
+
+def _finding_lines(
+    f: Finding, paint: Callable[[Severity, str], str], lang: str | None = None
+) -> list[str]:
+    """A finding's lines: English, Vietnamese (``lang="vi"``), or both (``None``)."""
     line = "?" if f.line is None else str(f.line)
     where = f"  ({_safe_text(f.path)})" if f.path else ""
+    message = f.message_vi if lang == "vi" and f.message_vi else f.message
     out = [
-        f"line {line}  {paint(f.severity, f.severity.value)}  {_safe_text(f.rule)}  "
-        f"{_safe_text(f.message)}{where}"
+        f"{_word('line', lang)} {line}  {paint(f.severity, _word(f.severity.value, lang))}  "
+        f"{_safe_text(f.rule)}  {_safe_text(message)}{where}"
     ]
-    if f.message_vi and f.message_vi != f.message:
+    if lang is None and f.message_vi and f.message_vi != f.message:
         out.append(f"  {_safe_text(f.message_vi)}")
     return out
 
@@ -160,11 +181,13 @@ def to_text(
     *,
     color: bool = False,
     only_failing: Severity | None = None,
+    lang: str | None = None,
 ) -> str:
     """Findings grouped by file, then a summary line; ANSI colours when ``color``.
 
     With ``only_failing``, only the files that fail at that severity are listed, with the
-    summary after them; nothing at all when none fails.
+    summary after them; nothing at all when none fails. ``lang`` is ``"en"`` (English
+    only), ``"vi"`` (Vietnamese only) or ``None`` (each message in both).
     """
     if only_failing is not None:
         if not any(r.fails(only_failing) for r in reports):
@@ -183,29 +206,29 @@ def to_text(
     for r in failing_reports:
         counts = {s: sum(f.severity is s for f in r.findings) for s in Severity}
         parts = [
-            paint(s, _count(counts[s], s.value))
+            paint(s, _counted(counts[s], s.value, lang))
             for s in (Severity.WARNING, Severity.NOTE)
             if counts[s]
         ]
         if not r.readable:
-            status = paint(Severity.ERROR, "unreadable")
+            status = paint(Severity.ERROR, _word("unreadable", lang))
         elif counts[Severity.ERROR]:
-            errors = paint(Severity.ERROR, _count(counts[Severity.ERROR], "error"))
+            errors = paint(Severity.ERROR, _counted(counts[Severity.ERROR], "error", lang))
             status = ", ".join([errors, *parts])
         else:
-            status = ", ".join(["ok", *parts])
+            status = ", ".join([_word("ok", lang), *parts])
         kind = f" [{r.kind}]" if r.kind else ""
         lines.append(f"{bold(_safe_text(_name(r)))}{kind}: {status}")
         for f in r.findings:
-            lines.extend("  " + s for s in _finding_lines(f, paint))
+            lines.extend("  " + s for s in _finding_lines(f, paint, lang))
     totals = _totals(reports)
     failing = sum(_failing(r) for r in reports)
-    summary = (
-        f"{_count(len(reports), 'file')} checked ({profile}), {failing} failing: "
-        f"{_count(totals[Severity.ERROR], 'error')}, "
-        f"{_count(totals[Severity.WARNING], 'warning')}, "
-        f"{_count(totals[Severity.NOTE], 'note')}"
-    )
+    order = (Severity.ERROR, Severity.WARNING, Severity.NOTE)
+    tally = ", ".join(_counted(totals[s], s.value, lang) for s in order)
+    if lang == "vi":
+        summary = f"đã kiểm tra {len(reports)} tệp ({profile}), {failing} không đạt: {tally}"
+    else:
+        summary = f"{_count(len(reports), 'file')} checked ({profile}), {failing} failing: {tally}"
     lines.append(paint(Severity.ERROR, summary) if failing else summary)
     return "\n".join(lines) + "\n"
 
@@ -411,11 +434,12 @@ def render(
     color: bool = False,
     only_failing: Severity | None = None,
     times: Sequence[float] | None = None,
+    lang: str | None = None,
 ) -> str:
-    """Render in ``fmt``: one of :data:`FORMATS` (``only_failing``: see :func:`to_text`;
-    ``times``: see :func:`to_junit`)."""
+    """Render in ``fmt``: one of :data:`FORMATS` (``only_failing`` and ``lang``: see
+    :func:`to_text`; ``times``: see :func:`to_junit`)."""
     if fmt == "text":
-        return to_text(reports, profile, color=color, only_failing=only_failing)
+        return to_text(reports, profile, color=color, only_failing=only_failing, lang=lang)
     if fmt == "json":
         return to_json(reports, profile)
     if fmt == "junit":
