@@ -429,3 +429,26 @@ def test_vietnamese_output_from_lang_or_the_option(tmp_path: Path, bad: Path) ->
         att = next(line for line in lines if "EDX-ATT-001" in line)
         assert "lỗi" in att
         assert "Reference" in att
+
+
+# -- errors that name their target ----------------------------------------------------------
+
+
+def test_verify_names_the_missing_issuer_and_who_signed_a_tampered_package(
+    tmp_path: Path, built: Path, pki: Path
+) -> None:
+    signed = tmp_path / "signed.edxml"
+    assert run("sign", built, "-o", signed, "--key", pki / "ec256.pem").returncode == 0
+    # Trusting another signer only: the signer's issuer is missing from the trust store.
+    untrusted = run("verify", signed, "--trust", pki / "rsa2048.crt", "--revocation", "none")
+    assert untrusted.returncode == 3
+    assert "'CN=edoc test CA,C=VN', is neither in the trust store" in untrusted.stderr
+    assert "exhausted" not in untrusted.stdout + untrusted.stderr
+    tampered = tmp_path / "tampered.edxml"
+    tampered.write_bytes(signed.read_bytes().replace("liên thông".encode(), "liên thôngx".encode()))
+    report = run("verify", tampered, "--trust", pki / "ca.pem", "--revocation", "none",
+                 "--format", "json")  # fmt: skip
+    assert report.returncode == 3
+    data = json.loads(report.stdout)
+    assert data["sub_indication"] == "HASH_FAILURE"
+    assert data["report"]["signer"]["subject"] == "CN=Văn thư ec256,C=VN"
