@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,21 @@ def _settings(**given: Any) -> Any:
 
     config = given.pop("config") or find_config()
     return load_config(config, **given)
+
+
+@contextlib.contextmanager
+def _naming(settings: Any) -> Iterator[None]:
+    """Transport errors name the hub, broker or folder they are about (never a secret)."""
+    try:
+        yield
+    except TransportError as exc:
+        from edoc.transport._amqp_link import redact_url
+
+        where = redact_url(settings.url)
+        message = getattr(exc, "message", None)
+        if isinstance(message, str) and where not in message:
+            exc.message = f"{message} ({settings.type} {where})"  # type: ignore[attr-defined]
+        raise
 
 
 def _check_before_send(package: Path) -> None:
@@ -192,7 +208,7 @@ def send_command(
         sender = sender or read_sender
         recipients = read_to if needs_to else recipients
     out = Outgoing(payload=package, kind=kind, to=recipients, sender=sender)  # type: ignore[arg-type]
-    with settings.open() as transport:
+    with _naming(settings), settings.open() as transport:
         receipt = transport.send(out)
     if as_json:
         data: dict[str, object] = {"doc_id": receipt.doc_id, "kind": kind}
@@ -244,7 +260,7 @@ def receive_command(
     if settings.inbox is None:
         raise InputError("no inbox: pass --into, set inbox in edoc.toml or EDOC_INBOX")
     count = 0
-    with settings.open() as transport:
+    with _naming(settings), settings.open() as transport:
         try:
             while True:
                 left = None if max_messages is None else max_messages - count

@@ -204,9 +204,8 @@ class _Run:
                          limits=self.v.limits, spool_dir=self.v.spool_dir)  # fmt: skip
         except InvalidSignatureError as exc:
             reason = self.reason = exc.reason
-            claimed = _claimed_signer(self.source)
-            who = f" (KeyInfo names {subject_text(claimed)}, unverified)" if claimed else ""
-            self.checks.append(Check("signature", "failed", f"{reason}: {exc}{who}"))
+            self.checks.append(Check("signature", "failed", f"{reason}: {exc}"))
+            claimed = _claimed_signer(self.source)  # unverified: who KeyInfo says signed
             if claimed is not None:
                 self.report["signer"] = CertificateInfo.of(claimed)
             ind, sub = _SIGNATURE_REASONS.get(reason, (Ind.TOTAL_FAILED, Sub.FORMAT_FAILURE))
