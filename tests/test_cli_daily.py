@@ -452,3 +452,17 @@ def test_verify_names_the_missing_issuer_and_who_signed_a_tampered_package(
     data = json.loads(report.stdout)
     assert data["sub_indication"] == "HASH_FAILURE"
     assert data["report"]["signer"]["subject"] == "CN=Văn thư ec256,C=VN"
+
+
+def test_hub_serve_names_a_port_in_use(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = run("hub", "serve", "--data", tmp_path / "hub", "--port", str(port),
+                "--agency", "vxp.a=secret-a")  # fmt: skip
+    assert r.returncode == 5
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr
+    assert "Errno" not in r.stderr

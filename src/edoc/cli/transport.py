@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -405,7 +406,15 @@ def serve_command(
         page_size=page_size,
         max_clock_skew=max_clock_skew,
     )
-    server.bind()
+    try:
+        server.bind()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise TransportError(
+            f"cannot listen on {host}:{port}: another program uses that port "
+            "(pick another with --port, or --port 0 for any free one)"
+        ) from None
     click.echo(
         f"edoc hub: serving on {server.url} for {', '.join(sorted(server.agencies))}; "
         f"data in {data}; Ctrl-C stops",
