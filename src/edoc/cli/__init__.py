@@ -143,8 +143,9 @@ def build(description: Path, output: Path, force: bool, content_types: str) -> N
 @click.option("--force", is_flag=True, help="With --extract: replace files that exist.")
 @limits_option
 def inspect(
-    package: str, as_json: bool, extract: Path | None, force: bool, limits: tuple[str, ...]
-) -> None:
+    package: str | Path, as_json: bool, extract: Path | None, force: bool,
+    limits: tuple[str, ...] = (),
+) -> None:  # fmt: skip
     """Show what PACKAGE (a file, or - for standard input) holds; optionally extract its
     attachments."""
     pkg = read(input_source(package), limits=parse_limits(limits))

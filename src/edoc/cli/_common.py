@@ -85,9 +85,9 @@ def lang_option(fn: Any) -> Any:
     )(fn)
 
 
-def input_source(arg: str) -> Path | BinaryIO:
+def input_source(arg: str | Path) -> Path | BinaryIO:
     """A package argument: ``-`` is standard input, anything else a path."""
-    if arg == STDIN:
+    if isinstance(arg, str) and arg == STDIN:
         return sys.stdin.buffer
     return Path(arg)
 
