@@ -8,7 +8,7 @@ Each size is a file of random bytes (the transport never looks inside: ``--kind`
 The three commands run as separate processes; peak RSS is each one's own: ``ru_maxrss``
 from ``wait4`` for the two clients, VmHWM from /proc for the hub before it stops. The
 smallest size is the peer: flat memory means the big size's peaks stay near the small
-one's (ratio ~1), far below the file's size. Needs edoc[http] and Linux.
+one's (ratio ~1), far below the file's size. Needs edoc-edxml[http] and Linux.
 """
 
 from __future__ import annotations

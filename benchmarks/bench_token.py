@@ -14,7 +14,7 @@ own crypto; SoftHSM2 2.6 has no CKM_ECDSA_SHA256, so edoc hashes and the token s
 digest with CKM_ECDSA, as on many smart cards. A USB token is far slower than either (tens
 of milliseconds per RSA signature); this measures what edoc adds around the token.
 
-Needs the Debian package softhsm2 and python-pkcs11 (``pip install 'edoc[pkcs11]'``).
+Needs the Debian package softhsm2 and python-pkcs11 (``pip install 'edoc-edxml[pkcs11]'``).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def main() -> int:
     try:
         import pkcs11  # noqa: F401
     except ImportError:
-        print("python-pkcs11 is not installed: pip install 'edoc[pkcs11]'", file=sys.stderr)
+        print("python-pkcs11 is not installed: pip install 'edoc-edxml[pkcs11]'", file=sys.stderr)
         return 2
     from pki_token import USER_PIN, KeySpec, find_softhsm, make_softhsm
 

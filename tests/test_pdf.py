@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import pytest
 
-pytest.importorskip("pyhanko", reason="the edoc[pdf] extra (pyHanko) is not installed")
+pytest.importorskip("pyhanko", reason="the edoc-edxml[pdf] extra (pyHanko) is not installed")
 
 import edoc
 from conftest import make_package

@@ -48,7 +48,7 @@ def hsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
     """A SoftHSM2 token dir for this run: keys generated on the tokens, certificates beside."""
     pytest.importorskip(
         "pkcs11",
-        reason="python-pkcs11 is not installed: pip install 'edoc[pkcs11]'",
+        reason="python-pkcs11 is not installed: pip install 'edoc-edxml[pkcs11]'",
         exc_type=ImportError,
     )
     if MODULE is None or UTIL is None:
@@ -602,7 +602,7 @@ def test_uri_parsing() -> None:
 
 def test_without_python_pkcs11_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pkcs11", None)
-    with pytest.raises(TokenError, match=r"needs python-pkcs11: pip install 'edoc\[pkcs11\]'") as e:
+    with pytest.raises(TokenError, match=r"needs python-pkcs11: pip install 'edoc-edxml\[pkcs11\]'") as e:  # noqa: E501
         Pkcs11Key.open("pkcs11:token=VPCP;object=van-thu", pin="1234", module=__file__)
     assert e.value.reason == "backend"
 

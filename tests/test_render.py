@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -227,7 +228,14 @@ def test_junit(reports: list[Report]) -> None:
     assert (suite.tests, suite.failures, suite.errors) == (4, 1, 1)
     cases = {case.name: case for case in suite}
     assert list(cases) == ["inbox/a b.edxml", "/srv/edoc/ok.edxml", "noted.edxml", "broken.xml"]
-    assert all(case.classname == "edoc.validate" for case in suite)
+    # One classname per folder, so reporters group the files by where they are.
+    assert [c.classname for c in suite] == ["inbox", "/srv/edoc", ".", "."]
+    assert all(c.time == 0 for c in suite)  # no times given
+    timed = JUnitXml.fromstring(
+        to_junit(reports, "interop", times=[0.25, 1.5, 0.0, 2.0]).encode("utf-8")
+    )
+    assert [c.time for s in timed for c in s] == [0.25, 1.5, 0.0, 2.0]
+    assert next(iter(timed)).time == 3.75
 
     failing = cases["inbox/a b.edxml"]
     [failure] = failing.result
@@ -292,16 +300,21 @@ def test_sarif_is_valid_and_says_what_it_should(
     driver = run["tool"]["driver"]
     assert driver["name"] == "edoc"
     assert driver["version"] == edoc.__version__
-    assert driver["informationUri"] == "https://pypi.org/project/edoc/"
+    assert driver["informationUri"] == "https://pypi.org/project/edoc-edxml/"
     # One descriptor per rule that occurs, in order of first occurrence.
     assert [r["id"] for r in driver["rules"]] == [R_ERR, R_WARN, R_NOTE, R_XML]
     # Unknown rules fall back to the id as title and the seen severity as default.
     assert driver["rules"][1] == {
         "id": R_WARN,
         "name": R_WARN,
+        "helpUri": "https://pypi.org/project/edoc-edxml/",
         "shortDescription": {"text": R_WARN},
+        "help": {"text": f"{R_WARN}: see edoc rules", "markdown": f"`{R_WARN}`"},
         "defaultConfiguration": {"level": "warning"},
     }
+    # GitHub code scanning: every rule has help, every result a region, URIs a base id.
+    assert all(r["help"]["text"] and r["helpUri"] for r in driver["rules"])
+    assert run["originalUriBaseIds"] == {"SRCROOT": {"uri": Path.cwd().resolve().as_uri() + "/"}}
 
     results = run["results"]
     assert [(r["ruleId"], r["level"]) for r in results] == [
@@ -319,12 +332,13 @@ def test_sarif_is_valid_and_says_what_it_should(
     assert first["properties"]["message_vi"] == "Thiếu nơi nhận (To)"
     [loc] = first["locations"]
     assert loc["physicalLocation"]["artifactLocation"]["uri"] == "inbox/a%20b.edxml"
+    assert loc["physicalLocation"]["artifactLocation"]["uriBaseId"] == "SRCROOT"
     assert loc["physicalLocation"]["region"] == {"startLine": 12}
     assert loc["logicalLocations"][0]["fullyQualifiedName"] == (
         "/edXML/edXMLEnvelope/edXMLHeader/MessageHeader/To[2]"
     )
-    # No line known: no region at all (startLine must be >= 1).
-    assert "region" not in results[1]["locations"][0]["physicalLocation"]
+    # No line known: line 1 (code scanning needs a region on every result).
+    assert results[1]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
     assert "logicalLocations" not in results[1]["locations"][0]
     assert results[2]["locations"][0]["physicalLocation"]["region"] == {"startLine": 30}
 

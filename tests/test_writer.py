@@ -136,17 +136,18 @@ def test_write_to_path_is_atomic(tmp_path, package: edoc.EdocPackage) -> None:
         ],
     )
     with pytest.raises(OSError, match="disk gone"):
-        edoc.write(bad, target)
+        edoc.write(bad, target, overwrite=True)
     assert target.read_bytes() == b"previous"
     assert os.listdir(tmp_path) == ["out.edxml"], "no temporary file left behind"
-    result = edoc.write(package, target)
+    result = edoc.write(package, target, overwrite=True)
     assert result.path == target
     assert result.size == target.stat().st_size
     import hashlib
 
     assert result.sha256 == hashlib.sha256(target.read_bytes()).hexdigest()
-    with pytest.raises(edoc.errors.InputError, match="exists"):
-        edoc.write(package, target, overwrite=False)
+    with pytest.raises(edoc.errors.OutputExistsError, match="exists; pass overwrite=True"):
+        edoc.write(package, target)  # the default keeps an existing file, as the CLI does
+    assert target.read_bytes() != b"previous"
 
 
 def test_attachments_stream_from_path(tmp_path, package: edoc.EdocPackage) -> None:

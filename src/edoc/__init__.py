@@ -5,7 +5,7 @@
 >>> edoc.write(pkg, "out.edxml")                # doctest: +SKIP
 """
 
-from edoc import errors
+from edoc import errors, keys
 from edoc.errors import EdocError, ParseError
 from edoc.formats import VN_TZ
 from edoc.ids import DocumentId, OrganId, OrganIdScheme
@@ -86,6 +86,7 @@ __all__ = [
     "WriteResult",
     "__version__",
     "errors",
+    "keys",
     "read",
     "sign",
     "sign_package",

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from edoc.errors import InputError, shorten
+from edoc.errors import InputError, OutputExistsError, shorten
 
-__all__ = ["atomic_write", "safe_filename"]
+__all__ = ["atomic_write", "file_mode", "safe_filename"]
 
 _WINDOWS_RESERVED = {
     "CON", "PRN", "AUX", "NUL",
@@ -24,22 +24,37 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _MAX_NAME_BYTES = 200
 
 
+def file_mode(*, private: bool = False) -> int:
+    """The mode of a new file: 0600 when ``private``, else 0666 less the process umask."""
+    if private:
+        return 0o600
+    mask = os.umask(0)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_write(
-    target: str | os.PathLike[str], *, overwrite: bool = True, durable: bool = True
+    target: str | os.PathLike[str],
+    *,
+    overwrite: bool = True,
+    durable: bool = True,
+    private: bool = False,
 ) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``target``; rename it into place only on success.
 
     On any exception the temporary file is removed and ``target`` is left as it was.
-    With ``overwrite=False`` an existing ``target`` raises :class:`InputError` first.
+    With ``overwrite=False`` an existing ``target`` raises :class:`OutputExistsError` first.
     With ``durable`` (the default) the data is flushed to the disk (fsync) before the
-    rename, so a crash never leaves a renamed but empty file.
+    rename, so a crash never leaves a renamed but empty file. The file gets the mode a
+    new file gets under the umask (as ``open()`` gives), or 0600 when ``private``.
     """
     path = Path(target)
     if not overwrite and path.exists():
-        raise InputError(f"{path} exists; pass overwrite=True (--force) to replace it")
+        raise OutputExistsError(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".part")
     try:
+        os.fchmod(fd, file_mode(private=private))
         with os.fdopen(fd, "w+b") as out:  # readable too: a signer re-reads to hash the file
             yield out
             out.flush()
@@ -50,9 +65,7 @@ def atomic_write(
             try:
                 os.link(tmp, path)
             except FileExistsError:
-                raise InputError(
-                    f"{path} exists; pass overwrite=True (--force) to replace it"
-                ) from None
+                raise OutputExistsError(path) from None
             os.unlink(tmp)
         else:
             os.replace(tmp, path)

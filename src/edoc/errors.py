@@ -10,6 +10,8 @@
     │   ├── ForbiddenXMLError                    DTD, entity, external reference: refused outright
     │   └── LimitExceededError                   a Limits value was exceeded; raise it to proceed
     ├── ValidationError(EdocError, ValueError)   the package breaks the standard's rules
+    ├── OutputExistsError(InputError)            a file to write exists and replacing was not asked
+    ├── MissingDependencyError(EdocError, ImportError)  an optional extra is not installed
     ├── SignatureError(EdocError)
     │   └── InvalidSignatureError                the document must not be trusted (.reason)
     │       ├── SignatureMissingError, SignatureProfileError, DigestMismatchError
@@ -35,6 +37,8 @@ __all__ = [
     "InvalidSignatureError",
     "LegacyAlgorithmWarning",
     "LimitExceededError",
+    "MissingDependencyError",
+    "OutputExistsError",
     "ParseError",
     "PdfError",
     "SignatureError",
@@ -69,6 +73,28 @@ class IdentifierError(InputError):
 
 class SourceError(InputError):
     """A file or stream the caller named cannot be opened or read (missing, no permission)."""
+
+
+class OutputExistsError(InputError):
+    """A file to write exists and replacing it was not asked for (``path`` names it)."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(f"{path} exists; pass overwrite=True to replace it")
+        self.path = path
+
+
+class MissingDependencyError(EdocError, ImportError):
+    """An optional part of edoc needs a package that is not installed.
+
+    ``extra`` is the edoc-edxml extra that brings it; ``install`` the command to run.
+    """
+
+    def __init__(self, feature: str, module: str, extra: str) -> None:
+        self.feature = feature
+        self.module = module
+        self.extra = extra
+        self.install = f"pip install 'edoc-edxml[{extra}]'"
+        super().__init__(f"{feature} needs {module}, which is not installed: {self.install}")
 
 
 class ParseError(EdocError, ValueError):
@@ -126,6 +152,9 @@ class LimitExceededError(ParseError):
         self.value = value
         self.maximum = maximum
 
+    def __str__(self) -> str:
+        return f"{super().__str__()}: {self.value} seen, at most {self.maximum} allowed"
+
 
 class ValidationError(EdocError, ValueError):
     """The package is readable but breaks the standard's rules."""
@@ -169,7 +198,7 @@ class TransportError(EdocError):
 
 
 class PdfError(EdocError):
-    """An attached PDF could not be checked: ``reason`` is ``pdf-backend`` (the ``edoc[pdf]``
+    """An attached PDF could not be checked: ``reason`` is ``pdf-backend`` (the ``edoc-edxml[pdf]``
     extra is missing), ``pdf-malformed``, ``pdf-too-large``, ``pdf-timeout`` or
     ``pdf-unreadable``. Never raised by a report: there it is the document's ``error``."""
 

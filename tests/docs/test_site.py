@@ -52,6 +52,26 @@ def test_strict_build_writes_every_page(site: Path) -> None:
     assert "reply_to" in api
 
 
+def _text(page: Path) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+
+
+def test_api_pages_show_full_signatures_and_no_attrs_internals(site: Path) -> None:
+    """Signatures are formatted on several lines (a formatter is in the docs extra), and an
+    attrs field shows its name and type, not ``= attrs.field(converter=...)``."""
+    xml = _text(site / "api/xml.html")
+    assert "write(\n    package: Package,\n" in xml
+    assert "    overwrite: bool = False,\n" in xml
+    assert ") -> WriteResult" in xml
+    model = _text(site / "api/model.html")
+    assert "organ_id: OrganId" in model
+    for internal in ("attrs.field(", "converter=", "validator="):
+        assert internal not in model, internal
+
+
 def test_strict_build_fails_on_a_broken_link(tmp_path: Path) -> None:
     """The strictness is real: one link to a missing page fails the build."""
     pytest.importorskip("mkdocs", reason="the docs extra is not installed")

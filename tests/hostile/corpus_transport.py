@@ -1,6 +1,6 @@
 # ruff: noqa: E501  (one case per line reads best)
 """Group E of hostile-inputs.md (T1-T7): the hub client against a hostile hub on loopback,
-and the folder transport. AMQP-specific parts of T6 wait for edoc[amqp] (see docs/security.md)."""
+and the folder transport. AMQP-specific parts of T6 wait for edoc-edxml[amqp] (see docs/security.md)."""
 
 from __future__ import annotations
 
@@ -236,7 +236,7 @@ CASES = [
     Case("T3", "error-code-with-data", "ErrorCode 12 with data present: refused, no file kept", "call", _fetch("error-with-data"), Refused(_te("RejectedError"), "ErrorCode 12"), needs=("httpx",)),
     Case("T4", "crlf-in-header", "a sender OrganId carrying CRLF and a header", "call", _header_injection, Refused(edoc.errors.InputError, "'from' value holds a line break or NUL"), needs=("httpx",)),
     Case("T5", "upload-filename", "the payload file named with a quote, CRLF and ;name=", "call", _upload_name, Accepted(_upload_name_safe, "the upload is the raw file (hub-wire.md §2): its name never reaches the wire"), needs=("httpx",)),
-    Case("T6", "poison-message-folder", "a malformed package in a folder inbox: one typed error, then failed/, never redelivered", "call", _poison, Accepted(_poison_dead_lettered, "a typed error leads to FAILED (the folder transport's dead letter); AMQP dead-lettering is pending edoc[amqp]")),
+    Case("T6", "poison-message-folder", "a malformed package in a folder inbox: one typed error, then failed/, never redelivered", "call", _poison, Accepted(_poison_dead_lettered, "a typed error leads to FAILED (the folder transport's dead letter); AMQP dead-lettering is pending edoc-edxml[amqp]")),
     Case("T7", "url-in-document", "a received package whose Subject holds the canary's URL", "call", _url_in_document, Accepted(_no_call, "endpoints come only from configuration")),
 ]
 

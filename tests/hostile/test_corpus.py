@@ -115,7 +115,7 @@ def test_case(case: Case, ctx: Ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     if "xmlsec1" in case.needs and shutil.which("xmlsec1") is None:
         pytest.skip("xmlsec1 is not installed (Debian xmlsec1)")
     if "httpx" in case.needs and importlib.util.find_spec("httpx") is None:
-        pytest.skip("httpx is not installed (edoc[http])")
+        pytest.skip("httpx is not installed (edoc-edxml[http])")
     if "faketime" in case.needs and shutil.which("faketime") is None:
         pytest.skip("faketime is not installed (Debian faketime)")
     work = ctx.work = tmp_path / "work"

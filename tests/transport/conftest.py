@@ -27,18 +27,18 @@ from ._support import (
 )
 
 collect_ignore_glob: list[str] = []
-if importlib.util.find_spec("httpx") is None:  # the hub client needs edoc[http]
+if importlib.util.find_spec("httpx") is None:  # the hub client needs edoc-edxml[http]
     collect_ignore_glob += ["test_hub*.py", "test_secrets.py", "test_cli_transport.py"]
-if importlib.util.find_spec("pika") is None:  # the AMQP transport needs edoc[amqp]
+if importlib.util.find_spec("pika") is None:  # the AMQP transport needs edoc-edxml[amqp]
     collect_ignore_glob += ["test_amqp*.py"]
 
 
 def pytest_report_header() -> list[str]:
     lines = []
     if importlib.util.find_spec("httpx") is None:
-        lines.append("httpx is not installed: the hub client tests are not collected (edoc[http])")
+        lines.append("httpx is not installed: hub client tests not collected (edoc-edxml[http])")
     if importlib.util.find_spec("pika") is None:
-        lines.append("pika is not installed: the AMQP tests are not collected (edoc[amqp])")
+        lines.append("pika is not installed: the AMQP tests are not collected (edoc-edxml[amqp])")
     return lines
 
 

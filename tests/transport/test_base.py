@@ -106,5 +106,5 @@ def test_missing_httpx_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setitem(sys.modules, "httpx", None)  # as if it were not installed
     monkeypatch.delitem(sys.modules, "edoc.transport.hub", raising=False)
-    with pytest.raises(ImportError, match=r"pip install 'edoc\[http\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'edoc-edxml\[http\]'"):
         transport.HubTransport  # noqa: B018

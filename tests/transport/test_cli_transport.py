@@ -106,7 +106,7 @@ def test_exit_codes(hub: HubServer, new_package: Callable[..., Path]) -> None:
     unreadable = run("send", str(not_edxml), *common, secret=A_SECRET)
     assert unreadable.exit_code == 4
     routed = run("send", str(not_edxml), *common, "--kind", "edoc", "--from", A_ORGAN, "--to",
-                 "000.00.00.Z99", "--retries", "0", secret=A_SECRET)  # fmt: skip
+                 "000.00.00.Z99", "--retries", "0", "--no-check", secret=A_SECRET)  # fmt: skip
     assert routed.exit_code == 5
     assert "unknown recipient" in routed.output
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,18 @@ import click
 
 from edoc import errors
 from edoc.builder import load_toml, wrap_like_reference
-from edoc.cli._exit import ExitCode, exit_code_for
+from edoc.cli._common import (
+    color_option,
+    input_source,
+    lang_option,
+    limits_option,
+    parse_limits,
+    replace_hint,
+)
+from edoc.cli._exit import ExitCode, exit_code_for, setup_message
 from edoc.cli._render import to_dict, to_text
 from edoc.cli.conformance import conformance_group
+from edoc.cli.reply import reply_command
 from edoc.cli.sign import sign_command
 from edoc.cli.transport import hub_group, receive_command, send_command
 from edoc.cli.validate import rules_command, validate_command
@@ -29,24 +39,45 @@ def _fail(exc: BaseException) -> None:
     if code is ExitCode.INTERNAL:
         click.echo(f"edoc: internal error ({type(exc).__name__}): {exc}", err=True)
         click.echo("edoc: this is a bug; please report it with the command you ran", err=True)
+    elif code is ExitCode.SETUP:
+        click.echo(f"edoc: {setup_message(exc)}", err=True)
+    elif isinstance(exc, errors.OutputExistsError):
+        click.echo(f"edoc: {replace_hint(exc)}", err=True)
+    elif isinstance(exc, errors.LimitExceededError):
+        name = exc.limit.removeprefix("Limits.")
+        click.echo(f"edoc: {exc}; raise it with --limit {name}=N", err=True)
     else:
         click.echo(f"edoc: {exc}", err=True)
     sys.exit(int(code))
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of stdout went away (``edoc … | head``): stop without a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout without a descriptor
+        pass
+    sys.exit(int(ExitCode.BROKEN_PIPE))
 
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:
             _fail(exc)
 
 
-@click.group(cls=_Group)
-@click.version_option(package_name="edoc")
-def main() -> None:
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="edoc-edxml", prog_name="edoc")
+@color_option
+@lang_option
+def main(color: str, lang: str | None) -> None:
     """Build, read and check edXML document packages (QCVN 102:2016/BTTTT)."""
 
 
@@ -112,7 +143,7 @@ def build(description: Path, output: Path, force: bool, wrap: str, content_types
 
 
 @main.command()
-@click.argument("package", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("package", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON description (edoc.inspect/1).")
 @click.option(
     "--extract",
@@ -125,16 +156,19 @@ def build(description: Path, output: Path, force: bool, wrap: str, content_types
     is_flag=True,
     help="With --extract: save a reference-builder ZIP wrapping as it is, not the file in it.",
 )
+@limits_option
 def inspect(
-    package: Path, as_json: bool, extract: Path | None, force: bool, keep_zip: bool = False
-) -> None:
-    """Show what PACKAGE holds; optionally extract its attachments.
+    package: str | Path, as_json: bool, extract: Path | None, force: bool,
+    keep_zip: bool = False, limits: tuple[str, ...] = (),
+) -> None:  # fmt: skip
+    """Show what PACKAGE (a file, or - for standard input) holds; optionally extract its
+    attachments.
 
     A package is shown whenever it can be read, with what was tolerated or missing listed
     as deviations. Broken attachments (not base64) are listed, never extracted. An
     attachment in the reference builder's ZIP wrapping is extracted unpacked (the file
     inside, under its real name) unless --keep-zip."""
-    pkg = read(package)
+    pkg = read(input_source(package), limits=parse_limits(limits))
     saved: list[str] = []
     skipped: list[str] = []
     if extract is not None and isinstance(pkg, EdocPackage):
@@ -173,6 +207,7 @@ def inspect(
             click.echo(f"not extracted   {why}")
 
 
+main.add_command(reply_command)
 main.add_command(validate_command)
 main.add_command(rules_command)
 main.add_command(sign_command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import sys
 from pathlib import Path
@@ -10,9 +11,10 @@ from typing import Any
 
 import click
 
+from edoc.cli._common import input_source
 from edoc.errors import InputError
 from edoc.signing import load_pem, load_pkcs12, sign
-from edoc.signing.keys import SigningKey
+from edoc.signing.keys import KeyLoadError, SigningKey
 from edoc.signing.pkcs11 import PinSource, Pkcs11Key, pin_from_env, pin_from_file, pin_from_prompt
 
 __all__ = ["sign_command"]
@@ -34,6 +36,25 @@ def _password(password_file: Path | None, password_env: str | None) -> str | Non
             raise InputError(f"the environment variable {password_env} is not set")
         return value
     return None
+
+
+def _file_key(path: Path, cert: Path | None, password: str | None) -> SigningKey:
+    """A PEM or PKCS#12 key; without a password given, a terminal is asked if one is needed
+    (as openssl does), and nothing is asked when standard input is not a terminal."""
+
+    def load(secret: str | None) -> SigningKey:
+        if path.suffix.lower() in (".p12", ".pfx"):
+            return load_pkcs12(path, password=secret)
+        return load_pem(path, password=secret, certificates=cert)
+
+    if password is not None or not sys.stdin.isatty():
+        return load(password)
+    try:
+        return load(None)
+    except KeyLoadError:
+        if not path.is_file():
+            raise
+    return load(getpass.getpass(f"Password for {path}: "))
 
 
 def _token_key(
@@ -96,7 +117,7 @@ def _xades_options(
 
 
 @click.command("sign")
-@click.argument("package", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("package", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
     "--key",
@@ -113,7 +134,8 @@ def _xades_options(
 @click.option(
     "--password-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="A file holding the key's password (never pass a password on the command line).",
+    help="A file holding the key's password (never pass a password on the command line; "
+    "without this and --password-env, a terminal is asked when the key needs one).",
 )
 @click.option("--password-env", metavar="VAR", help="An environment variable holding the password.")
 @click.option(
@@ -160,13 +182,14 @@ def _xades_options(
 @click.option("--policy-uri", metavar="URI", help="XAdES-EPES: where the policy can be fetched.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def sign_command(
-    package: Path, output: Path, key_spec: str, cert: Path | None, password_file: Path | None,
+    package: str, output: Path, key_spec: str, cert: Path | None, password_file: Path | None,
     password_env: str | None, pin_file: Path | None, pin_env: str | None,
     pkcs11_module: Path | None, policy: str, xades: str | None, tsa_url: str | None,
     tsa_timeout: float, policy_id: str | None, policy_file: Path | None, policy_uri: str | None,
     force: bool,
 ) -> None:  # fmt: skip
-    """Sign PACKAGE (any signature it has is replaced) and write OUTPUT."""
+    """Sign PACKAGE (a file, or - for standard input; any signature it has is replaced) and
+    write OUTPUT."""
     is_token = key_spec[:7].lower() == "pkcs11:"
     if is_token and (password_file is not None or password_env is not None):
         raise click.UsageError("a token key takes --pin-env or --pin-file, not a password")
@@ -178,11 +201,7 @@ def sign_command(
         if is_token:
             key = stack.enter_context(_token_key(key_spec, cert, pin_file, pin_env, pkcs11_module))
         else:
-            key_path = Path(key_spec)
-            password = _password(password_file, password_env)
-            if key_path.suffix.lower() in (".p12", ".pfx"):
-                key = load_pkcs12(key_path, password=password)
-            else:
-                key = load_pem(key_path, password=password, certificates=cert)
-        result = sign(package, output, key=key, policy=policy, overwrite=force, **xades_options)
+            key = _file_key(Path(key_spec), cert, _password(password_file, password_env))
+        source = input_source(package)
+        result = sign(source, output, key=key, policy=policy, overwrite=force, **xades_options)
     click.echo(f"{result.path}  {result.size} bytes  sha256 {result.sha256}")

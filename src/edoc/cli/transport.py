@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import errno
 import json
 import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
+from cryptography import x509
 
-from edoc.errors import InputError, TransportError
+from edoc.errors import (
+    InputError,
+    InvalidSignatureError,
+    TransportError,
+    UntrustedCertificateError,
+    ValidationError,
+)
+from edoc.xml import read
 
 __all__ = ["hub_group", "receive_command", "send_command"]
 
@@ -30,8 +42,9 @@ def _client_options(fn: Any) -> Any:
             "--config",
             type=click.Path(dir_okay=False, path_type=Path),
             envvar="EDOC_CONFIG",
-            help="An edoc.toml with a [transport] table (env EDOC_CONFIG). Options and "
-            "environment variables override it.",
+            help="An edoc.toml with a [transport] table (env EDOC_CONFIG; default: the "
+            "nearest edoc.toml in this folder or a parent). Options and environment "
+            "variables override it.",
         ),
         click.option(
             "--url",
@@ -64,10 +77,63 @@ def _client_options(fn: Any) -> Any:
 
 
 def _settings(**given: Any) -> Any:
-    from edoc.transport.config import load_config
+    """Settings from the options, the environment and ``--config``, ``EDOC_CONFIG`` or the
+    nearest ``edoc.toml`` (this folder, then its parents)."""
+    from edoc.transport.config import find_config, load_config
 
-    config = given.pop("config")
+    config = given.pop("config") or find_config()
     return load_config(config, **given)
+
+
+@contextlib.contextmanager
+def _naming(settings: Any) -> Iterator[None]:
+    """Transport errors name the hub, broker or folder they are about (never a secret)."""
+    try:
+        yield
+    except TransportError as exc:
+        from edoc.transport._amqp_link import redact_url
+
+        where = redact_url(settings.url)
+        message = getattr(exc, "message", None)
+        if isinstance(message, str) and where not in message:
+            exc.message = f"{message} ({settings.type} {where})"  # type: ignore[attr-defined]
+        raise
+
+
+def _check_before_send(package: Path) -> None:
+    """Refuse a package that is invalid, or whose signature no longer holds (tampered)."""
+    from edoc.signing.trust import TrustStore
+    from edoc.signing.verifier import VerifyPolicy, verify
+    from edoc.validation import Severity, validate
+
+    pkg = read(package)  # unreadable input: ParseError, exit 4
+    report = validate(package)
+    if report.fails(Severity.ERROR):
+        first = report.best()
+        why = f"{first.rule} {first.message}" if first is not None else "unreadable"
+        raise ValidationError(
+            f"{package} was not sent: it fails validation ({len(report.errors) or 1} error(s); "
+            f"first: {why}); see edoc validate {package}, or pass --no-check"
+        )
+    signature = getattr(pkg, "signature", None)  # status packages carry none
+    if signature is None or not signature.certificates:
+        return
+    certificates = []
+    for text in signature.certificates:
+        with contextlib.suppress(ValueError):
+            certificates.append(x509.load_der_x509_certificate(base64.b64decode(text)))
+    if not certificates:
+        return
+    try:  # the package's own certificate, pinned: this checks the bytes, not the trust
+        verify(package, trust=TrustStore(certificates), policy=VerifyPolicy.legacy())
+    except UntrustedCertificateError:
+        return  # whether the signer is trusted is the receiver's decision
+    except InvalidSignatureError as exc:
+        raise InvalidSignatureError(
+            f"{package} was not sent: its signature does not hold ({exc}); "
+            "sign it again, or pass --no-check",
+            reason=exc.reason,
+        ) from None
 
 
 # -- edoc send ----------------------------------------------------------------------------
@@ -76,7 +142,6 @@ def _settings(**given: Any) -> Any:
 def _describe(package: Path) -> tuple[str, str, tuple[str, ...]]:
     """(kind, sender OrganId, recipient OrganIds) of a package, read (and so checked) by edoc."""
     from edoc.model import EdocPackage
-    from edoc.xml import read
 
     pkg = read(package)
     if isinstance(pkg, EdocPackage):
@@ -107,6 +172,13 @@ def _describe(package: Path) -> tuple[str, str, tuple[str, ...]]:
     "AMQP reads it from the package.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the receipt as JSON.")
+@click.option(
+    "--check/--no-check",
+    default=True,
+    show_default=True,
+    help="Validate PACKAGE, and verify its signature if it has one, before sending; "
+    "an invalid or tampered package is not sent (exit 1 or 3).",
+)
 def send_command(
     package: Path,
     config: Path | None,
@@ -119,14 +191,17 @@ def send_command(
     sender: str | None,
     recipients: tuple[str, ...],
     as_json: bool,
+    check: bool,
 ) -> None:
-    """Send PACKAGE through the configured transport (the hub's sendEdoc, or AMQP)."""
+    """Send PACKAGE through the configured transport (the hub's sendEdoc, AMQP or a folder)."""
     from edoc.transport import Outgoing
 
     settings = _settings(config=config, url=url, system_id=system_id, secret_env=secret_env,
                          timeout=timeout, retries=retries)  # fmt: skip
     if not package.is_file():
         raise InputError(f"{package} is not a file")
+    if check:
+        _check_before_send(package)
     needs_to = settings.type == "amqp" and not recipients
     if kind == "auto" or sender is None or needs_to:
         read_kind, read_sender, read_to = _describe(package)
@@ -134,7 +209,7 @@ def send_command(
         sender = sender or read_sender
         recipients = read_to if needs_to else recipients
     out = Outgoing(payload=package, kind=kind, to=recipients, sender=sender)  # type: ignore[arg-type]
-    with settings.open() as transport:
+    with _naming(settings), settings.open() as transport:
         receipt = transport.send(out)
     if as_json:
         data: dict[str, object] = {"doc_id": receipt.doc_id, "kind": kind}
@@ -183,10 +258,10 @@ def receive_command(
         config=config, url=url, system_id=system_id, secret_env=secret_env,
         timeout=timeout, retries=retries, inbox=into, interval=interval,
     )  # fmt: skip
-    if settings.inbox is None and settings.type != "dir":
+    if settings.inbox is None:
         raise InputError("no inbox: pass --into, set inbox in edoc.toml or EDOC_INBOX")
     count = 0
-    with settings.open() as transport:
+    with _naming(settings), settings.open() as transport:
         try:
             while True:
                 left = None if max_messages is None else max_messages - count
@@ -372,7 +447,15 @@ def serve_command(
         check_from=not allow_any_from,
         idle_timeout=idle_timeout,
     )
-    server.bind()
+    try:
+        server.bind()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise TransportError(
+            f"cannot listen on {host}:{port}: another program uses that port "
+            "(pick another with --port, or --port 0 for any free one)"
+        ) from None
     click.echo(
         f"edoc hub: serving on {server.url} for {', '.join(sorted(server.agencies))}; "
         f"data in {data}; Ctrl-C stops",

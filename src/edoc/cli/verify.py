@@ -14,6 +14,7 @@ import click
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from edoc.cli._common import input_source
 from edoc.cli._exit import ExitCode, exit_code_for
 from edoc.cli._render import to_dict
 from edoc.errors import EdocError, InputError, LegacyAlgorithmWarning
@@ -82,7 +83,7 @@ def _json(result: ValidationResult) -> dict[str, Any]:
 
 
 @click.command("verify")
-@click.argument("package", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("package", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "--trust",
     "trust_paths",
@@ -131,19 +132,20 @@ def _json(result: ValidationResult) -> dict[str, Any]:
 @click.option(
     "--pdf/--no-pdf",
     default=None,
-    help="Check the signatures inside PDF attachments (default: when edoc[pdf] is installed).",
+    help="Check the signatures inside PDF attachments (default: when edoc-edxml[pdf] is installed).",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def verify_command(package: Path, trust_paths: tuple[Path, ...],
+def verify_command(package: str, trust_paths: tuple[Path, ...],
                    intermediate_paths: tuple[Path, ...], revocation: str, offline: bool,
                    crl_paths: tuple[Path, ...], timeout: float, legacy: bool, at_text: str | None,
                    pdf: bool | None, fmt: str) -> None:  # fmt: skip
-    """Validate PACKAGE's signature and print the report, then the signatures inside its
-    PDF attachments. Exit codes: 0 TOTAL_PASSED, 3 TOTAL_FAILED or INDETERMINATE (or a
-    PDF signature TOTAL_FAILED), 5 INDETERMINATE/TRY_LATER (revocation data unreachable),
-    4 unreadable."""
+    """Validate PACKAGE's signature (a file, or - for standard input) and print the report,
+    then the signatures inside its PDF attachments.
+
+    Exit codes: 0 TOTAL_PASSED, 3 TOTAL_FAILED or INDETERMINATE (or a PDF signature
+    TOTAL_FAILED), 5 INDETERMINATE/TRY_LATER (revocation data unreachable), 4 unreadable."""
     at = None
     if at_text is not None:
         try:
@@ -166,7 +168,7 @@ def verify_command(package: Path, trust_paths: tuple[Path, ...],
             policy=VerifyPolicy.legacy() if legacy else VerifyPolicy(), offline=offline,
             crls=crl_paths, at=at, timeout=timeout, pdf=pdf,
         )  # fmt: skip
-        result = verifier.verify(package)
+        result = verifier.verify(input_source(package))
     except EdocError as exc:
         code = exit_code_for(exc)
         if fmt == "json":

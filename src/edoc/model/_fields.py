@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from edoc.errors import InputError, shorten
+from edoc.errors import IdentifierError, InputError, shorten
 from edoc.ids import DocumentId, OrganId
 
 T = TypeVar("T")
@@ -63,6 +63,17 @@ def to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
 
 def to_organ_id(value: OrganId | str) -> OrganId:
     return value if isinstance(value, OrganId) else OrganId(value)
+
+
+def _named_organ_id(value: OrganId | str, self_: object, field: attrs.Attribute[Any]) -> OrganId:
+    try:
+        return to_organ_id(value)
+    except IdentifierError as exc:
+        raise IdentifierError(f"{type(self_).__name__}.{field.name}: {exc}") from None
+
+
+organ_id_field = attrs.Converter(_named_organ_id, takes_self=True, takes_field=True)
+"""``to_organ_id`` for an attrs field: an error names the class and the field."""
 
 
 def to_organ_ids(value: Iterable[OrganId | str]) -> tuple[OrganId, ...]:

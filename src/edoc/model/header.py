@@ -35,7 +35,7 @@ def _opt_text() -> str | None:
 class Organization:
     """``From`` or ``To``: an agency (*cơ quan*)."""
 
-    organ_id: OrganId = attrs.field(converter=f.to_organ_id)
+    organ_id: OrganId = attrs.field(converter=f.organ_id_field)  # type: ignore[misc]
     """``OrganId``: the agency's identifier code."""
     organization_in_charge: str | None = _opt_text()
     """``OrganizationInCharge``: the governing body (*cơ quan chủ quản*)."""
@@ -128,7 +128,7 @@ class OtherInfo:
 class ResponseFor:
     """``ResponseFor``: the earlier document this package answers, revokes or reports on."""
 
-    organ_id: OrganId = attrs.field(converter=f.to_organ_id)
+    organ_id: OrganId = attrs.field(converter=f.organ_id_field)  # type: ignore[misc]
     """The agency that issued the earlier document."""
     code: str | None = _opt_text()
     """The earlier document's ``number/notation`` as one string."""

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from edoc.errors import shorten
 from edoc.formats import VN_TZ
 from edoc.ids import DocumentId
 from edoc.model import _fields as f
@@ -86,7 +87,7 @@ def _number_attachments(value: Iterable[Attachment]) -> tuple[Attachment, ...]:
     return tuple(out)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class EdocPackage:
     """An edoc package (*gói tin văn bản điện tử*): header, trace, attachments.
 
@@ -109,12 +110,19 @@ class EdocPackage:
         read without DocumentId, Code or PromulgationDate."""
         return self.header.document_id
 
+    def __repr__(self) -> str:  # a summary: the whole header is in .header
+        signed = ", signed" if self.signature is not None else ""
+        doc_id = self.document_id.value if self.document_id is not None else None
+        return (f"EdocPackage(document_id={doc_id!r}, "
+                f"subject={shorten(self.header.subject or '', 60)!r}, "
+                f"attachments={len(self.attachments)}{signed})")  # fmt: skip
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(VN_TZ).replace(microsecond=0)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class StatusPackage:
     """A status package (*gói tin trạng thái*): where a document stands at an agency."""
 
@@ -151,6 +159,17 @@ class StatusPackage:
         or, for :attr:`StatusCode.RETRIEVAL_REQUESTED`, to its sender. ``description``
         defaults to the code's Vietnamese meaning, ``timestamp`` to now.
         """
+        if not isinstance(package, EdocPackage):
+            from edoc.errors import InputError
+
+            what = type(package).__name__
+            if isinstance(package, StatusPackage):
+                what = (f"a StatusPackage (status {package.status_code.value} about "
+                        f"{package.response_for.document_id})")  # fmt: skip
+            raise InputError(
+                f"reply_to answers an EdocPackage (a document), not {what}: "
+                "a status is never answered with a status"
+            )
         header = package.header
         if from_ is None:
             if code.sent_by_sender:
@@ -177,6 +196,11 @@ class StatusPackage:
             staff_info=staff_info,
             description=description or code.meaning_vi,
         )
+
+    def __repr__(self) -> str:
+        return (f"StatusPackage(status_code={self.status_code.value!r}, "
+                f"from_={self.from_.organ_id.value!r}, "
+                f"response_for={str(self.response_for.document_id)!r})")  # fmt: skip
 
 
 Package = EdocPackage | StatusPackage

@@ -55,7 +55,7 @@ class StaffInfo:
 class Receiver:
     """``ReceiverList/Receiver``: a recipient affected by an update."""
 
-    organ_id: OrganId = attrs.field(converter=f.to_organ_id)
+    organ_id: OrganId = attrs.field(converter=f.organ_id_field)  # type: ignore[misc]
     receiver_type: int | None = attrs.field(default=None, validator=f.non_negative)
     """``ReceiverType``: 0 or 1 in practice; meaning not published."""
 

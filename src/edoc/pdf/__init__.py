@@ -1,4 +1,4 @@
-"""The signatures inside a package's PDF attachments (the ``edoc[pdf]`` extra, pyHanko).
+"""The signatures inside a package's PDF attachments (the ``edoc-edxml[pdf]`` extra, pyHanko).
 
 >>> result = edoc.Verifier(trust).verify("in.edxml")      # doctest: +SKIP
 >>> for doc in result.documents:                           # doctest: +SKIP

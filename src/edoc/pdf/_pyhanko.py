@@ -2,7 +2,7 @@
 of each signature (byte ranges and their digest, the CMS signature value, coverage, the
 incremental updates after it). Trust, time-stamps and revocation are edoc's own.
 
-pyHanko is imported here only, when a PDF is checked (``pip install 'edoc[pdf]'``).
+pyHanko is imported here only, when a PDF is checked (``pip install 'edoc-edxml[pdf]'``).
 The file is read through :class:`Guarded`: pyHanko seeks and reads what it needs (the
 cross-reference sections, the objects it resolves, the byte ranges in chunks), never the
 whole file at once, and every read checks the deadline and stays inside the file.
@@ -23,7 +23,7 @@ from edoc.errors import PdfError
 
 __all__ = ["Facts", "Guarded", "read_signatures", "require_backend"]
 
-INSTALL = "pip install 'edoc[pdf]'"
+INSTALL = "pip install 'edoc-edxml[pdf]'"
 
 
 def require_backend() -> None:

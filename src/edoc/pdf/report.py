@@ -2,7 +2,7 @@
 the signer, times, integrity, coverage, chain, revocation and ETSI indication.
 
 Plain data (no pyHanko here): it is importable, comparable and serialisable without the
-``edoc[pdf]`` extra. The fields are described in docs/reference/pdf-report.md.
+``edoc-edxml[pdf]`` extra. The fields are described in docs/reference/pdf-report.md.
 """
 
 from __future__ import annotations

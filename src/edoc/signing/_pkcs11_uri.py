@@ -27,7 +27,7 @@ MODULE_ENV = "EDOC_PKCS11_MODULE"
 """The environment variable naming the PKCS#11 module when neither the URI nor the
 caller does."""
 
-_INSTALL = "pip install 'edoc[pkcs11]'"
+_INSTALL = "pip install 'edoc-edxml[pkcs11]'"
 
 
 class TokenError(KeyLoadError):

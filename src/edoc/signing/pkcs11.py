@@ -1,4 +1,4 @@
-"""Keys on a USB token or HSM, through PKCS#11 (the ``edoc[pkcs11]`` extra).
+"""Keys on a USB token or HSM, through PKCS#11 (the ``edoc-edxml[pkcs11]`` extra).
 
 ::
 

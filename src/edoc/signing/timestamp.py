@@ -2,7 +2,7 @@
 
 The ASN.1 structures (TimeStampReq, TimeStampResp, TSTInfo, CMS SignedData, ESSCertID)
 come from asn1crypto: cryptography has no TSP or CMS-verification API. The request is one
-POST made with the standard library (no ``edoc[http]`` needed to sign) through
+POST made with the standard library (no ``edoc-edxml[http]`` needed to sign) through
 ``edoc.signing._fetch``: a deadline for the whole request, no redirects, a cap on the
 answer's size.
 """

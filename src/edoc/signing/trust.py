@@ -181,9 +181,12 @@ class TrustStore:
     ) -> UntrustedCertificateError:  # fmt: skip
         links = self._links(signer, pool)
         if links is None:
+            last = self._partial(signer, pool)[-1]
+            whose = "the signer's certificate" if last is signer else f"{_name(last)}"
             return UntrustedCertificateError(
                 f"the signer's certificate ({_name(signer)}) does not chain to a trusted "
-                f"certificate valid at {_when(at)}: {detail}",
+                f"certificate: the issuer of {whose}, {last.issuer.rfc4514_string()!r}, is "
+                "neither in the trust store nor among the intermediates given",
                 reason="untrusted-chain",
             )
         for cert in links:
@@ -203,11 +206,17 @@ class TrustStore:
     ) -> list[x509.Certificate] | None:
         """The certificates from ``signer`` to an anchor linked by name and signature only
         (no validity or extension checks), or None."""
+        path = self._partial(signer, pool)
+        return path if self.is_anchor(path[-1]) else None
+
+    def _partial(
+        self, signer: x509.Certificate, pool: Sequence[x509.Certificate]
+    ) -> list[x509.Certificate]:
+        """The links from ``signer`` as far as they go (to an anchor, or to the certificate
+        whose issuer is missing)."""
         path = [signer]
         candidates = [*pool, *self.certificates]
-        while not self.is_anchor(path[-1]):
-            if len(path) > 16:
-                return None
+        while not self.is_anchor(path[-1]) and len(path) <= 16:
             child = path[-1]
             for parent in candidates:
                 if parent.subject != child.issuer or parent in path:
@@ -219,7 +228,7 @@ class TrustStore:
                 path.append(parent)
                 break
             else:
-                return None
+                break
         return path
 
 

@@ -18,7 +18,7 @@ import attrs
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from edoc.errors import InvalidSignatureError, UntrustedCertificateError
+from edoc.errors import EdocError, InvalidSignatureError, UntrustedCertificateError
 from edoc.limits import Limits
 from edoc.model import Package
 from edoc.signing._fetch import Fetcher
@@ -124,7 +124,7 @@ class Verifier:
     genTime, else now; the signer's claimed SigningTime is reported, never used). Each
     fetch must finish within ``timeout`` seconds in all and may answer at most
     ``max_fetch_bytes``. Answers are cached until their nextUpdate.
-    ``pdf``: check the signatures inside PDF attachments (``True`` needs ``edoc[pdf]``;
+    ``pdf``: check the signatures inside PDF attachments (``True`` needs ``edoc-edxml[pdf]``;
     ``None``, the default, when it is installed; ``False`` never), within ``pdf_limits``.
     """
 
@@ -169,6 +169,24 @@ class Verifier:
         return result
 
 
+def _claimed_signer(source: Source) -> x509.Certificate | None:
+    """The certificate a failed signature's KeyInfo carries (a file only; nothing trusted):
+    the report of a tampered package still says who it claims signed it."""
+    if not isinstance(source, str | os.PathLike):
+        return None
+    import base64
+
+    from edoc.xml import read
+
+    try:
+        signature = getattr(read(source), "signature", None)
+        if signature is None or not signature.certificates:
+            return None
+        return x509.load_der_x509_certificate(base64.b64decode(signature.certificates[0]))
+    except (EdocError, ValueError):
+        return None
+
+
 class _Run:
     """One validation: collects checks and evidence, stops at the first decisive failure."""
 
@@ -207,6 +225,9 @@ class _Run:
         except InvalidSignatureError as exc:
             reason = self.reason = exc.reason
             self.checks.append(Check("signature", "failed", f"{reason}: {exc}"))
+            claimed = _claimed_signer(self.source)  # unverified: who KeyInfo says signed
+            if claimed is not None:
+                self.report["signer"] = CertificateInfo.of(claimed)
             ind, sub = _SIGNATURE_REASONS.get(reason, (Ind.TOTAL_FAILED, Sub.FORMAT_FAILURE))
             return self.result(ind, sub)
         self.findings += sig.findings

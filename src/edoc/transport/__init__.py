@@ -6,8 +6,8 @@ logs a package. Available here:
 
 * :class:`MockTransport`: in memory, for tests;
 * :class:`DirectoryTransport`: a folder drop with atomic renames;
-* :class:`HubTransport`: the national document hub's REST API (needs ``edoc[http]``);
-* :class:`AmqpTransport`: queues on an AMQP 0-9-1 broker such as RabbitMQ (``edoc[amqp]``);
+* :class:`HubTransport`: the national document hub's REST API (needs ``edoc-edxml[http]``);
+* :class:`AmqpTransport`: queues on an AMQP 0-9-1 broker such as RabbitMQ (``edoc-edxml[amqp]``);
 * :mod:`edoc.transport.hub_server`: a local hub speaking the same API, for development.
 
 :func:`open_transport` picks one by URL (``dir:///var/edoc``, ``https://…``, or a scheme a
@@ -50,12 +50,8 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "HubTransport":
-        try:
-            from edoc.transport.hub import HubTransport
-        except ImportError as exc:
-            raise ImportError(
-                "edoc.transport.HubTransport needs httpx: pip install 'edoc[http]'"
-            ) from exc
+        from edoc.transport.hub import HubTransport  # MissingDependencyError without httpx
+
         return HubTransport
     if name == "AmqpTransport":
         from edoc.transport.amqp import AmqpTransport

@@ -1,6 +1,6 @@
 """The AMQP connection under :class:`~edoc.transport.amqp.AmqpTransport`: pika, errors, names.
 
-pika is imported lazily (``edoc[amqp]``) and handled as ``Any``: it ships no type
+pika is imported lazily (``edoc-edxml[amqp]``) and handled as ``Any``: it ships no type
 information. Every pika exception is turned into an edoc transport error here, without
 its traceback and without the URL (which may carry a password).
 """
@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
-from edoc.errors import InputError, shorten
+from edoc.errors import InputError, MissingDependencyError, shorten
 from edoc.transport.errors import (
     AuthenticationError,
     ConnectError,
@@ -31,11 +31,11 @@ _ID = re.compile(r"[^\s\x00-\x1f\x7f]{1,200}")
 
 
 def pika() -> Any:
-    """The pika module, or an :class:`InputError` naming the extra to install."""
+    """The pika module, or a :class:`MissingDependencyError` naming the extra to install."""
     try:
         return importlib.import_module("pika")
     except ImportError:
-        raise InputError("the AMQP transport needs pika: pip install 'edoc[amqp]'") from None
+        raise MissingDependencyError("the AMQP transport", "pika", "amqp") from None
 
 
 def redact_url(url: str) -> str:

@@ -46,9 +46,9 @@ def open_transport(url: str, **options: Any) -> Transport:
 
     * ``dir:///var/edoc`` or ``dir:relative/folder``: :class:`DirectoryTransport`;
     * ``https://hub.example`` (or ``http://`` on a local hub): :class:`HubTransport`, with
-      ``system_id=`` and ``secret=`` in ``options`` (needs ``edoc[http]``);
+      ``system_id=`` and ``secret=`` in ``options`` (needs ``edoc-edxml[http]``);
     * ``amqp://user:password@host/vhost`` (or ``amqps://``): :class:`AmqpTransport`, with
-      ``system_id=`` in ``options`` (needs ``edoc[amqp]``);
+      ``system_id=`` in ``options`` (needs ``edoc-edxml[amqp]``);
     * any other scheme registered by a package under the ``edoc.transports`` entry-point
       group: that class, built with ``cls.from_url(url, **options)`` when it has one.
     """

@@ -1,4 +1,4 @@
-"""The AMQP 0-9-1 transport (RabbitMQ), over pika. Needs ``pip install 'edoc[amqp]'``.
+"""The AMQP 0-9-1 transport (RabbitMQ), over pika. Needs ``pip install 'edoc-edxml[amqp]'``.
 
 * Each agency has a durable queue ``<prefix>.<id>`` (default prefix ``edoc``; the id is
   its OrganId or system id), bound to the durable direct exchange ``<prefix>`` with the

@@ -2,8 +2,10 @@
 
 Precedence, highest first: an explicit value (a command-line option, or a keyword
 argument of :func:`load_config`) > an environment variable > the ``[transport]`` table
-of the file > the default. Secrets are never read from the file: it names the variable
-that holds the secret (``secret_env``), and the value stays out of every repr and message.
+of the file > the default. Without a file named by the caller or ``EDOC_CONFIG``,
+:func:`find_config` looks for ``edoc.toml`` in the current folder, then in each parent.
+Secrets are never read from the file: it names the variable that holds the secret
+(``secret_env``), and the value stays out of every repr and message.
 
 ::
 
@@ -12,7 +14,9 @@ that holds the secret (``secret_env``), and the value stays out of every repr an
     system_id = "vxp.saas.a"             # the agency's system id (AMQP: its queue's id)
     organ_id = "000.00.00.G22"           # the sender's OrganId, if not the system id
     secret_env = "EDOC_HUB_SECRET"       # hub secret, or AMQP password when the URL has none
-    inbox = "inbox"                      # relative to this file's folder
+    inbox = "inbox"                      # where received packages are stored (relative
+                                         # to this file's folder, as outbox is)
+    outbox = "../agency-b/inbox"         # dir: only: the folder sent packages are dropped in
     timeout = 30                         # seconds
     retries = 3                          # retries of a transient failure
     interval = 10                        # seconds between polls of `edoc receive --loop`
@@ -32,7 +36,10 @@ import attrs
 from edoc.errors import InputError, shorten
 from edoc.transport.base import Transport
 
-__all__ = ["ENVIRONMENT", "TransportConfig", "load_config"]
+__all__ = ["CONFIG_NAME", "ENVIRONMENT", "TransportConfig", "find_config", "load_config"]
+
+CONFIG_NAME = "edoc.toml"
+"""The file :func:`find_config` looks for."""
 
 ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "url": ("EDOC_TRANSPORT_URL", "EDOC_HUB_ENDPOINT"),
@@ -41,6 +48,7 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "organ_id": ("EDOC_ORGAN_ID",),
     "secret_env": ("EDOC_SECRET_ENV",),
     "inbox": ("EDOC_INBOX",),
+    "outbox": ("EDOC_OUTBOX",),
     "timeout": ("EDOC_TIMEOUT",),
     "retries": ("EDOC_RETRIES",),
     "interval": ("EDOC_INTERVAL",),
@@ -61,6 +69,8 @@ class TransportConfig:
     organ_id: str | None = None
     secret_env: str = "EDOC_HUB_SECRET"  # noqa: S105 - a variable's name, not a secret
     inbox: Path | None = None
+    outbox: Path | None = None
+    """The folder transport only: where :meth:`Transport.send` drops packages."""
     timeout: float = 30.0
     retries: int = 3
     interval: float = 10.0
@@ -82,7 +92,11 @@ class TransportConfig:
 
         folder = Path(inbox) if inbox is not None else self.inbox
         if self.type == "dir":
-            return open_transport(self.url)
+            return open_transport(self.url, into=folder, outbox=self.outbox)
+        if self.outbox is not None:
+            raise InputError(
+                f"outbox is a setting of the folder transport (dir:), not of {self.type}"
+            )
         if not self.system_id:
             raise InputError("no system id: set system_id in edoc.toml, EDOC_SYSTEM_ID or "
                              "--system-id")  # fmt: skip
@@ -131,9 +145,20 @@ def _read_file(path: Path) -> dict[str, Any]:
             f"{path}: unknown [transport] setting(s) {', '.join(map(repr, unknown))}; "
             f"known: {', '.join(ENVIRONMENT)}"
         )
-    if isinstance(table.get("inbox"), str):
-        table["inbox"] = str(path.resolve().parent / table["inbox"])
+    for name in ("inbox", "outbox"):
+        if isinstance(table.get(name), str):
+            table[name] = str(path.resolve().parent / table[name])
     return table
+
+
+def find_config(start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The nearest ``edoc.toml``: in ``start`` (the current folder by default) or a parent."""
+    folder = Path(start if start is not None else Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        path = candidate / CONFIG_NAME
+        if path.is_file():
+            return path
+    return None
 
 
 def _typed(name: str, value: Any, where: str) -> Any:
@@ -186,11 +211,17 @@ def load_config(
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     inferred = _TYPES.get(scheme)
     kind = settings.pop("type", None) or inferred
+    if kind is None:
+        raise InputError(
+            f"cannot tell the transport from the URL {_redact(url)!r}: begin it with "
+            "https:// (the hub), amqp:// or amqps:// (AMQP) or dir: (a folder)"
+        )
     if kind not in ("hub", "amqp", "dir") or (inferred is not None and kind != inferred):
         raise InputError(
             f"transport type {kind!r} does not fit the URL {_redact(url)!r} "
             "(hub: http(s)://, amqp: amqp(s)://, dir: dir:)"
         )
-    if "inbox" in settings:
-        settings["inbox"] = Path(settings["inbox"])
+    for name in ("inbox", "outbox"):
+        if name in settings:
+            settings[name] = Path(settings[name])
     return TransportConfig(type=kind, source=source, **settings)

@@ -75,7 +75,9 @@ class DirectoryTransport(Transport):
 
     To connect two agencies through a shared disk, point one's ``outbox`` at the other's
     ``inbox``. ``to`` and ``sender`` of an :class:`~edoc.transport.Outgoing` are not used:
-    the folder is the address.
+    the folder is the address. With ``into``, each received package is first copied into
+    that folder (as the hub and AMQP transports store theirs), and :attr:`Incoming.path`
+    names the copy, which stays where it is after the acknowledgement.
     """
 
     name: ClassVar[str] = "directory"
@@ -91,8 +93,10 @@ class DirectoryTransport(Transport):
         min_age: float = 0.0,
         stale_claim_after: float | None = None,
         create: bool = True,
+        into: str | os.PathLike[str] | None = None,
     ) -> None:
         self.root = Path(root)
+        self.into = Path(into) if into is not None else None
         self.inbox = Path(inbox) if inbox is not None else self.root / "inbox"
         self.outbox = Path(outbox) if outbox is not None else self.root / "outbox"
         self.processed = Path(processed) if processed is not None else self.root / "processed"
@@ -107,6 +111,8 @@ class DirectoryTransport(Transport):
             with self._storage("create the folders"):
                 for folder in (self.inbox, self.outbox, self.processed, self.failed):
                     folder.mkdir(parents=True, exist_ok=True)
+                if self.into is not None:
+                    self.into.mkdir(parents=True, exist_ok=True)
 
     def __repr__(self) -> str:
         return f"DirectoryTransport({str(self.root)!r})"
@@ -198,17 +204,32 @@ class DirectoryTransport(Transport):
             kind: Kind = "status" if name.endswith(_STATUS_SUFFIX) else "edoc"
             message_id = name[: -len(_STATUS_SUFFIX if kind == "status" else _SUFFIX)]
             with self._storage(f"read {name}", message_id):
-                sha, size = hash_file(claimed)
+                if self.into is None:
+                    stored = claimed
+                    sha, size = hash_file(claimed)
+                else:
+                    stored, sha, size = self._copy_into(claimed, name, message_id)
             self._claims[message_id] = _Claim(original, claimed, sha, size)
             count += 1
             yield Incoming(
                 message_id=message_id,
                 kind=kind,
-                path=claimed,
+                path=stored,
                 sha256=sha,
                 size=size,
                 transport=self,
             )
+
+    def _copy_into(self, claimed: Path, name: str, message_id: str) -> tuple[Path, str, int]:
+        """Copy a claimed file into :attr:`into` under its name (another if that is taken)."""
+        assert self.into is not None
+        target = self.into / name
+        if target.exists():
+            target = self.into / f"{message_id}.{secrets.token_hex(4)}{_SUFFIX}"
+        with claimed.open("rb") as src, atomic_write(target, overwrite=False) as dst:
+            sha, size = copy_hashing(src, dst)
+        fsync_dir(self.into)
+        return target, sha, size
 
     # -- acknowledge --------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The national hub client (VDXP/VXP REST API), over httpx, speaking the wire the official
 Java client ``SDKVXP-2.0.1`` speaks (``shared/spec/hub-wire.md``).
 
-Needs the ``http`` extra: ``pip install 'edoc[http]'``.
+Needs the ``http`` extra: ``pip install 'edoc-edxml[http]'``.
 
 * ``send`` → ``POST /sendEdoc``: an ``application/octet-stream`` body, the file's bytes
   streamed from disk then one CRLF; ``servicetype``, ``messagetype``, ``hash-file`` (the
@@ -32,12 +32,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, TypeVar
 
+from edoc._files import file_mode
+from edoc.errors import InputError, MissingDependencyError, SourceError
+
 try:
     import httpx
 except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise ImportError("edoc.transport.HubTransport needs httpx: pip install 'edoc[http]'") from exc
+    raise MissingDependencyError("the hub client (HubTransport)", "httpx", "http") from exc
 
-from edoc.errors import InputError, SourceError
 from edoc.transport import _received
 from edoc.transport._hub_auth import Secret, sdk_hex, sign_headers
 from edoc.transport._hub_errors import map_errors, read_small, status_error
@@ -366,6 +368,7 @@ class HubTransport(Transport):
             with map_errors(op, doc_id):
                 fd, tmp = tempfile.mkstemp(dir=folder, prefix=".edoc-get.", suffix=".part")
                 try:
+                    os.fchmod(fd, file_mode())  # a package, not a secret: the umask decides
                     with os.fdopen(fd, "wb") as out:
                         download = self._download_raw if raw else self._download
                         sha, size = download(doc_id, out)

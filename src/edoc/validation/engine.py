@@ -106,12 +106,21 @@ for _code, _title, _title_vi, _sev, _strict, _ in _DEVIATIONS:
 _SUPPRESSED = {"EDX-READ-MANIFEST", "EDX-READ-ATTACHMENT-BROKEN"}
 
 
+def not_met_vi(rule_id: str) -> str:
+    """A finding's Vietnamese line where only the rule's requirement is translated: it says
+    the requirement is not met, never the requirement alone (which reads as its opposite)."""
+    return f"Chưa đạt yêu cầu: {RULES[rule_id].title_vi}"
+
+
 def _finding(rule_id: str, profile: str, exc: ParseError, source: str | None) -> Finding:
+    message = str(exc.message)
+    if isinstance(exc, LimitExceededError):
+        message += f": {exc.value} seen, at most {exc.maximum} allowed"
     return Finding(
         rule=rule_id,
         severity=RULES[rule_id].severity_for(profile),
-        message=str(exc.message),
-        message_vi=RULES[rule_id].title_vi,
+        message=message,
+        message_vi=not_met_vi(rule_id),
         path=exc.path,
         line=exc.line,
         source=source,
@@ -194,7 +203,7 @@ def validate(
             findings.append(
                 Finding(
                     rule=d.code, severity=r.severity_for(profile), message=d.message,
-                    message_vi=r.title_vi, path=d.path, line=d.line, source=name,
+                    message_vi=not_met_vi(d.code), path=d.path, line=d.line, source=name,
                 )
             )  # fmt: skip
     if ctx.kind is not None:

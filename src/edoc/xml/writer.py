@@ -489,7 +489,7 @@ def write(
     target: str | os.PathLike[str] | BinaryIO,
     *,
     content_types: ContentTypes = "standard",
-    overwrite: bool = True,
+    overwrite: bool = False,
     durable: bool = True,
     progress: Progress | None = None,
     signature: SignatureSlot | None = None,
@@ -502,7 +502,10 @@ def write(
     content types (``application/doc``, …) for receivers that expect them.
     ``durable=False`` skips the flush to disk (fsync) before the rename: faster, but a
     power loss right after may leave an empty file. ``package.signature`` is never copied:
-    a signature covers bytes, so re-written content must be signed again.
+    a signature covers bytes, so re-written content must be signed again. A file that
+    exists is kept (:class:`~edoc.errors.OutputExistsError`) unless ``overwrite=True``:
+    the rule of every edoc command (``--force``) and of :meth:`Attachment.save`. New files
+    get the mode the umask gives (docs/decisions.md).
     """
     if not isinstance(package, (EdocPackage, StatusPackage)):
         raise InputError(f"expected an EdocPackage or StatusPackage, not {type(package).__name__}")

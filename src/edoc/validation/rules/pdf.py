@@ -1,4 +1,4 @@
-"""Rules on the signatures inside PDF attachments (the ``edoc[pdf]`` extra).
+"""Rules on the signatures inside PDF attachments (the ``edoc-edxml[pdf]`` extra).
 
 The PDFs are checked once per package (:class:`edoc.pdf.PdfChecker`) and every rule reads
 that result. No network: a trust store given here is used for the chain only (revocation
@@ -45,7 +45,7 @@ class PdfRules:
     """Anchors for the signers' chains: an untrusted signer is then an error (EDX-PDF-003)."""
     limits: PdfLimits | None = None
     enabled: bool | None = None
-    """``False`` skips the PDF rules; ``None`` runs them when ``edoc[pdf]`` is installed."""
+    """``False`` skips the PDF rules; ``None`` runs them when ``edoc-edxml[pdf]`` is installed."""
 
     @property
     def asked(self) -> bool:
@@ -168,7 +168,7 @@ def pdf_readable(ctx: Context) -> Iterator[Finding]:
     docs = _documents(ctx)
     if isinstance(docs, PdfError):
         f = ctx.finding("EDX-PDF-004", None, str(docs),
-                        "không kiểm tra được chữ ký PDF: thiếu gói edoc[pdf]")  # fmt: skip
+                        "không kiểm tra được chữ ký PDF: thiếu gói edoc-edxml[pdf]")  # fmt: skip
         yield attrs.evolve(f, severity=S.ERROR)
         return
     asked = _policy(ctx).asked
