@@ -131,7 +131,7 @@ def test_stdin_dash(built: Path) -> None:
     checked = run("validate", "-", stdin=data)
     assert checked.returncode == 0, checked.stdout
     assert checked.stdout.startswith("<stdin> [edoc]: ok")
-    assert run("validate", "-", stdin=b"<not-edxml/>").returncode == 1
+    assert run("validate", "-", stdin=b"<not-edxml/>").returncode == 4  # no envelope: unreadable
     assert run("validate", "-", built, stdin=data).returncode == 2
 
 
@@ -462,7 +462,7 @@ def test_hub_serve_names_a_port_in_use(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         r = run("hub", "serve", "--data", tmp_path / "hub", "--port", str(port),
-                "--agency", "vxp.a=secret-a")  # fmt: skip
+                "--agency", "vxp.a=env:HUB_SECRET_A", env={"HUB_SECRET_A": "secret-a"})  # fmt: skip
     assert r.returncode == 5
     assert f"cannot listen on 127.0.0.1:{port}" in r.stderr
     assert "Errno" not in r.stderr

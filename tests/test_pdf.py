@@ -459,7 +459,7 @@ def test_without_the_extra(monkeypatch: pytest.MonkeyPatch, pki: TrustPKI, packa
     monkeypatch.setitem(sys.modules, "pyhanko.pdf_utils.reader", None)
     monkeypatch.setattr(_pyhanko, "_BACKEND", [])  # forget that it was imported
     trust = edoc.TrustStore.from_pem(pki.root)
-    with pytest.raises(PdfError, match=r"pip install 'edoc\[pdf\]'") as info:
+    with pytest.raises(PdfError, match=r"pip install 'edoc-edxml\[pdf\]'") as info:
         edoc.Verifier(trust, pdf=True)
     assert info.value.reason == "pdf-backend"
     result = edoc.Verifier(trust, revocation="none").verify(package)

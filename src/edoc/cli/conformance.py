@@ -48,6 +48,8 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # the reader of stdout went away (`| head`): edoc's main group handles it
         except (EdocError, OSError) as exc:
             click.echo(f"edoc conformance: setup error: {exc}", err=True)
             sys.exit(int(ConformanceExit.SETUP))
