@@ -35,7 +35,13 @@ def test_a_planted_symlink_is_never_followed(tmp_path: Path) -> None:
     [("../../etc/cron.d/x", "x"), ("/etc/passwd", "passwd"), ("C:\\Windows\\evil.dll", "evil.dll"),
      ("\\\\server\\share\\x.doc", "x.doc"), ("NUL.txt", "_NUL.txt"), ("com1", "_com1"),
      ("a\x00b.pdf", "a_b.pdf"), ("file.doc:stream", "file.doc_stream"), ("  .. ", "attachment"),
-     ("trailing. ", "trailing")],
+     ("trailing. ", "trailing"),
+     # issue 17: the device names Windows also reserves, and invisible characters
+     ("COM0.txt", "_COM0.txt"), ("lpt0", "_lpt0"), ("COM\u00b9.pdf", "_COM\u00b9.pdf"),
+     ("LPT\u00b3", "_LPT\u00b3"), ("CONIN$", "_CONIN$"), ("conout$.log", "_conout$.log"),
+     ("CON .txt", "_CON .txt"), ("invoice\u202efdp.exe", "invoice_fdp.exe"),
+     ("a\u200bb\u200c\u200d.pdf", "a_b__.pdf"), ("\u2066x\u2069\ufeff.doc", "_x__.doc"),
+     ("x\u2028y\u0085.pdf", "x_y_.pdf"), ("COM10.txt", "COM10.txt")],
 )  # fmt: skip
 def test_hostile_names_become_one_plain_name(name: str, expected: str) -> None:
     assert safe_filename(name) == expected

@@ -15,12 +15,17 @@ from edoc.errors import InputError, shorten
 
 __all__ = ["atomic_write", "safe_filename"]
 
+# Windows device names, whatever the extension: COM0/LPT0 and the superscript digits
+# ¹ ² ³ count as digits there, and CONIN$/CONOUT$ are the console.
 _WINDOWS_RESERVED = {
-    "CON", "PRN", "AUX", "NUL",
-    *(f"COM{i}" for i in range(1, 10)),
-    *(f"LPT{i}" for i in range(1, 10)),
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+    *(f"{dev}{i}" for dev in ("COM", "LPT") for i in [*"0123456789", "\u00b9", "\u00b2", "\u00b3"]),
 }  # fmt: skip
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+# Characters that change how a name reads without being seen: controls (C0, C1), format
+# characters (bidi overrides and isolates, zero-width space/joiners, BOM, soft hyphen),
+# line and paragraph separators, surrogates, private-use and unassigned code points.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _MAX_NAME_BYTES = 200
 
 
@@ -65,14 +70,16 @@ def atomic_write(
 def safe_filename(name: str, *, fallback: str = "attachment") -> str:
     """Turn an untrusted attachment name into one plain file name.
 
-    Directory parts (``../``, ``C:\\``, absolute paths) are dropped, control and reserved
-    characters replaced, Windows device names prefixed, and the length capped; an empty
-    result becomes ``fallback``.
+    Directory parts (``../``, ``C:\\``, absolute paths) are dropped, reserved characters
+    and invisible ones (controls, bidi overrides, zero-width characters) replaced by ``_``,
+    Windows device names (``CON``, ``COM0``-``COM9``, ``COM¹``, ``LPT…``, ``CONIN$`` …)
+    prefixed, and the length capped; an empty result becomes ``fallback``.
     """
     name = unicodedata.normalize("NFC", name)
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join("_" if unicodedata.category(c) in _INVISIBLE else c for c in name)
     name = _UNSAFE.sub("_", name).strip(" .")
-    stem = name.split(".", 1)[0].upper()
+    stem = name.split(".", 1)[0].rstrip(" ").upper()
     if stem in _WINDOWS_RESERVED:
         name = "_" + name
     while len(name.encode("utf-8")) > _MAX_NAME_BYTES:
