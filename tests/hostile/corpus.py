@@ -8,7 +8,7 @@ from pathlib import Path
 
 from edoc.errors import DisallowedAlgorithmError, InvalidSignatureError
 
-from . import corpus_files, corpus_parser, corpus_signature, corpus_transport
+from . import corpus_bounded, corpus_files, corpus_parser, corpus_signature, corpus_transport
 from ._case import Case, Flagged, Refused
 
 CRASHES = Path(__file__).parent / "crashes"
@@ -27,5 +27,6 @@ CASES: list[Case] = [
     *corpus_signature.CASES,
     *corpus_files.CASES,
     *corpus_transport.CASES,
+    *corpus_bounded.CASES,
     *FOUND_BY_FUZZING,
 ]
