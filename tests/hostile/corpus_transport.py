@@ -1,6 +1,6 @@
 # ruff: noqa: E501  (one case per line reads best)
 """Group E of hostile-inputs.md (T1-T7): the hub client against a hostile hub on loopback,
-and the folder transport. AMQP-specific parts of T6 wait for edoc[amqp] (see docs/security.md)."""
+and the folder transport. The AMQP part of T6 needs a broker: tests/transport/test_amqp.py."""
 
 from __future__ import annotations
 
