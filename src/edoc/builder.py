@@ -209,7 +209,7 @@ def load_toml(
     now: dt.datetime | None = None,
     allow_outside: bool = False,
 ) -> EdocPackage:
-    """Read a package description from a TOML file (see :func:`package_from_mapping`)."""
+    """Read a package description from a TOML file (see ``package_from_mapping``)."""
     p = Path(path)
     try:
         with p.open("rb") as fh:

@@ -105,9 +105,10 @@ class HubTransport(Transport):
     connecting to the answer's last byte; ``retries`` is how often a transient failure is
     retried, after delays of ``backoff * 2**n`` seconds (half random), capped at
     ``max_backoff``. Every answer is capped before it is parsed: a download stops with
-    :class:`TransportLimitError` past ``max_bytes`` (on the wire or decompressed, so a gzip
-    bomb stops at the cap) and with :class:`TransportTimeout` past ``max_seconds`` in all (a
-    peer that trickles bytes never trips ``timeout``); a small call's answer past
+    :class:`~edoc.transport.errors.TransportLimitError` past ``max_bytes`` (on the wire or
+    decompressed, so a gzip bomb stops at the cap) and with
+    :class:`~edoc.transport.errors.TransportTimeout` past ``max_seconds`` in all (a peer
+    that trickles bytes never trips ``timeout``); a small call's answer past
     ``max_answer_bytes``, or nesting deeper than ``max_depth``, or repeating a key, is
     refused. A call that ran out of time is not retried.
 
