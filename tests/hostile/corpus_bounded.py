@@ -105,6 +105,72 @@ def _reserved_extracted(result: Any, c: Ctx) -> None:
         assert not [ch for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Zl", "Zp")], ascii(name)
 
 
+_BROKER: list[Any] = []
+
+
+def rabbit_available() -> bool:
+    import importlib.util
+
+    from transport._rabbit import server_script
+
+    return importlib.util.find_spec("pika") is not None and server_script() is not None
+
+
+def _broker(c: Ctx) -> Any:
+    """One RabbitMQ node for the corpus session (the transport tests' own fixture code)."""
+    if not _BROKER:
+        import atexit
+
+        from transport._rabbit import Rabbit, server_script
+
+        script = server_script()
+        assert script is not None, "the case needs rabbitmq-server"
+        node = Rabbit(c.root / "rabbitmq", script)
+        atexit.register(node.close)
+        node.start()
+        _BROKER.append(node)
+    return _BROKER[0]
+
+
+def _amqp_junk_under_real_id(c: Ctx) -> Any:
+    import uuid
+
+    import pika
+
+    from edoc.transport.amqp import AmqpTransport
+
+    url = _broker(c).url  # started before the case's alarm and network guard
+
+    def run() -> Any:
+        prefix = f"h{uuid.uuid4().hex[:8]}"
+        real = edoc.to_bytes(sample())
+        with AmqpTransport(url, "000.00.00.H41", inbox=c.work.parent / "amqp-inbox", prefix=prefix, idle_timeout=0.3) as b:
+            b.queue_depths()  # declares the queues
+            conn = pika.BlockingConnection(pika.URLParameters(url))
+            try:
+                channel = conn.channel()
+                props = pika.BasicProperties(delivery_mode=2, message_id="m-1", headers={"edoc-from": "000.00.00.G22"})
+                channel.basic_publish(prefix, "000.00.00.H41", b"junk from a co-recipient", props)
+                for m in b.receive():
+                    m.ack("fail")  # the application refuses the junk
+                channel.basic_publish(prefix, "000.00.00.H41", real, props)
+                received = list(b.receive())
+                got = [(m.path.read_bytes(), m.sender) for m in received]
+                for m in received:
+                    m.ack("done")
+                dead = b.queue_depths()[1]
+            finally:
+                conn.close()
+        return got, real, dead
+    return run
+
+
+def _real_one_received(result: Any, c: Ctx) -> None:
+    got, real, dead = result
+    assert got == [(real, "000.00.00.G22")], [g[1] for g in got]
+    assert dead == 1, "only the junk is dead-lettered"
+
+
 def _stale_spool(c: Ctx) -> Any:
     def run() -> Any:
         dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
@@ -132,6 +198,7 @@ CASES = [
     Case("T3", "list-deep-nesting", "a list answer nested 100,000 deep: no RecursionError", "call", _list("deep"), Refused(_te("ProtocolError"), "nests deeper than 32"), needs=("httpx",)),
     Case("T3", "list-duplicate-status", 'getReceivedEdocList answered {"status":"FAIL","status":"OK"}: not last-wins', "call", _list("dup-status"), Refused(_te("ProtocolError"), "'status' twice"), needs=("httpx",)),
     Case("T6", "hub-bad-entry", "a listed docId with CRLF, one that is a list, an entry that is a number, then a good one", "call", _bad_entries, Accepted(_good_one_received, "bad entries are skipped and reported (HubTransport.skipped); receive goes on"), needs=("httpx",)),
+    Case("T6", "amqp-junk-under-real-message-id", "a co-recipient publishes junk under message id m-1, the receiver fails it, then the real package arrives under m-1", "call", _amqp_junk_under_real_id, Accepted(_real_one_received, "idempotency is keyed on the package (From, DocumentId, SHA-256), never on the publisher's message id"), timeout=60, needs=("rabbitmq",)),
     Case("F1", "folder-symlink", "a symlink named *.edxml in the folder inbox, pointing at another account's file", "call", _folder("symlink"), Accepted(_only_the_real_file, "regular files only, opened with O_NOFOLLOW and checked with fstat")),
     Case("F1", "folder-fifo", "a named pipe named *.edxml in the folder inbox", "call", _folder("fifo"), Accepted(_only_the_real_file, "opened with O_NONBLOCK: skipped, never blocks"), timeout=10),
     Case("F1", "folder-directory", "a folder named *.edxml in the folder inbox", "call", _folder("directory"), Accepted(_only_the_real_file, "skipped; receive goes on")),

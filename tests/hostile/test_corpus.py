@@ -29,6 +29,7 @@ from edoc.validation import validate
 from ._build import MARKER, Canary, Ctx
 from ._case import Accepted, Case, Flagged, Refused
 from .corpus import CASES
+from .corpus_bounded import rabbit_available
 from .corpus_transport import HostileHub
 
 SPEC = VECTORS.parent / "spec" / "hostile-inputs.md"
@@ -116,6 +117,8 @@ def test_case(case: Case, ctx: Ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         pytest.skip("xmlsec1 is not installed (Debian xmlsec1)")
     if "httpx" in case.needs and importlib.util.find_spec("httpx") is None:
         pytest.skip("httpx is not installed (edoc[http])")
+    if "rabbitmq" in case.needs and not rabbit_available():
+        pytest.skip("the case needs pika (edoc[amqp]) and rabbitmq-server (Debian package)")
     work = ctx.work = tmp_path / "work"
     for sub in ("spool", "tmp", "dest"):
         (work / sub).mkdir(parents=True)
