@@ -72,6 +72,28 @@ def test_build_reports_unknown_keys_and_missing_files(tmp_path: Path) -> None:
     assert not (tmp_path / "o.edxml").exists()
 
 
+def test_build_refuses_attachment_paths_outside_the_toml_folder(tmp_path: Path) -> None:
+    """Paths are relative to the TOML file: absolute and ../ ones need --allow-outside."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private key")
+    folder = tmp_path / "desc"
+    folder.mkdir()
+    (folder / "link.pdf").symlink_to(secret)
+    pdf = 'path = "files/7816-VPCP-TTDT.pdf"'
+    for i, path in enumerate([str(secret), "../secret.txt", "link.pdf"]):
+        toml = folder / f"d{i}.toml"
+        toml.write_text(EXAMPLE.read_text().replace(pdf, f"path = {json.dumps(path)}"))
+        r = run("build", toml, "-o", tmp_path / "o.edxml")
+        assert r.returncode == 1, (path, r.stderr)
+        assert "absolute" in r.stderr or "leads outside the TOML file's folder" in r.stderr
+        assert "--allow-outside" in r.stderr
+        assert not (tmp_path / "o.edxml").exists()
+    r = run("build", folder / "d1.toml", "-o", tmp_path / "o.edxml", "--allow-outside")
+    assert r.returncode == 0, r.stderr
+    [att] = edoc.read(tmp_path / "o.edxml").attachments
+    assert att.read_bytes() == b"private key"
+
+
 @pytest.mark.parametrize(
     ("args", "code"),
     [(["inspect", "nope.edxml"], 4), (["inspect"], 2), (["frobnicate"], 2)],

@@ -1,11 +1,16 @@
-"""File-system helpers: atomic writes and safe names for untrusted attachment names."""
+"""File-system helpers: atomic writes, safe names for untrusted attachment names, and the
+reader's temporary (spool) files, whose leftovers from a killed run are cleaned up."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import re
+import stat
+import sys
 import tempfile
+import threading
+import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,15 +18,93 @@ from typing import BinaryIO
 
 from edoc.errors import InputError, OutputExistsError, shorten
 
-__all__ = ["atomic_write", "file_mode", "safe_filename"]
+__all__ = [
+    "SPOOL_STALE_AFTER",
+    "atomic_write",
+    "clean_stale_spool",
+    "file_mode",
+    "safe_filename",
+    "spool_file",
+]
 
+# Windows device names, whatever the extension: COM0/LPT0 and the superscript digits
+# ¹ ² ³ count as digits there, and CONIN$/CONOUT$ are the console.
 _WINDOWS_RESERVED = {
-    "CON", "PRN", "AUX", "NUL",
-    *(f"COM{i}" for i in range(1, 10)),
-    *(f"LPT{i}" for i in range(1, 10)),
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+    *(f"{dev}{i}" for dev in ("COM", "LPT") for i in [*"0123456789", "\u00b9", "\u00b2", "\u00b3"]),
 }  # fmt: skip
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+# Characters that change how a name reads without being seen: controls (C0, C1), format
+# characters (bidi overrides and isolates, zero-width space/joiners, BOM, soft hyphen),
+# line and paragraph separators, surrogates, private-use and unassigned code points.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _MAX_NAME_BYTES = 200
+_SPOOL_NAME = re.compile(r"edoc-(\d+)-[A-Za-z0-9_]+\.bin")
+SPOOL_STALE_AFTER = 3600.0
+"""Seconds since its last change after which a dead process's spool file is removed."""
+_cleaned: set[str] = set()
+_cleaned_lock = threading.Lock()
+
+
+def spool_file(directory: str | None) -> tuple[int, str]:
+    """A new spool file ``edoc-<pid>-<random>.bin`` in ``directory`` (the system's temporary
+    folder by default), as (fd, path). The first call of a process for a folder first
+    removes what killed runs left there (:func:`clean_stale_spool`)."""
+    folder = directory if directory is not None else tempfile.gettempdir()
+    with _cleaned_lock:
+        first = folder not in _cleaned
+        _cleaned.add(folder)
+    if first:
+        clean_stale_spool(folder)
+    return tempfile.mkstemp(dir=folder, prefix=f"edoc-{os.getpid()}-", suffix=".bin")
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":  # pragma: no cover - no cheap check: rely on the age alone
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def clean_stale_spool(
+    folder: str | os.PathLike[str], *, older_than: float = SPOOL_STALE_AFTER
+) -> int:
+    """Remove the spool files a killed edoc run left in ``folder``; return how many.
+
+    Only edoc's own names (``edoc-<pid>-<random>.bin``), only regular files of this user
+    (never through a link), only when their process is gone and they have not changed
+    for ``older_than`` seconds: a concurrent run's files are never touched.
+    """
+    removed = 0
+    now = time.time()
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    for name in names:
+        match = _SPOOL_NAME.fullmatch(name)
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        path = os.path.join(folder, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < older_than:
+            continue
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            continue
+        if _alive(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+            removed += 1
+    return removed
 
 
 def file_mode(*, private: bool = False) -> int:
@@ -78,14 +161,16 @@ def atomic_write(
 def safe_filename(name: str, *, fallback: str = "attachment") -> str:
     """Turn an untrusted attachment name into one plain file name.
 
-    Directory parts (``../``, ``C:\\``, absolute paths) are dropped, control and reserved
-    characters replaced, Windows device names prefixed, and the length capped; an empty
-    result becomes ``fallback``.
+    Directory parts (``../``, ``C:\\``, absolute paths) are dropped, reserved characters
+    and invisible ones (controls, bidi overrides, zero-width characters) replaced by ``_``,
+    Windows device names (``CON``, ``COM0``-``COM9``, ``COM¹``, ``LPT…``, ``CONIN$`` …)
+    prefixed, and the length capped; an empty result becomes ``fallback``.
     """
     name = unicodedata.normalize("NFC", name)
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join("_" if unicodedata.category(c) in _INVISIBLE else c for c in name)
     name = _UNSAFE.sub("_", name).strip(" .")
-    stem = name.split(".", 1)[0].upper()
+    stem = name.split(".", 1)[0].rstrip(" ").upper()
     if stem in _WINDOWS_RESERVED:
         name = "_" + name
     while len(name.encode("utf-8")) > _MAX_NAME_BYTES:

@@ -109,8 +109,15 @@ def package_from_mapping(
     *,
     base_dir: str | os.PathLike[str] = ".",
     now: dt.datetime | None = None,
+    allow_outside: bool = False,
 ) -> EdocPackage:
-    """Build a package from parsed TOML (or any mapping of the same shape)."""
+    """Build a package from parsed TOML (or any mapping of the same shape).
+
+    Attachment paths are relative to ``base_dir`` and must stay inside it (after links are
+    resolved): an absolute path or one that climbs out (``../``) is refused with
+    :class:`InputError` unless ``allow_outside`` is true, so a description from elsewhere
+    cannot embed ``/etc/passwd`` or ``~/.ssh/id_rsa`` into the package it builds.
+    """
     data = dict(data)
     known = {"header", "business", "trace", "attachments"}
     for key in data:
@@ -167,7 +174,8 @@ def package_from_mapping(
                 f"{where}.{sorted(extra)[0]} is not a known key "
                 f"(known: path, {', '.join(sorted(allowed))})"
             )
-        attachments.append(Attachment.from_path(Path(base_dir) / path, **a))
+        target = _inside(Path(base_dir), path, f"{where}.path", allow_outside)
+        attachments.append(Attachment.from_path(target, **a))
 
     return EdocPackage(
         header=header,
@@ -176,8 +184,32 @@ def package_from_mapping(
     )
 
 
-def load_toml(path: str | os.PathLike[str], *, now: dt.datetime | None = None) -> EdocPackage:
-    """Read a package description from a TOML file."""
+def _inside(base: Path, path: str, where: str, allow_outside: bool) -> Path:
+    """``base / path``, refused when it leads outside ``base`` (unless allowed)."""
+    target = base / path
+    if allow_outside:
+        return target
+    if Path(path).is_absolute() or Path(path).drive:
+        raise InputError(
+            f"{where} {path!r} is absolute; attachment paths are relative to the TOML file's "
+            "folder (allow_outside=True, edoc build --allow-outside, to embed it anyway)"
+        )
+    root = base.resolve()
+    if not target.resolve().is_relative_to(root):
+        raise InputError(
+            f"{where} {path!r} leads outside the TOML file's folder {str(root)!r} "
+            "(allow_outside=True, edoc build --allow-outside, to embed it anyway)"
+        )
+    return target
+
+
+def load_toml(
+    path: str | os.PathLike[str],
+    *,
+    now: dt.datetime | None = None,
+    allow_outside: bool = False,
+) -> EdocPackage:
+    """Read a package description from a TOML file (see ``package_from_mapping``)."""
     p = Path(path)
     try:
         with p.open("rb") as fh:
@@ -186,7 +218,7 @@ def load_toml(path: str | os.PathLike[str], *, now: dt.datetime | None = None) -
         raise SourceError(f"cannot read {p}: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p} is not valid TOML: {exc}") from exc
-    return package_from_mapping(data, base_dir=p.parent, now=now)
+    return package_from_mapping(data, base_dir=p.parent, now=now, allow_outside=allow_outside)
 
 
 def wrap_like_reference(

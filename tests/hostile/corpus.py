@@ -9,6 +9,7 @@ from pathlib import Path
 from edoc.errors import DisallowedAlgorithmError, InvalidSignatureError
 
 from . import (
+    corpus_bounded,
     corpus_c14n,
     corpus_files,
     corpus_hub,
@@ -40,6 +41,7 @@ CASES: list[Case] = [
     *corpus_trust.CASES,
     *corpus_c14n.CASES,
     *corpus_linear.CASES,
+    *corpus_bounded.CASES,
     *FOUND_BY_FUZZING,
 ]
 

@@ -1,6 +1,6 @@
 # ruff: noqa: E501  (one case per line reads best)
 """Group E of hostile-inputs.md (T1-T7): the hub client against a hostile hub on loopback,
-and the folder transport. AMQP-specific parts of T6 wait for edoc-edxml[amqp] (see docs/security.md)."""
+and the folder transport. The AMQP part of T6 needs a broker: tests/transport/test_amqp.py."""
 
 from __future__ import annotations
 
@@ -99,6 +99,15 @@ class HostileHub:
                     h.wfile.flush()
             except OSError:
                 return
+        elif m == "bad-entries":  # issue 17: one bad entry must not stop the others
+            if h.path == "/getReceivedEdocList":
+                send(b'{"status":"OK","data":[{"docId":"a\\r\\nX-Evil: 1"},{"docId":["x"]},7,{"docId":"good-1"}]}')
+            elif h.path == "/getEdoc":
+                send(b'{"status":"OK","data":"PGVkWE1MLz4="}')
+            else:
+                send(b'{"status":"OK"}')
+        elif m == "deep":
+            send(b'{"status":"OK","data":' + b"[" * 100_000 + b"]" * 100_000 + b"}")
         elif m == "redirect":
             send(b"{}", 302, Location=self.url.replace("127.0.0.1", "127.0.0.2") + "/getEdoc")
         else:

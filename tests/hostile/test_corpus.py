@@ -29,6 +29,7 @@ from edoc.validation import validate
 from ._build import MARKER, Canary, Ctx
 from ._case import Accepted, Case, Flagged, Refused
 from .corpus import CASES, EXTRA_CLASSES
+from .corpus_bounded import rabbit_available
 from .corpus_transport import HostileHub
 
 SPEC = VECTORS.parent / "spec" / "hostile-inputs.md"
@@ -118,6 +119,8 @@ def test_case(case: Case, ctx: Ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         pytest.skip("httpx is not installed (edoc-edxml[http])")
     if "faketime" in case.needs and shutil.which("faketime") is None:
         pytest.skip("faketime is not installed (Debian faketime)")
+    if "rabbitmq" in case.needs and not rabbit_available():
+        pytest.skip("the case needs pika (edoc-edxml[amqp]) and rabbitmq-server (Debian package)")
     work = ctx.work = tmp_path / "work"
     for sub in ("spool", "tmp", "dest"):
         (work / sub).mkdir(parents=True)

@@ -89,7 +89,8 @@ def test_message_is_persistent_and_described(amqp: Make, raw: Any, tmp_path: Pat
     method, props, body = raw.basic_get(f"{amqp.prefix}.{B}", auto_ack=False)  # type: ignore[attr-defined]
     assert body == path.read_bytes()
     assert props.delivery_mode == 2
-    assert props.message_id == receipt.doc_id
+    assert props.message_id != receipt.doc_id  # a fresh AMQP id; the key is the content's
+    assert receipt.doc_id == f"sha256:{receipt.sha256}"  # not a readable package
     assert props.headers["edoc-sha256"] == receipt.sha256
     assert props.headers["edoc-kind"] == "status"
     assert props.headers["edoc-from"] == A
@@ -180,7 +181,7 @@ def test_same_bytes_twice_are_handed_out_once(amqp: Make, raw: Any, tmp_path: Pa
     path = package(tmp_path)
     first = a.send(Outgoing(payload=path, to=[B]))
     second = a.send(Outgoing(payload=path, to=[B]))
-    assert first.doc_id != second.doc_id
+    assert first.doc_id == second.doc_id  # the key is the content's, not a publish's
     got = list(b.receive())
     assert [g.message_id for g in got] == [first.doc_id]
     got[0].ack()
@@ -338,3 +339,75 @@ def test_outcome_recorded_while_the_broker_is_down_is_settled_on_redelivery(
         connection.close()
     assert os.path.exists(first.path)
     assert os.path.exists(second.path)
+
+
+# -- identity (issue 17, class 7): keyed on what the receiver can check --------------------
+
+
+def _publish(raw: Any, prefix: str, to: str, body: bytes, **props: Any) -> None:
+    """Publish as any holder of the broker credentials can: every property chosen freely."""
+    raw.exchange_declare(prefix, exchange_type="direct", durable=True, passive=True)
+    raw.basic_publish(prefix, to, body, pika.BasicProperties(delivery_mode=2, **props))
+
+
+def test_junk_under_a_real_message_id_cannot_dead_letter_the_real_package(
+    amqp: Make, raw: Any, tmp_path: Path
+) -> None:
+    from ._support import write_package
+
+    b = amqp(B)
+    b.queue_depths()  # declares B's queues
+    prefix = amqp.prefix  # type: ignore[attr-defined]
+    real = write_package(tmp_path / "real.edxml", sender=A, to=(B,)).read_bytes()
+    _publish(raw, prefix, B, b"junk from a co-recipient", message_id="m-1",
+             headers={"edoc-from": A})  # fmt: skip
+    [junk] = b.receive()
+    junk.ack("fail")
+    _publish(raw, prefix, B, real, message_id="m-1", headers={"edoc-from": A})
+    [got] = b.receive()
+    assert got.path.read_bytes() == real
+    assert got.message_id.startswith(f"{A}|{A},2015/09/30,7816/VPCP-TTĐT|sha256:")
+    got.ack()
+    assert depth(raw, f"{prefix}.{B}.dead") == 1  # the junk only
+
+
+def test_each_recipient_and_retry_gets_a_fresh_message_id(
+    amqp: Make, raw: Any, tmp_path: Path
+) -> None:
+    a = amqp(A)
+    receipt = a.send(Outgoing(payload=package(tmp_path), to=[B, "000.00.00.H26"]))
+    a.send(Outgoing(payload=package(tmp_path), to=[B]))  # the same bytes again
+    prefix = amqp.prefix  # type: ignore[attr-defined]
+    ids = []
+    for queue in (f"{prefix}.{B}", f"{prefix}.{B}", f"{prefix}.000.00.00.H26"):
+        _, props, _ = raw.basic_get(queue, auto_ack=True)
+        ids.append(props.message_id)
+    assert len(set(ids)) == 3, ids
+    assert receipt.doc_id not in ids
+
+
+def test_the_receiver_enforces_max_size_before_storing(
+    amqp: Make, raw: Any, tmp_path: Path
+) -> None:
+    b = amqp(B, max_size=1000)
+    b.queue_depths()
+    prefix = amqp.prefix  # type: ignore[attr-defined]
+    _publish(raw, prefix, B, b"<edXML>" + b"x" * 2000 + b"</edXML>", message_id="big")
+    assert list(b.receive()) == []
+    assert depth(raw, f"{prefix}.{B}.dead") == 1
+    assert [p.name for p in b.inbox.iterdir() if p.suffix == ".edxml"] == []
+
+
+def test_the_sender_header_does_not_override_the_package(
+    amqp: Make, raw: Any, tmp_path: Path
+) -> None:
+    from ._support import write_package
+
+    b = amqp(B)
+    b.queue_depths()
+    real = write_package(tmp_path / "real.edxml", sender=A, to=(B,)).read_bytes()
+    _publish(raw, amqp.prefix, B, real, message_id="x",  # type: ignore[attr-defined]
+             headers={"edoc-from": "000.00.00.EVIL", "edoc-kind": "status"})  # fmt: skip
+    [got] = b.receive()
+    assert (got.sender, got.kind) == (A, "edoc")
+    got.ack()

@@ -171,3 +171,47 @@ def test_two_processes_share_one_inbox(tmp_path: Path) -> None:
     assert len(list(processed.glob("*.edxml"))) == 300
     assert len(list(processed.glob("*.edxml.done"))) == 300
     assert os.listdir(root / "inbox") == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs symlinks and named pipes (POSIX)")
+def test_only_regular_files_are_received(tmp_path: Path) -> None:
+    """A link to another account's file, a named pipe and a folder named *.edxml are skipped
+    and left in place; receive neither follows, nor blocks, nor stops."""
+    receiver = DirectoryTransport(tmp_path / "b")
+    secret = tmp_path / "other-account.txt"
+    secret.write_text("not yours")
+    (receiver.inbox / "1-link.edxml").symlink_to(secret)
+    os.mkfifo(receiver.inbox / "2-pipe.edxml")
+    (receiver.inbox / "3-folder.edxml").mkdir()
+    (receiver.inbox / "4-dangling.edxml").symlink_to(tmp_path / "missing")
+    (receiver.inbox / "5-real.edxml").write_bytes(b"<edXML/>")
+    started = time.monotonic()
+    got = list(receiver.receive())
+    assert time.monotonic() - started < 5
+    assert [m.message_id for m in got] == ["5-real"]
+    assert got[0].path.read_bytes() == b"<edXML/>"
+    left = sorted(p.name for p in receiver.inbox.iterdir() if not p.name.startswith("."))
+    assert left == ["1-link.edxml", "2-pipe.edxml", "3-folder.edxml", "4-dangling.edxml"]
+    got[0].ack(Outcome.DONE)
+    assert secret.read_text() == "not yours"
+
+
+@pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="needs O_NOFOLLOW (POSIX)")
+def test_a_link_swapped_in_after_the_check_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's type is checked on the opened descriptor, not only by name."""
+    receiver = DirectoryTransport(tmp_path / "b")
+    secret = tmp_path / "other-account.txt"
+    secret.write_text("not yours")
+    (receiver.inbox / "x.edxml").write_bytes(b"<edXML/>")
+    real_rename = os.rename
+
+    def rename_then_swap(src: object, dst: object) -> None:
+        real_rename(src, dst)  # type: ignore[arg-type]
+        if str(dst).endswith(".claimed"):
+            os.unlink(dst)  # type: ignore[arg-type]
+            os.symlink(secret, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "rename", rename_then_swap)
+    assert list(receiver.receive()) == []

@@ -122,9 +122,17 @@ def _progress_bar(label: str) -> Any:
     show_default=True,
     help="'reference' writes the reference SDK's literal content types.",
 )
-def build(description: Path, output: Path, force: bool, wrap: str, content_types: str) -> None:
+@click.option(
+    "--allow-outside",
+    is_flag=True,
+    help="Embed attachment paths outside DESCRIPTION's folder (absolute or ../).",
+)
+def build(
+    description: Path, output: Path, force: bool, wrap: str, content_types: str,
+    allow_outside: bool,
+) -> None:  # fmt: skip
     """Build a package from a TOML DESCRIPTION (see docs/build-toml.md)."""
-    pkg = load_toml(description)
+    pkg = load_toml(description, allow_outside=allow_outside)
     if wrap == "reference":
         pkg = wrap_like_reference(pkg)
     bar, progress = _progress_bar("writing attachments")

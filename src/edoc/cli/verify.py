@@ -132,7 +132,8 @@ def _json(result: ValidationResult) -> dict[str, Any]:
 @click.option(
     "--pdf/--no-pdf",
     default=None,
-    help="Check the signatures inside PDF attachments (default: when edoc-edxml[pdf] is installed).",
+    help="Check the signatures inside PDF attachments (default: when edoc-edxml[pdf] is "
+    "installed).",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True

@@ -6,7 +6,6 @@ Needs httpx (the ``http`` extra); imported only by :mod:`edoc.transport.hub`.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -23,10 +22,9 @@ from edoc.transport.errors import (
     _Failure,
 )
 
-__all__ = ["ERROR_MAP", "map_errors", "read_small", "status_error"]
+__all__ = ["ERROR_MAP", "map_errors", "status_error"]
 
 _NAME = "hub"
-_MAX_ERROR_BODY = 1 << 16
 
 # Every httpx exception class, most specific first, with the edoc error it becomes.
 # tests/transport/test_hub_errors.py checks that each class httpx defines is listed here.
@@ -116,17 +114,3 @@ def status_error(
         transport=_NAME,
         message_id=message_id,
     )
-
-
-def read_small(response: httpx.Response) -> Mapping[str, Any] | None:
-    """The JSON body of an error answer, read up to 64 KiB; ``None`` if it is not JSON."""
-    data = b""
-    for chunk in response.iter_bytes():
-        data += chunk
-        if len(data) > _MAX_ERROR_BODY:
-            return None
-    try:
-        value = json.loads(data)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None

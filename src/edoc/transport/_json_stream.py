@@ -1,4 +1,8 @@
-"""Stream one JSON object whose ``data`` member is a (huge) base64 string.
+"""JSON answers of the hub: small ones parsed within bounds, ``getEdoc``'s streamed.
+
+:func:`loads_bounded` parses a small answer (a list, a status) already capped in bytes:
+nesting deeper than ``max_depth`` and a key repeated in one object are refused with
+``ValueError`` before or while parsing (never a ``RecursionError``, never last-wins).
 
 The hub's ``getEdoc`` answers ``{"status": "OK", "ErrorCode": "0", "ErrorDesc": "", "data":
 "<base64 of the package>"}``. :class:`Base64Member` takes the response in chunks, decodes
@@ -15,7 +19,10 @@ from collections.abc import Callable
 
 from edoc.xml._base64 import decode_strict
 
-__all__ = ["Base64Member"]
+__all__ = ["MAX_DEPTH", "Base64Member", "loads_bounded"]
+
+MAX_DEPTH = 32
+"""How deeply a hub answer may nest arrays and objects (its lists nest two deep)."""
 
 _WS = b" \t\r\n"
 _ESCAPE = re.compile(rb'\\(u[0-9a-fA-F]{4}|["\\/bfnrt])')
@@ -24,6 +31,42 @@ _SIMPLE = {b'"': b'"', b"\\": b"\\", b"/": b"/", b"b": b"\b", b"f": b"\f", b"n":
 _MAX_OTHER = 1 << 16
 _WS_CHARS = (b" ", b"\t", b"\r", b"\n")
 _SKIPS_WS = frozenset({"start", "key_or_end", "key", "colon", "value", "after", "done"})
+
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_NOT_BRACKET = bytes(c for c in range(256) if c not in b"[]{}")
+
+
+def _depth_ok(data: bytes, max_depth: int) -> None:
+    """Refuse nesting deeper than ``max_depth``: strings dropped, then the innermost pairs
+    of brackets removed once per level, each pass linear and in C."""
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKET)
+    for _ in range(max_depth):
+        if not brackets:
+            return
+        brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
+    if brackets:
+        raise ValueError(
+            f"the JSON answer nests deeper than {max_depth} levels (or its brackets do not pair)"
+        )
+
+
+def _unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the JSON answer has the member {key!r} twice in one object")
+        out[key] = value
+    return out
+
+
+def loads_bounded(data: bytes, *, max_depth: int = MAX_DEPTH) -> object:
+    """``json.loads`` for an untrusted answer: bounded nesting, no duplicate keys."""
+    _depth_ok(data, max_depth)
+    try:
+        return json.loads(data, object_pairs_hook=_unique)
+    except RecursionError:  # pragma: no cover - _depth_ok refuses such input first
+        raise ValueError("the JSON answer nests too deeply") from None
 
 
 def _unescape(match: re.Match[bytes]) -> bytes:
@@ -61,8 +104,11 @@ class _Base64Sink:
 class Base64Member:
     """Feed a JSON object in chunks; its string member ``key`` is base64-decoded into ``write``."""
 
-    def __init__(self, write: Callable[[bytes], object], *, key: str = "data") -> None:
+    def __init__(
+        self, write: Callable[[bytes], object], *, key: str = "data", max_depth: int = MAX_DEPTH
+    ) -> None:
         self._sink = _Base64Sink(write)
+        self._max_depth = max_depth
         self._key = key
         self._state = "start"
         self._buf = b""  # a key or a small value being collected
@@ -182,6 +228,8 @@ class Base64Member:
             self._in_str = True
         elif c in (b"{", b"["):
             self._depth += 1
+            if self._depth >= self._max_depth:  # the answer object itself is one level
+                raise ValueError(f"the JSON answer nests deeper than {self._max_depth} levels")
         elif c in (b"}", b"]"):
             self._depth -= 1
             if self._depth == 0:

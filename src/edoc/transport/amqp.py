@@ -7,19 +7,27 @@
   so nothing is dropped for want of a queue.
 * ``send`` publishes a persistent message (``mandatory``, publisher confirms) to each
   recipient and returns the :class:`Receipt` only once the broker has confirmed every
-  copy (for a durable queue: written to its disk). After a lost connection the same
-  message id is published again; the receiver recognises the second copy.
+  copy (for a durable queue: written to its disk). Each copy, and each retry after a lost
+  connection, carries a fresh AMQP message id: ids say nothing about identity.
 * ``receive`` consumes with manual acknowledgement and stores each body in the inbox
   (temporary file, fsync, rename, fsync of the folder) and in the inbox log before it
   hands out the :class:`Incoming`. ``ack("done")`` acknowledges the delivery;
   ``ack("fail")`` rejects it without requeueing, so the broker dead-letters it.
-* Receive is idempotent (the inbox log of :mod:`edoc.transport._received`): a message
-  redelivered after a lost connection or a restart is recognised by its message id (or
-  its SHA-256) and acknowledged as before, never handed out twice by one transport.
+* Receive is idempotent (the inbox log of :mod:`edoc.transport._received`), keyed on what
+  the receiver can check itself, never on the publisher's message id or headers: the
+  package's key (:func:`package_key`: its sender's OrganId and DocumentId, read from the
+  package, and the SHA-256 of its bytes). A package redelivered after a lost connection
+  or a restart, or published again, has the same key and is settled as before; junk
+  published by a co-recipient under a real package's message id has another key, so it
+  can never make the real package dead-letter.
+* ``edoc-from``, ``edoc-kind`` and the message properties are the publisher's claims: the
+  broker authenticates the connection's user, not who wrote a message (docs/security.md).
+  The sender handed out is the package's own From when the package can be read.
 * A lost connection (broker restart, network) is reopened with exponential backoff.
 * Bodies travel whole: pika frames the body in memory, so a message costs its size in
   memory while it is published or received. ``max_size`` (64 MiB by default, below
-  RabbitMQ's 128 MiB ``max_message_size``) refuses larger packages before any work.
+  RabbitMQ's 128 MiB ``max_message_size``) refuses larger packages before any work, on
+  both sides: a larger delivery is dead-lettered, never stored.
 
 The URL's password is never logged, shown in a ``repr`` or put in an error message.
 """
@@ -48,13 +56,38 @@ from edoc.transport._retry import Backoff, retrying
 from edoc.transport.base import Incoming, Kind, Outcome, Outgoing, Payload, Receipt, Transport
 from edoc.transport.errors import RejectedError, StorageError, TransportError, UnknownMessageError
 
-__all__ = ["DEFAULT_MAX_SIZE", "AmqpTransport"]
+__all__ = ["DEFAULT_MAX_SIZE", "AmqpTransport", "package_key"]
 
 T = TypeVar("T")
 log = logging.getLogger("edoc.transport.amqp")
 DEFAULT_MAX_SIZE = 64 << 20
 Tag = tuple[int, int]
 """A delivery: (connection generation, delivery tag)."""
+
+
+def package_key(body: bytes) -> tuple[str, str | None, Kind | None]:
+    """(idempotency key, the package's sender OrganId, its kind) of a package's bytes.
+
+    The key is ``<From OrganId>|<DocumentId>|sha256:<hex>`` for an edoc package,
+    ``<From OrganId>|status:<DocumentId answered>|sha256:<hex>`` for a status package, and
+    ``sha256:<hex>`` for bytes that are not a readable package: sender and receiver compute
+    it alike, from the bytes alone.
+    """
+    import edoc  # the reader: imported here, the transports load without it
+
+    sha = hashlib.sha256(body).hexdigest()
+    try:
+        pkg = edoc.read(body)
+    except edoc.errors.EdocError:
+        return f"sha256:{sha}", None, None
+    kind: Kind
+    if isinstance(pkg, edoc.StatusPackage):
+        organ = str(pkg.from_.organ_id)
+        about, kind = f"status:{pkg.response_for.document_id}", "status"
+    else:
+        organ = str(pkg.header.from_.organ_id)
+        about, kind = str(pkg.document_id), "edoc"
+    return f"{organ}|{about}|sha256:{sha}", organ, kind
 
 
 @attrs.define
@@ -201,31 +234,32 @@ class AmqpTransport(Transport):
         recipients = [Names(self.prefix, to) for to in out.to]
         body = self._body(out.payload)
         sha = hashlib.sha256(body).hexdigest()
-        message_id = uuid.uuid4().hex
+        key, _, _ = package_key(body)
         sender = out.sender or self.organ_id
-        properties = pika().BasicProperties(
-            delivery_mode=2,
-            message_id=message_id,
-            content_type="application/octet-stream",
-            type=out.kind,
-            app_id="edoc",
-            timestamp=int(time.time()),
-            headers={"edoc-kind": out.kind, "edoc-sha256": sha, "edoc-from": sender},
-        )
+        headers = {"edoc-kind": out.kind, "edoc-sha256": sha, "edoc-from": sender}
         for names in recipients:
 
             def publish(names: Names = names) -> None:
+                properties = pika().BasicProperties(  # a fresh id for each copy and attempt
+                    delivery_mode=2,
+                    message_id=uuid.uuid4().hex,
+                    content_type="application/octet-stream",
+                    type=out.kind,
+                    app_id="edoc",
+                    timestamp=int(time.time()),
+                    headers=headers,
+                )
                 self._link.open(self.prefetch)
                 self._ensure_queues(names)
-                with map_pika_errors("publish", message_id):
+                with map_pika_errors("publish", key):
                     self._link.channel.basic_publish(
                         names.exchange, names.agency, body, properties, mandatory=True
                     )
 
-            self._attempt(f"publish {message_id}", publish)
-        log.info("sent %s %s (%d bytes) to %d queue(s)", out.kind, message_id, len(body),
+            self._attempt(f"publish {key}", publish)
+        log.info("sent %s %s (%d bytes) to %d queue(s)", out.kind, key, len(body),
                  len(recipients))  # fmt: skip
-        return Receipt(doc_id=message_id, sha256=sha, transport=NAME, size=len(body))
+        return Receipt(doc_id=key, sha256=sha, transport=NAME, size=len(body))
 
     # -- receive ------------------------------------------------------------------------
 
@@ -287,8 +321,13 @@ class AmqpTransport(Transport):
     ) -> Incoming | None:
         assert self.inbox is not None
         headers = properties.headers or {}
+        if len(body) > self.max_size:
+            log.warning("a delivery of %d bytes is larger than max_size (%d): dead-lettered, "
+                        "not stored", len(body), self.max_size)  # fmt: skip
+            self._settle(tag, Outcome.FAIL, None)
+            return None
         sha = hashlib.sha256(body).hexdigest()
-        message_id = str(properties.message_id or f"sha256-{sha}")
+        message_id, organ, read_kind = package_key(body)
         claimed = headers.get("edoc-sha256")
         if isinstance(claimed, bytes):
             claimed = claimed.decode("ascii", "replace")
@@ -312,7 +351,13 @@ class AmqpTransport(Transport):
             self._twin(state, holder, message_id, tag, sha, len(body), headers)
             return None
         kind: Kind = "status" if _text(headers.get("edoc-kind")) == "status" else "edoc"
+        kind = read_kind or kind  # the package's own kind beats the header's claim
         sender = _text(headers.get("edoc-from"))
+        if organ is not None and sender != organ:
+            if sender is not None:
+                log.warning("message %s: edoc-from says %r, the package says %r: the "
+                            "package's From is kept", message_id, sender, organ)  # fmt: skip
+            sender = organ
         if known is not None and known.state == "stored" and self._intact(known):
             entry = known
         else:
@@ -395,7 +440,7 @@ class AmqpTransport(Transport):
 
     # -- acknowledge ----------------------------------------------------------------------
 
-    def _settle(self, tag: Tag, outcome: Outcome, message_id: str) -> None:
+    def _settle(self, tag: Tag, outcome: Outcome, message_id: str | None) -> None:
         """Ack (done) or reject without requeue (fail) one delivery, if its channel lives.
 
         A delivery of an older connection was requeued by the broker when that connection

@@ -16,30 +16,40 @@ that died on this host are put back on the next :meth:`DirectoryTransport.receiv
 Writers that are not edoc must follow the same rule: write under a hidden name (leading
 ``.``) or with a ``.part`` suffix, then rename to ``*.edxml``. For writers that cannot,
 ``min_age`` leaves files alone until they have not changed for that many seconds.
+
+Only regular files are received. A symbolic link, a named pipe, a device or a folder
+under a ``*.edxml`` name is skipped with a warning and left where it is: a link is never
+followed (it could name another account's file) and nothing blocks on a pipe. The check
+is made on the opened file (``O_NOFOLLOW | O_NONBLOCK``, then ``fstat``), not on the name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
+import logging
 import os
 import secrets
 import socket
+import stat
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
 import attrs
 
 from edoc._files import atomic_write
-from edoc.transport._payload import copy_hashing, fsync_dir, hash_file, spooled
+from edoc.transport._payload import copy_hashing, fsync_dir, spooled
 from edoc.transport.base import Incoming, Kind, Outcome, Outgoing, Payload, Receipt, Transport
 from edoc.transport.errors import StorageError, UnknownMessageError
 
 __all__ = ["DirectoryTransport"]
+
+log = logging.getLogger("edoc.transport.directory")
 
 _SUFFIX = ".edxml"
 _STATUS_SUFFIX = ".status.edxml"
@@ -60,6 +70,48 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # pragma: no cover - another user's live process
         return True
     return True
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0)
+)  # fmt: skip
+
+
+class _NotRegular(Exception):
+    """The name does not lead to a regular file (a link, a pipe, a device, a folder)."""
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """The regular file at ``path``, opened without following a link and without
+    blocking; :class:`_NotRegular` for anything else."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO, errno.EMLINK):
+            raise _NotRegular(exc.strerror or "not a regular file") from None
+        raise
+    f = os.fdopen(fd, "rb")
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        f.close()
+        raise _NotRegular(f"a {_kind_of(mode)}, not a regular file")
+    return f
+
+
+def _hash_regular(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of the regular file at ``path`` (:func:`_open_regular`)."""
+    with _open_regular(path) as f:
+        return copy_hashing(f, None)
+
+
+def _kind_of(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "named pipe"),
+                       (stat.S_ISLNK, "symbolic link"), (stat.S_ISSOCK, "socket"),
+                       (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device")):  # fmt: skip
+        if test(mode):
+            return name
+    return "special file"  # pragma: no cover
 
 
 @attrs.frozen
@@ -186,12 +238,20 @@ class DirectoryTransport(Transport):
             if max_messages is not None and count >= max_messages:
                 return
             original = self.inbox / name
-            if self.min_age:
-                try:
-                    if time.time() - original.stat().st_mtime < self.min_age:
-                        continue
-                except FileNotFoundError:
-                    continue
+            try:
+                info = original.lstat()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot read {name}: {exc.strerror}", transport=self.name
+                ) from exc
+            if not stat.S_ISREG(info.st_mode):
+                log.warning("%s in the inbox is a %s, not a regular file: skipped", name,
+                            _kind_of(info.st_mode))  # fmt: skip
+                continue
+            if self.min_age and time.time() - info.st_mtime < self.min_age:
+                continue
             claimed = self.inbox / self._claim_name(name)
             try:
                 os.rename(original, claimed)  # atomic: exactly one process wins
@@ -203,12 +263,18 @@ class DirectoryTransport(Transport):
                 ) from exc
             kind: Kind = "status" if name.endswith(_STATUS_SUFFIX) else "edoc"
             message_id = name[: -len(_STATUS_SUFFIX if kind == "status" else _SUFFIX)]
-            with self._storage(f"read {name}", message_id):
-                if self.into is None:
-                    stored = claimed
-                    sha, size = hash_file(claimed)
-                else:
-                    stored, sha, size = self._copy_into(claimed, name, message_id)
+            try:
+                with self._storage(f"read {name}", message_id):
+                    if self.into is None:
+                        stored = claimed
+                        sha, size = _hash_regular(claimed)
+                    else:
+                        stored, sha, size = self._copy_into(claimed, name, message_id)
+            except _NotRegular as exc:  # swapped in after the check above: put it back
+                log.warning("%s in the inbox is %s: skipped", name, exc)
+                with contextlib.suppress(OSError):
+                    os.rename(claimed, original)
+                continue
             self._claims[message_id] = _Claim(original, claimed, sha, size)
             count += 1
             yield Incoming(
@@ -226,7 +292,7 @@ class DirectoryTransport(Transport):
         target = self.into / name
         if target.exists():
             target = self.into / f"{message_id}.{secrets.token_hex(4)}{_SUFFIX}"
-        with claimed.open("rb") as src, atomic_write(target, overwrite=False) as dst:
+        with _open_regular(claimed) as src, atomic_write(target, overwrite=False) as dst:
             sha, size = copy_hashing(src, dst)
         fsync_dir(self.into)
         return target, sha, size

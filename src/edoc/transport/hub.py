@@ -32,6 +32,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, TypeVar
 
+import attrs
+
 from edoc._files import file_mode
 from edoc.errors import InputError, MissingDependencyError, SourceError
 
@@ -40,28 +42,34 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise MissingDependencyError("the hub client (HubTransport)", "httpx", "http") from exc
 
-from edoc.transport import _received
+from edoc.transport import _answer, _received
 from edoc.transport._hub_auth import Secret, sdk_hex, sign_headers
-from edoc.transport._hub_errors import map_errors, read_small, status_error
-from edoc.transport._json_stream import Base64Member
+from edoc.transport._hub_errors import map_errors, status_error
+from edoc.transport._json_stream import MAX_DEPTH, Base64Member, loads_bounded
 from edoc.transport._payload import CHUNK, fsync_dir, hash_file, spooled
 from edoc.transport._retry import Backoff, retrying
 from edoc.transport.base import Incoming, Kind, Outcome, Outgoing, Payload, Receipt, Transport
 from edoc.transport.errors import (
+    AuthenticationError,
+    ConnectError,
     ProtocolError,
     RejectedError,
     StorageError,
-    TransportLimitError,
-    TransportTimeout,
+    TransportClosedError,
+    TransportError,
     UnknownMessageError,
 )
 
-__all__ = ["HubTransport"]
+__all__ = ["HubTransport", "Skipped"]
 
 T = TypeVar("T")
 log = logging.getLogger("edoc.transport.hub")
 _NAME = "hub"
 _KINDS: tuple[Kind, ...] = ("edoc", "status")
+_MAX_ERROR_BODY = 1 << 16
+_MAX_ID = 200
+# Failures that are not one entry's fault: receive stops instead of skipping the entry.
+_FATAL = (AuthenticationError, ConnectError, StorageError, TransportClosedError)
 
 
 _OCTETS = "application/octet-stream"
@@ -84,11 +92,28 @@ def _file_and_crlf(f: BinaryIO, size: int) -> Iterator[bytes]:
 
 
 def _entry_id(entry: Mapping[str, Any]) -> str | None:
+    """The entry's docId as text; ``ValueError`` if it is not a usable id."""
     for key in ("docId", "docid", "DocId", "id"):
         value = entry.get(key)
-        if value not in (None, ""):
-            return str(value)
+        if value in (None, ""):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ValueError(f"its {key} is a JSON {type(value).__name__}, not text")
+        text = str(value)
+        if len(text) > _MAX_ID or not text.isprintable() or text != text.strip():
+            raise ValueError(f"its {key} is not a printable id of at most {_MAX_ID} characters")
+        return text
     return None
+
+
+@attrs.frozen
+class Skipped:
+    """A listed entry that :meth:`HubTransport.receive` skipped, and why."""
+
+    kind: str
+    doc_id: str | None
+    """The entry's docId when it had a usable one."""
+    reason: str
 
 
 class HubTransport(Transport):
@@ -98,11 +123,16 @@ class HubTransport(Transport):
     the agency's credentials (``systemid``, ``secret``). ``organ_id`` is the sender's
     OrganId for ``from`` (default: the system id). ``inbox`` is the folder :meth:`receive`
     stores packages in (with its log). ``timeout`` applies to connecting and to each read
-    and write; ``retries`` is how often a transient failure is retried, after delays of
-    ``backoff * 2**n`` seconds (half random), capped at ``max_backoff``. A download stops
-    with :class:`TransportLimitError` past ``max_bytes`` of answer (counted after any HTTP
-    decompression, so a gzip bomb stops at the cap) and with :class:`TransportTimeout` past
-    ``max_seconds`` in all (a peer that trickles bytes never trips ``timeout``).
+    and write, and bounds each small call (lists, ``updateStatus``) in total, from
+    connecting to the answer's last byte; ``retries`` is how often a transient failure is
+    retried, after delays of ``backoff * 2**n`` seconds (half random), capped at
+    ``max_backoff``. Every answer is capped before it is parsed: a download stops with
+    :class:`~edoc.transport.errors.TransportLimitError` past ``max_bytes`` (on the wire or
+    decompressed, so a gzip bomb stops at the cap) and with
+    :class:`~edoc.transport.errors.TransportTimeout` past ``max_seconds`` in all (a peer
+    that trickles bytes never trips ``timeout``); a small call's answer past
+    ``max_answer_bytes``, or nesting deeper than ``max_depth``, or repeating a key, is
+    refused. A call that ran out of time is not retried.
 
     The secret is never logged, shown in a ``repr`` or put in an error message.
     """
@@ -125,6 +155,8 @@ class HubTransport(Transport):
         verify: bool | str = True,
         max_bytes: int = 2 << 30,
         max_seconds: float = 3600.0,
+        max_answer_bytes: int = 16 << 20,
+        max_depth: int = MAX_DEPTH,
     ) -> None:
         if not endpoint.startswith(("http://", "https://")):
             raise InputError(f"the hub endpoint must be an http(s) URL, not {endpoint!r}")
@@ -137,6 +169,8 @@ class HubTransport(Transport):
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_seconds = max_seconds
+        self.max_answer_bytes = max_answer_bytes
+        self.max_depth = max_depth
         self.service_type = service_type
         self.policy = Backoff(retries=retries, base=backoff, cap=max_backoff)
         try:
@@ -148,13 +182,15 @@ class HubTransport(Transport):
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             # Requests go out in several writes (headers, then the file): no Nagle stalls.
-            transport=httpx.HTTPTransport(
+            transport=_answer.network(
                 verify=verify, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
             ),
         )
         self._log: _received.ReceivedLog | None = None
         self._pending: dict[str, _received.Entry] = {}
         self._duplicates: dict[str, set[str]] = {}
+        self.skipped: list[Skipped] = []
+        """The entries the last :meth:`receive` skipped (also logged as warnings)."""
 
     def __repr__(self) -> str:
         return f"HubTransport(endpoint={self.endpoint!r}, system_id={self.system_id!r})"
@@ -180,8 +216,32 @@ class HubTransport(Transport):
 
     def _check(self, response: httpx.Response, op: str, message_id: str | None) -> None:
         if response.status_code >= 300:
-            body = read_small(response)
+            body: Mapping[str, Any] | None = None
+            with contextlib.suppress(ProtocolError):
+                value = self._json(response, op, message_id, _MAX_ERROR_BODY)
+                body = value if isinstance(value, dict) else None
             raise status_error(response.status_code, op, body, message_id)
+
+    def _json(
+        self, response: httpx.Response, op: str, message_id: str | None, max_bytes: int
+    ) -> object:
+        """A small answer, read within ``max_bytes`` and the call's deadline, then parsed."""
+        data = bytearray()
+        started = time.monotonic()
+        chunks = _answer.body(
+            response, op, message_id, max_bytes=max_bytes, max_seconds=self.timeout,
+            limit="timeout", started=started,
+        )  # fmt: skip
+        for part in chunks:
+            data += part
+        try:
+            return loads_bounded(bytes(data), max_depth=self.max_depth)
+        except ValueError as exc:
+            raise ProtocolError(
+                f"{op}: the hub's answer is not the expected JSON ({exc})",
+                transport=_NAME,
+                message_id=message_id,
+            ) from None
 
     def _answer(self, body: object, op: str, status: int, message_id: str | None) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -222,19 +282,16 @@ class HubTransport(Transport):
         sent = content if content is not None else b"{}" if op in _BRACES else b""
 
         def attempt() -> dict[str, Any]:
-            with map_errors(op, message_id):
-                response = self._client.post(
-                    "/" + op, headers=self._headers(params, _JSON), content=sent
-                )
-                self._check(response, op, message_id)
-                try:
-                    body = response.json()
-                except ValueError:
-                    raise ProtocolError(
-                        f"{op}: the hub's answer is not JSON",
-                        transport=_NAME,
-                        message_id=message_id,
-                    ) from None
+            headers = self._headers(params, _JSON)
+            with (
+                _answer.bounded(op, message_id, self.timeout, "timeout"),
+                map_errors(op, message_id),
+            ):
+                with self._client.stream(
+                    "POST", "/" + op, headers=headers, content=sent
+                ) as response:
+                    self._check(response, op, message_id)
+                    body = self._json(response, op, message_id, self.max_answer_bytes)
                 return self._answer(body, op, response.status_code, message_id)
 
         self._check_open()
@@ -267,17 +324,19 @@ class HubTransport(Transport):
                 headers = self._headers(params, _OCTETS)
                 headers += [(b"Cache-Control", b"no-cache"), (b"Pragma", b"no-cache")]
                 headers.append((b"Content-Length", str(source.size + 2).encode("ascii")))
-                with map_errors("sendEdoc"), source.open() as f:
-                    response = self._client.post(
-                        "/sendEdoc", headers=headers, content=_file_and_crlf(f, source.size)
-                    )
+                with (
+                    _answer.bounded("sendEdoc", None, self.timeout, "timeout"),
+                    map_errors("sendEdoc"),
+                    source.open() as f,
+                    self._client.stream(
+                        "POST",
+                        "/sendEdoc",
+                        headers=headers,
+                        content=_file_and_crlf(f, source.size),
+                    ) as response,
+                ):
                     self._check(response, "sendEdoc", None)
-                    try:
-                        body = response.json()
-                    except ValueError:
-                        raise ProtocolError(
-                            "sendEdoc: the hub's answer is not JSON", transport=_NAME
-                        ) from None
+                    body = self._json(response, "sendEdoc", None, self.max_answer_bytes)
                     answer = self._answer(body, "sendEdoc", response.status_code, None)
                 doc_id = answer.get("DocId") or answer.get("docId")
                 if not doc_id:
@@ -386,20 +445,17 @@ class HubTransport(Transport):
         digest = hashlib.sha256()
         headers = self._headers({"docId": doc_id}, _JSON)
         started, received = time.monotonic(), 0
-        with self._client.stream("GET", "/downloadEdoc", headers=headers) as response:
+        with (
+            _answer.bounded("downloadEdoc", doc_id, self.max_seconds, "max_seconds"),
+            self._client.stream("GET", "/downloadEdoc", headers=headers) as response,
+        ):
             self._check(response, "downloadEdoc", doc_id)
-            for chunk in response.iter_bytes():
+            chunks = _answer.body(
+                response, "downloadEdoc", doc_id, max_bytes=self.max_bytes,
+                max_seconds=self.max_seconds, limit="max_seconds", started=started,
+            )  # fmt: skip
+            for chunk in chunks:
                 received += len(chunk)
-                if received > self.max_bytes:
-                    raise TransportLimitError(
-                        f"downloadEdoc: the hub's answer is larger than max_bytes "
-                        f"({self.max_bytes} bytes)", transport=_NAME, message_id=doc_id,
-                    )  # fmt: skip
-                if time.monotonic() - started > self.max_seconds:
-                    raise TransportTimeout(
-                        f"downloadEdoc: the download took longer than max_seconds "
-                        f"({self.max_seconds:g} s)", transport=_NAME, message_id=doc_id,
-                    )  # fmt: skip
                 digest.update(chunk)
                 out.write(chunk)
         if not received:
@@ -415,28 +471,20 @@ class HubTransport(Transport):
             digest.update(data)
             out.write(data)
 
-        member = Base64Member(write)
+        member = Base64Member(write, max_depth=self.max_depth)
         headers = self._headers({"docId": doc_id}, _JSON)
-        started, received = time.monotonic(), 0
-        with self._client.stream("POST", "/getEdoc", headers=headers, content=b"{}") as response:
+        started = time.monotonic()
+        with (
+            _answer.bounded("getEdoc", doc_id, self.max_seconds, "max_seconds"),
+            self._client.stream("POST", "/getEdoc", headers=headers, content=b"{}") as response,
+        ):
             self._check(response, "getEdoc", doc_id)
             try:
-                for chunk in response.iter_bytes():
-                    received += len(chunk)
-                    if received > self.max_bytes:
-                        raise TransportLimitError(
-                            f"getEdoc: the hub's answer is larger than max_bytes "
-                            f"({self.max_bytes} bytes)",
-                            transport=_NAME,
-                            message_id=doc_id,
-                        )
-                    if time.monotonic() - started > self.max_seconds:
-                        raise TransportTimeout(
-                            f"getEdoc: the download took longer than max_seconds "
-                            f"({self.max_seconds:g} s)",
-                            transport=_NAME,
-                            message_id=doc_id,
-                        )
+                chunks = _answer.body(
+                    response, "getEdoc", doc_id, max_bytes=self.max_bytes,
+                    max_seconds=self.max_seconds, limit="max_seconds", started=started,
+                )  # fmt: skip
+                for chunk in chunks:
                     member.feed(chunk)
                 others = member.close()
             except ValueError as exc:
@@ -471,20 +519,51 @@ class HubTransport(Transport):
         self._check_open()
         state = self._state_log()
         assert self.inbox is not None
+        self.skipped = []
         count = 0
         for kind in _KINDS:
-            for entry in self.list_received(kind):
+            for entry in self._listed(kind):
                 if max_messages is not None and count >= max_messages:
                     return
-                doc_id = _entry_id(entry)
+                try:
+                    doc_id = _entry_id(entry)
+                except ValueError as exc:
+                    self._skip(kind, None, f"the entry is unusable: {exc}")
+                    continue
                 if doc_id is None:
-                    log.warning("the hub listed a %s entry without a docId; skipped", kind)
+                    self._skip(kind, None, "the entry has no docId")
                     continue
                 sender = entry.get("from")
-                item = self._take(state, doc_id, kind, None if sender is None else str(sender))
+                try:
+                    item = self._take(state, doc_id, kind, None if sender is None else str(sender))
+                except _FATAL:
+                    raise
+                except (TransportError, InputError) as exc:
+                    self._skip(kind, doc_id, str(exc))
+                    continue
                 if item is not None:
                     count += 1
                     yield item
+
+    def _listed(self, kind: Kind) -> Iterator[dict[str, Any]]:
+        answer = self._call(
+            "getReceivedEdocList", {"servicetype": self.service_type, "messagetype": kind}
+        )
+        data = answer.get("data") or []
+        if not isinstance(data, list):
+            raise ProtocolError(
+                "getReceivedEdocList: the hub's data is not a list", transport=_NAME
+            )
+        for entry in data:
+            if isinstance(entry, dict):
+                yield entry
+            else:
+                self._skip(kind, None, f"the entry is a JSON {type(entry).__name__}, not an object")
+
+    def _skip(self, kind: str, doc_id: str | None, reason: str) -> None:
+        """Report a listed entry that cannot be received; receive goes on with the next."""
+        self.skipped.append(Skipped(kind, doc_id, reason))
+        log.warning("skipped a %s entry listed by the hub (docId %r): %s", kind, doc_id, reason)
 
     def _take(
         self, state: _received.ReceivedLog, doc_id: str, kind: Kind, sender: str | None

@@ -17,13 +17,13 @@ import contextlib
 import io
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, cast
 
 from lxml import etree
 
+from edoc._files import spool_file
 from edoc.errors import ForbiddenXMLError, LimitExceededError, ParseError, shorten
 from edoc.limits import Limits
 from edoc.model.attachment import AttachmentContent, BrokenContent, BytesContent, FileContent
@@ -138,7 +138,7 @@ class Spool:
         if self.buffer is not None:
             self.buffer.write(data)
             if self.buffer.tell() > self.threshold:
-                fd, self.path = tempfile.mkstemp(dir=self.directory, prefix="edoc-", suffix=".bin")
+                fd, self.path = spool_file(self.directory)
                 self.file = os.fdopen(fd, "wb")
                 self.file.write(self.buffer.getvalue())
                 self.buffer = None
