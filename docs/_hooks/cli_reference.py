@@ -54,7 +54,8 @@ def _exit_docs() -> dict[str, str]:
 
 
 def _command(cmd: click.Command, path: list[str], parent: click.Context | None) -> list[str]:
-    ctx = click.Context(cmd, info_name=path[-1], parent=parent)
+    # The command's own context settings, as click's make_context applies them (``-h``).
+    ctx = click.Context(cmd, info_name=path[-1], parent=parent, **cmd.context_settings)
     name = " ".join(path)
     out = [f"## `{name}`", ""]
     if cmd.help:
