@@ -452,3 +452,16 @@ def ocsp_responder(pki: TrustPKI, which: str, port: int) -> Iterator[subprocess.
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextmanager
+def serving_pki(d: Path) -> Iterator[TrustPKI]:
+    """A fresh PKI in ``d`` with its peers running: the CRL server and one OCSP responder
+    per CA (the module fixtures of the trust, time and PDF tests)."""
+    p = make_trust_pki(d)
+    with (
+        crl_server(p.dir / "www", p.http_port),
+        ocsp_responder(p, "inter", p.ocsp_port),
+        ocsp_responder(p, "root", p.root_ocsp_port),
+    ):
+        yield p

@@ -28,7 +28,7 @@ from edoc.signing import load_pem, sign_package
 from edoc.signing.report import Indication, SubIndication
 from edoc.validation import PdfRules, validate
 from pdfs import blank_pdf, make_pdfs
-from pki_trust import OPENSSL, TrustPKI, crl_server, make_trust_pki, ocsp_responder
+from pki_trust import OPENSSL, TrustPKI, serving_pki
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed (Debian openssl)")
 PDFSIG = shutil.which("pdfsig")
@@ -38,12 +38,7 @@ S = SubIndication
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrustPKI]:
-    p = make_trust_pki(tmp_path_factory.mktemp("pdf-pki"))
-    with (
-        crl_server(p.dir / "www", p.http_port),
-        ocsp_responder(p, "inter", p.ocsp_port),
-        ocsp_responder(p, "root", p.root_ocsp_port),
-    ):
+    with serving_pki(tmp_path_factory.mktemp("pdf-pki")) as p:
         yield p
 
 

@@ -26,9 +26,8 @@ from pki_trust import (
     OPENSSL,
     SIGNERS,
     TrustPKI,
-    crl_server,
     make_trust_pki,
-    ocsp_responder,
+    serving_pki,
 )
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed (Debian openssl)")
@@ -40,12 +39,7 @@ S = SubIndication
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrustPKI]:
     """The PKI with its peers running: the CRL server and one OCSP responder per CA."""
-    p = make_trust_pki(tmp_path_factory.mktemp("trust-pki"))
-    with (
-        crl_server(p.dir / "www", p.http_port),
-        ocsp_responder(p, "inter", p.ocsp_port),
-        ocsp_responder(p, "root", p.root_ocsp_port),
-    ):
+    with serving_pki(tmp_path_factory.mktemp("trust-pki")) as p:
         yield p
 
 

@@ -23,7 +23,12 @@ from edoc.signing.report import Indication, SubIndication
 from edoc.signing.signer import _Slot
 from edoc.signing.timestamp import TimeStampAuthority
 from edoc.xml import write
-from pki_trust import NOW, OPENSSL, TrustPKI, crl_server, make_trust_pki, ocsp_responder
+from pki_trust import (
+    NOW,
+    OPENSSL,
+    TrustPKI,
+    serving_pki,
+)
 from tsa import TsaServer, start_tsa
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed (Debian openssl)")
@@ -38,12 +43,7 @@ DAY = dt.timedelta(days=1)
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrustPKI]:
-    p = make_trust_pki(tmp_path_factory.mktemp("trust-time"))
-    with (
-        crl_server(p.dir / "www", p.http_port),
-        ocsp_responder(p, "inter", p.ocsp_port),
-        ocsp_responder(p, "root", p.root_ocsp_port),
-    ):
+    with serving_pki(tmp_path_factory.mktemp("trust-time")) as p:
         yield p
 
 
