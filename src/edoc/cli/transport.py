@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import errno
 import json
@@ -15,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from cryptography import x509
 
+from edoc._x509 import load_certificate_b64
 from edoc.errors import (
     InputError,
     InvalidSignatureError,
@@ -118,10 +117,7 @@ def _check_before_send(package: Path) -> None:
     signature = getattr(pkg, "signature", None)  # status packages carry none
     if signature is None or not signature.certificates:
         return
-    certificates = []
-    for text in signature.certificates:
-        with contextlib.suppress(ValueError):
-            certificates.append(x509.load_der_x509_certificate(base64.b64decode(text)))
+    certificates = [c for c in map(load_certificate_b64, signature.certificates) if c is not None]
     if not certificates:
         return
     try:  # the package's own certificate, pinned: this checks the bytes, not the trust

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from edoc._x509 import load_certificate
 from edoc.errors import (
     DisallowedAlgorithmError,
     InvalidSignatureError,
@@ -217,15 +218,16 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
     for e in els:
         if e[1] == "X509Certificate":
             try:
-                cert = x509.load_der_x509_certificate(_b64(e[3], "X509Certificate"))
-                _ = cert.subject, cert.issuer, cert.extensions  # parsed lazily: fail here
-                certs.append(cert)
-            except (ValueError, x509.InvalidVersion, InvalidSignatureError):
+                cert = load_certificate(_b64(e[3], "X509Certificate"))
+            except InvalidSignatureError:
+                cert = None
+            if cert is None:
                 raise InvalidSignatureError(
                     f"X509Certificate {shorten(e[3].strip(), 20)!r} is not a certificate "
                     "(a placeholder?): the signature cannot be verified",
                     reason="placeholder-certificate",
-                ) from None
+                )
+            certs.append(cert)
     if not certs:
         raise InvalidSignatureError(
             "the Signature carries no X509Certificate", reason="no-certificate"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator
 
-from cryptography import x509
 from lxml import etree
 
+from edoc._x509 import load_certificate_b64
 from edoc.errors import shorten
 from edoc.validation.context import Context
 from edoc.validation.findings import Finding
@@ -70,9 +68,7 @@ def signature_not_placeholder(ctx: Context) -> Iterator[Finding]:
         )  # fmt: skip
     certs = list(sig.iter(f"{{{ns}}}X509Certificate"))
     for cert in certs:
-        try:
-            x509.load_der_x509_certificate(base64.b64decode("".join((cert.text or "").split())))
-        except (ValueError, binascii.Error):
+        if load_certificate_b64(cert.text or "") is None:
             shown = shorten(cert.text or "", 20)
             reasons.append(
                 (f"X509Certificate {shown!r} is not a certificate",
