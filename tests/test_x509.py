@@ -44,20 +44,23 @@ def test_the_loader_reads_a_good_certificate_and_refuses_version_10(pki: Path) -
 
 def test_validate_and_verify_agree_on_a_version_10_certificate(pki: Path, tmp_path: Path) -> None:
     signed = tmp_path / "signed.edxml"
-    sign_package(make_package(**{"qd.pdf": b"%PDF-1.4 x"}), signed, key=load_pem(pki / "rsa2048.pem"))
+    key = load_pem(pki / "rsa2048.pem")
+    sign_package(make_package(**{"qd.pdf": b"%PDF-1.4 x"}), signed, key=key)
     data = signed.read_bytes()
     good = base64.b64encode(_der(pki)).decode()
     text = data.decode()
     # the certificate as the signer wrote it (the writer may fold it over lines)
     m = re.search(r"<(?:\w+:)?X509Certificate>([^<]+)<", text)
-    assert m is not None and "".join(m.group(1).split()) == good
+    assert m is not None
+    assert "".join(m.group(1).split()) == good
     bad = base64.b64encode(_der(pki).replace(V3, V10)).decode()
     tampered = tmp_path / "v10.edxml"
     tampered.write_text(text.replace(m.group(1), bad), encoding="utf-8")
 
     report = validate(tampered)
     sig = [f for f in report.findings if f.rule == "EDX-SIG-002"]
-    assert len(sig) == 1 and "is not a certificate" in sig[0].message
+    assert len(sig) == 1
+    assert "is not a certificate" in sig[0].message
     with pytest.raises(InvalidSignatureError) as info:
         edoc.verify(tampered, trust=TrustStore.from_pem(pki / "ca.pem"))
     assert info.value.reason == "placeholder-certificate"
