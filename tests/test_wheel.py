@@ -95,3 +95,19 @@ def test_no_doc_says_pip_install_edoc() -> None:
             if wrong.search(line):
                 hits.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert hits == []
+
+
+_LEFTOVER = re.compile(r"(\.orig|\.rej|\.bak|\.swp|~)$|(^|/)#[^/]*#$")
+
+
+def test_no_editor_or_merge_leftover_is_tracked() -> None:
+    """A merge's ``*.orig`` was once tracked (and would have shipped in the wheel)."""
+    r = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert [p for p in r.stdout.splitlines() if _LEFTOVER.search(p)] == []
+
+
+def test_no_editor_or_merge_leftover_is_in_the_wheel(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as z:
+        assert [n for n in z.namelist() if _LEFTOVER.search(n)] == []
