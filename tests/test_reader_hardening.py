@@ -282,3 +282,11 @@ def test_temp_files_removed_when_parse_fails(package: edoc.EdocPackage, tmp_path
     with pytest.raises(ParseError):
         edoc.read(broken, spool_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True, "10"])
+def test_a_bad_limit_is_an_input_error_naming_the_field(value: object) -> None:
+    from edoc.errors import InputError
+
+    with pytest.raises(InputError, match=r"^Limits\.max_depth must be a positive int"):
+        edoc.Limits(max_depth=value)  # type: ignore[arg-type]

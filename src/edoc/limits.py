@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from edoc.errors import InputError
+
 __all__ = ["Limits"]
 
 _MiB = 1024 * 1024
@@ -12,7 +14,7 @@ _GiB = 1024 * _MiB
 
 def _positive(_: object, attribute: attrs.Attribute[int], value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"Limits.{attribute.name} must be a positive int, not {value!r}")
+        raise InputError(f"Limits.{attribute.name} must be a positive int, not {value!r}")
 
 
 @attrs.frozen(kw_only=True)

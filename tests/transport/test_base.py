@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 import edoc.transport as transport
-from edoc.errors import EdocError, TransportError
+from edoc.errors import EdocError, InputError, TransportError
 from edoc.transport import Incoming, MockTransport, Outcome, Outgoing, Receipt, Transport
 from edoc.transport.errors import (
     AuthenticationError,
@@ -32,8 +32,10 @@ def test_values_are_frozen() -> None:
         r.doc_id = "x"  # type: ignore[misc]
     i = Incoming(message_id="m", kind="edoc", path="x.edxml", sha256="0", size=0)
     assert i.path == Path("x.edxml")
-    with pytest.raises(ValueError, match="kind"):
+    with pytest.raises(InputError, match=r"^Incoming\.kind must be 'edoc' or 'status'"):
         Incoming(message_id="m", kind="other", path="x", sha256="0", size=0)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"^Outgoing\.kind must be"):
+        Outgoing(payload="x", kind="edocs")  # type: ignore[arg-type]
     assert Outgoing(payload="x", to="000.00.00.H41").to == ("000.00.00.H41",)
     assert Outgoing.of("x") == Outgoing(payload="x")
 

@@ -17,6 +17,7 @@ from typing import BinaryIO, ClassVar, Literal, Self, TypeAlias
 
 import attrs
 
+from edoc.errors import InputError
 from edoc.transport.errors import TransportClosedError
 
 __all__ = ["Incoming", "Kind", "Outcome", "Outgoing", "Payload", "Receipt", "Transport"]
@@ -39,9 +40,10 @@ class Outcome(enum.Enum):
     """Could not be stored or used: the peer records a failure."""
 
 
-def _kind(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+def _kind(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if value not in _KINDS:
-        raise ValueError(f"{attribute.name} must be 'edoc' or 'status', not {value!r}")
+        owner = type(instance).__name__
+        raise InputError(f"{owner}.{attribute.name} must be 'edoc' or 'status', not {value!r}")
 
 
 def _organ_ids(value: Iterable[str] | str) -> tuple[str, ...]:
