@@ -3,8 +3,6 @@ algorithms, KeyInfo) and the check of SignatureValue. See :mod:`edoc.signing.ver
 
 from __future__ import annotations
 
-import base64
-import binascii
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -16,6 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from edoc._base64 import Base64Error, decode_canonical
 from edoc._x509 import load_certificate
 from edoc.errors import (
     DisallowedAlgorithmError,
@@ -65,14 +64,10 @@ _XML_WS = str.maketrans("", "", " \t\r\n")
 def _b64(text: str, what: str) -> bytes:
     """Strict base64: only XML white space is dropped; non-canonical forms (stray bits,
     excess padding, data after padding) are refused, so one value has one encoding."""
-    compact = text.translate(_XML_WS)
     try:
-        raw = binascii.a2b_base64(compact, strict_mode=True)
-    except (binascii.Error, ValueError):
-        raise InvalidSignatureError(f"{what} is not valid base64", reason="format") from None
-    if base64.b64encode(raw).decode("ascii") != compact:
-        raise InvalidSignatureError(f"{what} is not canonical base64", reason="format")
-    return raw
+        return decode_canonical(text.translate(_XML_WS))
+    except Base64Error as exc:
+        raise InvalidSignatureError(f"{what} is {exc}", reason="format") from None
 
 
 def _references(

@@ -8,7 +8,6 @@ and the SignatureTimeStamp.
 
 from __future__ import annotations
 
-import binascii
 import datetime as dt
 import hashlib
 import hmac
@@ -21,6 +20,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from edoc._base64 import Base64Error, decode_canonical
 from edoc.errors import (
     DigestMismatchError,
     DisallowedAlgorithmError,
@@ -34,7 +34,6 @@ from edoc.signing.xades import (
     XADES_NS,
     XadesError,
     XadesInfo,
-    b64,
 )
 from edoc.xml.names import DSIG_NS
 
@@ -216,14 +215,10 @@ def tree(events: list[tuple[Any, ...]], start: int) -> Node:
 
 
 def _base64(text: str, what: str) -> bytes:
-    compact = "".join(text.split())
     try:
-        raw = binascii.a2b_base64(compact, strict_mode=True)
-    except (binascii.Error, ValueError):
-        raise XadesError(f"{what} is not valid base64", reason="xades-format") from None
-    if b64(raw) != compact:
-        raise XadesError(f"{what} is not canonical base64", reason="xades-format")
-    return raw
+        return decode_canonical("".join(text.split()))
+    except Base64Error as exc:
+        raise XadesError(f"{what} is {exc}", reason="xades-format") from None
 
 
 def _digest_method(node: Node, allowed: frozenset[DigestMethod]) -> DigestMethod:
