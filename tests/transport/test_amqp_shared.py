@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -239,3 +240,29 @@ def test_quorum_by_default_and_an_existing_classic_queue_kept(
         )  # fmt: skip
     finally:
         connection.close()
+
+
+def test_receive_with_three_workers(
+    broker: Rabbit, amqp: Make, tmp_path: Path, new_package: Callable[..., Path]
+) -> None:
+    sender = amqp(A, prefix="edoc")  # the command's default prefix, a queue of this test's own
+    queue_id = f"test.workers.{uuid.uuid4().hex[:8]}"
+    paths = [new_package() for _ in range(30)]
+    for path in paths:
+        sender.send(Outgoing(payload=path, to=[queue_id]))
+    inbox = tmp_path / "shared"
+    urls = f"{broker.url},{broker.url_with(port=1)}"  # a second node that is down: passed over
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDOC_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "edoc", "receive", "--url", urls, "--system-id", queue_id,
+         "--into", str(inbox), "--workers", "3", "--json"],
+        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "amqp-pw" not in done.stdout + done.stderr
+    got = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(got) == 30
+    assert len({g["doc_id"] for g in got}) == 30  # none handed out twice
+    assert sorted(p.read_bytes() for p in inbox.glob("*.edxml")) == sorted(
+        p.read_bytes() for p in paths
+    )

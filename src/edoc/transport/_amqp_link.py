@@ -36,6 +36,7 @@ log = logging.getLogger("edoc.transport.amqp")
 QueueType = Literal["quorum", "classic"]
 QUEUE_TYPES: tuple[QueueType, ...] = ("quorum", "classic")
 _PRECONDITION_FAILED = 406
+_SEVERAL = re.compile(r",\s*(?=[a-z][a-z0-9+.-]*://)", re.IGNORECASE)
 _ID = re.compile(r"[^\s\x00-\x1f\x7f]{1,200}")
 
 
@@ -48,7 +49,11 @@ def pika() -> Any:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (for reprs and messages)."""
+    """``url`` (or each of a cluster's URLs, separated by commas) with its password replaced
+    by ``***`` (for reprs and messages)."""
+    several = _SEVERAL.split(url)
+    if len(several) > 1:
+        return ",".join(map(redact_url, several))
     parts = urllib.parse.urlsplit(url)
     if parts.password is None:
         return url
