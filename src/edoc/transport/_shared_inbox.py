@@ -161,10 +161,11 @@ class SharedInbox:
                     continue
                 return "held"
             epoch += 1
-        self._mine[key] = epoch
         if self.settled(key) is not None:  # settled while I was creating the claim
-            self.release(key)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
             return "settled"
+        self._mine[key] = epoch
         return "mine"
 
     def release(self, key: str) -> None:

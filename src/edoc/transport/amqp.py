@@ -49,6 +49,7 @@ import os
 import re
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, TypeVar
@@ -199,6 +200,10 @@ class AmqpTransport(Transport):
         self._parked: list[tuple[Tag, str]] = []
         """Deliveries of packages another live worker holds: settled once it has."""
         self._parked_checked = 0.0
+        self.counts: Counter[str] = Counter()
+        """What this transport has seen, for figures and monitoring: ``deliveries``,
+        ``redelivered`` (the broker's flag), ``settled_again`` (a delivery of a settled
+        package), ``parked`` (another worker held it), ``requeued``, ``handed_out``."""
         self._consumer: Iterator[Any] | None = None
         self._consumer_generation = -1
         self._log: _received.ReceivedLog | None = None
@@ -385,6 +390,9 @@ class AmqpTransport(Transport):
                 method, properties, body = next(self._consumer)
             if method is None:
                 return None
+            self.counts["deliveries"] += 1
+            if method.redelivered:
+                self.counts["redelivered"] += 1
             return (self._link.generation, method.delivery_tag), properties, body
 
         return self._attempt("consume", work)
@@ -418,6 +426,7 @@ class AmqpTransport(Transport):
                 item = self._take(state, *delivery)
                 if item is not None:
                     count += 1
+                    self.counts["handed_out"] += 1
                     yield item
         finally:
             self._stop_consuming()
@@ -514,6 +523,7 @@ class AmqpTransport(Transport):
             if known is not None and known.state in ("done", "fail"):
                 log.info("message %s delivered again, already %s: settled again", message_id,
                          known.state)  # fmt: skip
+                self.counts["settled_again"] += 1
                 self._settle(tag, Outcome(known.state), message_id)
                 return None
             holder = state.holder_of(sha)
@@ -546,6 +556,7 @@ class AmqpTransport(Transport):
             claim = shared.claim(message_id)
             if claim == "held":  # a live worker has it: wait for its outcome
                 self._parked.append((tag, message_id))
+                self.counts["parked"] += 1
                 return None
             if claim == "settled":
                 self._settle_as_recorded(shared, tag, message_id)
@@ -568,6 +579,7 @@ class AmqpTransport(Transport):
         outcome = Outcome.FAIL if known is not None and known.state == "fail" else Outcome.DONE
         log.info("message %s delivered again, already %s: settled again", message_id,
                  outcome.value)  # fmt: skip
+        self.counts["settled_again"] += 1
         self._settle(tag, outcome, message_id)
 
     def _look_at_parked(self, *, force: bool = False) -> None:
@@ -589,6 +601,7 @@ class AmqpTransport(Transport):
                 self._settle_as_recorded(shared, tag, message_id)
             elif claim == "mine":  # its holder died: hand it out through a redelivery
                 shared.release(message_id)
+                self.counts["requeued"] += 1
                 self._requeue(tag, message_id)
             else:
                 waiting.append((tag, message_id))
