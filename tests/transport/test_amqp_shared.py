@@ -266,3 +266,29 @@ def test_receive_with_three_workers(
     assert sorted(p.read_bytes() for p in inbox.glob("*.edxml")) == sorted(
         p.read_bytes() for p in paths
     )
+
+
+def test_a_copy_of_a_package_another_worker_holds_waits_for_its_outcome(
+    amqp: Make, raw: Any, tmp_path: Path, new_package: Callable[..., Path]
+) -> None:
+    inbox = tmp_path / "shared"
+    sender = amqp(A)
+    first, second = new_package(), new_package()
+    for path in (first, second, first, second):  # each published twice (a retried publish)
+        sender.send(Outgoing(payload=path, to=[B]))
+    one = amqp(B, inbox=inbox, shared=True, prefetch=2)
+    held = list(one.receive(max_messages=2))  # both handed out to worker one
+    two = amqp(B, inbox=inbox, shared=True)
+    assert list(two.receive()) == []  # the copies wait: worker one holds both packages
+    assert two.counts["parked"] == 2
+    queue = f"{amqp.prefix}.{B}"  # type: ignore[attr-defined]
+    held[0].ack()  # settled by one: two's copy is acknowledged, not handed out
+    one.close()  # one dies holding the other: two's copy is requeued and handed out by two
+    again = list(two.receive())
+    assert [i.message_id for i in again] == [held[1].message_id]
+    assert two.counts["settled_again"] >= 1
+    assert two.counts["requeued"] + two.counts["redelivered"] >= 1
+    again[0].ack()
+    assert list(two.receive()) == []
+    assert int(raw.queue_declare(queue, passive=True).method.message_count) == 0
+    assert len(list(inbox.glob("*.edxml"))) == 2
