@@ -218,8 +218,9 @@ def _copy_hash(path: str, target: str, out: Any) -> None:
 
 
 def _big_package(folder: Path, size: int) -> Path:
-    import edoc
     from _support import write_package
+
+    import edoc
 
     raw = folder / "attachment.bin"
     with raw.open("wb") as f:
