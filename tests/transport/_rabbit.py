@@ -20,6 +20,7 @@ import time
 import urllib.parse
 import uuid
 from pathlib import Path
+from typing import Any
 
 USER = "edoc-test"
 PASSWORD = "amqp-pw-5c1e9b77d2"  # a secret the tests look for in logs and reprs
@@ -68,6 +69,17 @@ def _port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def dead_letters(channel: Any, queue: str, expected: int, timeout: float = 10.0) -> int:
+    """The depth of the dead-letter queue ``queue`` once it reaches ``expected`` (or the
+    timeout ends): a quorum queue dead-letters asynchronously, a moment after the reject."""
+    deadline = time.monotonic() + timeout
+    while True:
+        count = int(channel.queue_declare(queue, passive=True).method.message_count)
+        if count >= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
 
 
 class Rabbit:

@@ -26,7 +26,7 @@ from edoc.transport._claim_check import BadReference, Reference, fetch, put
 from edoc.transport._received import Entry
 from edoc.transport._shared_inbox import STATE_DIR, SharedInbox
 
-from ._rabbit import Rabbit
+from ._rabbit import Rabbit, dead_letters
 
 A, B = "000.00.00.G22", "000.00.00.H41"
 Make = Callable[..., Any]
@@ -190,7 +190,7 @@ def test_a_large_package_travels_by_reference(
     receipt = a.send(Outgoing(payload=other, to=[B]))
     (store / f"{receipt.sha256}.edxml").write_bytes(b"<edXML>swapped</edXML>")
     assert list(b.receive()) == []
-    assert int(raw.queue_declare(queue + ".dead", passive=True).method.message_count) == 1
+    assert dead_letters(raw, queue + ".dead", 1) == 1
 
 
 def test_two_workers_on_one_inbox_hand_each_package_out_once(

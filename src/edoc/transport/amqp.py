@@ -29,13 +29,13 @@
   RabbitMQ's 128 MiB ``max_message_size``) refuses larger packages before any work, on
   both sides: a larger delivery is dead-lettered, never stored. With ``claim_store`` (a
   folder both sides mount), a package above ``claim_threshold`` goes there instead and
-  the message carries its name and SHA-256 (:mod:`edoc.transport._claim_check`): flat
+  the message carries its name and SHA-256 (``edoc.transport._claim_check``): flat
   memory at any size.
 * Scaling out: ``url`` may list the nodes of a cluster (failover between them); new
   queues are quorum queues (replicated) unless ``queue_type="classic"``; with
   ``shared=True`` several workers (processes, machines) receive one queue into one
   folder, each package stored once and handed out once
-  (:mod:`edoc.transport._shared_inbox`).
+  (``edoc.transport._shared_inbox``).
 
 The URL's password is never logged, shown in a ``repr`` or put in an error message.
 """
@@ -134,7 +134,7 @@ class AmqpTransport(Transport):
     lost connection. :meth:`receive` ends after ``idle_timeout`` seconds without a message.
     ``queue_type`` is the type of the queues it declares (``quorum`` or ``classic``; an
     existing queue keeps its own). ``shared`` lets several workers receive into one
-    ``inbox`` (:mod:`edoc.transport._shared_inbox`); ``stale_claim_after`` is how long a
+    ``inbox`` (``edoc.transport._shared_inbox``); ``stale_claim_after`` is how long a
     package handed out by a worker on another host may go unrefreshed before another
     worker takes it over (``None``: never; workers on this host are checked by process).
     ``claim_store`` and ``claim_threshold``: packages larger than the threshold travel
