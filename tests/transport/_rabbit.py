@@ -20,6 +20,7 @@ import time
 import urllib.parse
 import uuid
 from pathlib import Path
+from typing import Any
 
 USER = "edoc-test"
 PASSWORD = "amqp-pw-5c1e9b77d2"  # a secret the tests look for in logs and reprs
@@ -70,19 +71,42 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def dead_letters(channel: Any, queue: str, expected: int, timeout: float = 10.0) -> int:
+    """The depth of the dead-letter queue ``queue`` once it reaches ``expected`` (or the
+    timeout ends): a quorum queue dead-letters asynchronously, a moment after the reject."""
+    deadline = time.monotonic() + timeout
+    while True:
+        count = int(channel.queue_declare(queue, passive=True).method.message_count)
+        if count >= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
+
+
 class Rabbit:
     """One RabbitMQ node in ``base``; :attr:`url` connects to it."""
 
-    def __init__(self, base: Path, script: str) -> None:
+    def __init__(
+        self,
+        base: Path,
+        script: str,
+        *,
+        epmd_port: int | None = None,
+        cookie: str | None = None,
+        name: str | None = None,
+    ) -> None:
         self.base = base
         self.script = script
         self.port = _free_port()
         self.dist_port = _free_port()
-        self.epmd_port = _free_port()
-        self.node = f"edoc-{uuid.uuid4().hex[:8]}@localhost"
+        self.epmd_port = epmd_port or _free_port()
+        self.node = f"{name or 'edoc-' + uuid.uuid4().hex[:8]}@localhost"
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
         base.mkdir(parents=True, exist_ok=True)
+        if cookie is not None:  # nodes of one cluster (and rabbitmqctl) share the cookie
+            path = base / ".erlang.cookie"
+            path.write_text(cookie)
+            path.chmod(0o400)
         (base / "enabled_plugins").write_text("[].\n")
         (base / "rabbitmq.conf").write_text(
             f"listeners.tcp.1 = 127.0.0.1:{self.port}\n"
@@ -184,10 +208,70 @@ class Rabbit:
         self.stop()
         self.start()
 
+    def ctl(self, *args: str, timeout: float = 120.0) -> str:
+        """Run ``rabbitmqctl -n <this node> ARGS`` (same cookie and port mapper)."""
+        ctl = str(Path(self.script).with_name("rabbitmqctl"))
+        done = subprocess.run(
+            [ctl, "-n", self.node, *args], env=self._env(), cwd=self.base,
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {done.stdout}{done.stderr}")
+        return done.stdout
+
     def close(self) -> None:
         """Stop the node and the port mapper it started."""
         self.stop()
-        epmd = shutil.which("epmd")
-        if epmd is not None:
-            env = dict(os.environ, ERL_EPMD_PORT=str(self.epmd_port))
-            subprocess.run([epmd, "-kill"], env=env, capture_output=True, check=False)
+        _kill_epmd(self.epmd_port)
+
+
+def _kill_epmd(port: int) -> None:
+    """Stop the port mapper on ``port`` (started by the first node), checking it is gone."""
+    epmd = shutil.which("epmd")
+    if epmd is None:
+        return
+    env = dict(os.environ, ERL_EPMD_PORT=str(port))
+    for _ in range(20):
+        subprocess.run([epmd, "-kill"], env=env, capture_output=True, check=False)
+        if not _port_open(port):
+            return
+        time.sleep(0.25)
+
+
+class Cluster:
+    """Three (``size``) RabbitMQ nodes on loopback joined into one cluster, as
+    docs/transports.md "Scaling out" shows: one Erlang cookie and one port mapper, each node
+    its own name, AMQP and distribution ports and folders; ``rabbitmqctl join_cluster``."""
+
+    def __init__(self, base: Path, script: str, size: int = 3) -> None:
+        cookie = uuid.uuid4().hex.upper()
+        epmd = _free_port()
+        tag = uuid.uuid4().hex[:6]
+        self.nodes = [
+            Rabbit(base / f"node{n}", script, epmd_port=epmd, cookie=cookie, name=f"c{tag}-{n}")
+            for n in range(size)
+        ]
+
+    @property
+    def urls(self) -> list[str]:
+        return [node.url for node in self.nodes]
+
+    def start(self) -> None:
+        first, *others = self.nodes
+        for node in self.nodes:
+            node.start()
+        for node in others:
+            node.ctl("stop_app")
+            node.ctl("join_cluster", first.node)
+            node.ctl("start_app")
+        for node in others:  # start_app returns before the listener is back
+            deadline = time.monotonic() + 60
+            while not _port_open(node.port) and time.monotonic() < deadline:
+                time.sleep(0.1)
+
+    def close(self) -> None:
+        """Stop (kill, if they do not stop) every node, then the port mapper: always all."""
+        for node in self.nodes:
+            with contextlib.suppress(Exception):
+                node.kill()
+        _kill_epmd(self.nodes[0].epmd_port)

@@ -33,7 +33,7 @@ from edoc.transport.errors import (
     UnknownMessageError,
 )
 
-from ._rabbit import PASSWORD, Rabbit, _free_port
+from ._rabbit import PASSWORD, Rabbit, _free_port, dead_letters
 
 A, B = "000.00.00.G22", "000.00.00.H41"
 Make = Callable[..., Any]
@@ -116,6 +116,7 @@ def test_fail_dead_letters_the_message(amqp: Make, raw: Any, tmp_path: Path) -> 
     incoming.ack("fail")
     queue = f"{amqp.prefix}.{B}"  # type: ignore[attr-defined]
     assert depth(raw, queue) == 0
+    assert dead_letters(raw, queue + ".dead", 1) == 1
     _, props, body = raw.basic_get(queue + ".dead", auto_ack=True)
     assert body == path.read_bytes()
     assert props.headers["x-death"][0]["reason"] == "rejected"
@@ -368,7 +369,7 @@ def test_junk_under_a_real_message_id_cannot_dead_letter_the_real_package(
     assert got.path.read_bytes() == real
     assert got.message_id.startswith(f"{A}|{A},2015/09/30,7816/VPCP-TTĐT|sha256:")
     got.ack()
-    assert depth(raw, f"{prefix}.{B}.dead") == 1  # the junk only
+    assert dead_letters(raw, f"{prefix}.{B}.dead", 1) == 1  # the junk only
 
 
 def test_each_recipient_and_retry_gets_a_fresh_message_id(
@@ -394,7 +395,7 @@ def test_the_receiver_enforces_max_size_before_storing(
     prefix = amqp.prefix  # type: ignore[attr-defined]
     _publish(raw, prefix, B, b"<edXML>" + b"x" * 2000 + b"</edXML>", message_id="big")
     assert list(b.receive()) == []
-    assert depth(raw, f"{prefix}.{B}.dead") == 1
+    assert dead_letters(raw, f"{prefix}.{B}.dead", 1) == 1
     assert [p.name for p in b.inbox.iterdir() if p.suffix == ".edxml"] == []
 
 

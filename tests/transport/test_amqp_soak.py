@@ -156,6 +156,7 @@ def _check_log_order(inbox: Path) -> None:
             assert entry["doc_id"] in stored, entry
 
 
+@pytest.mark.slow  # 16-25 s: more than a few seconds (issue 20)
 def test_200_packages_through_a_broker_restart(broker: Rabbit, amqp: Make, tmp_path: Path) -> None:
     result = soak(broker, amqp, tmp_path, 200, crash_every=50)
     assert result["crashes"] >= 1

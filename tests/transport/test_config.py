@@ -146,3 +146,29 @@ def test_config_driven_send_and_receive_through_amqp(
     assert wrong.returncode == 5, wrong.stderr
     assert "refused the credentials" in wrong.stderr + wrong.stdout
     assert "not-the-pw-81" not in wrong.stderr + wrong.stdout
+
+
+def test_a_cluster_url_gets_the_secret_on_every_node_and_the_claim_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toml = write_toml(tmp_path / "edoc.toml", """
+[transport]
+url = "amqp://edoc@mq1:5672/%2F, amqp://edoc@mq2:5673/%2F"
+system_id = "000.00.00.H41"
+secret_env = "MQ_PW"
+claim_store = "claims"
+""")  # fmt: skip
+    monkeypatch.setenv("MQ_PW", "p@ss,w0rd")
+    config = load_config(toml, environ={})
+    assert config.claim_store == tmp_path.resolve() / "claims"
+    transport = config.open(inbox=tmp_path / "in", shared=True)
+    try:
+        assert transport._urls == [  # type: ignore[attr-defined]
+            "amqp://edoc:p%40ss%2Cw0rd@mq1:5672/%2F",
+            "amqp://edoc:p%40ss%2Cw0rd@mq2:5673/%2F",
+        ]
+        assert transport.url == "amqp://edoc:***@mq1:5672/%2F,amqp://edoc:***@mq2:5673/%2F"  # type: ignore[attr-defined]
+        assert "p%40ss" not in repr(transport)
+        assert transport.shared  # type: ignore[attr-defined]
+    finally:
+        transport.close()

@@ -232,6 +232,20 @@ def send_command(
 @click.option("--interval", type=float, help="Seconds between polls (default 10).")
 @click.option("--max", "max_messages", type=click.IntRange(1), help="Stop after this many.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per package.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="AMQP: run this many competing worker processes on the queue, sharing the folder "
+    "(each package stored once, handed out once).",
+)
+@click.option(
+    "--shared",
+    is_flag=True,
+    help="AMQP: the folder is shared with workers elsewhere (other machines); implied by "
+    "--workers above 1.",
+)
 def receive_command(
     config: Path | None,
     url: str | None,
@@ -244,6 +258,8 @@ def receive_command(
     interval: float | None,
     max_messages: int | None,
     as_json: bool,
+    workers: int,
+    shared: bool,
 ) -> None:
     """Receive waiting packages into a folder and acknowledge each once it is stored.
 
@@ -256,8 +272,22 @@ def receive_command(
     )  # fmt: skip
     if settings.inbox is None:
         raise InputError("no inbox: pass --into, set inbox in edoc.toml or EDOC_INBOX")
+    if (workers > 1 or shared) and settings.type != "amqp":
+        raise InputError(f"--workers and --shared are for AMQP, not for {settings.type}")
+    if workers > 1 and max_messages is not None:
+        raise InputError("--max counts the packages of one worker: use it without --workers")
+    if workers == 1:
+        _receive(settings, loop=loop, max_messages=max_messages, as_json=as_json, shared=shared)
+        return
+    _run_workers(settings, workers, loop=loop, as_json=as_json)
+
+
+def _receive(
+    settings: Any, *, loop: bool, max_messages: int | None, as_json: bool, shared: bool
+) -> None:
+    """One receiver: store, acknowledge and print each package; poll again with ``loop``."""
     count = 0
-    with _naming(settings), settings.open() as transport:
+    with _naming(settings), settings.open(shared=shared) as transport:
         try:
             while True:
                 left = None if max_messages is None else max_messages - count
@@ -286,6 +316,39 @@ def receive_command(
                     time.sleep(settings.interval)
         except KeyboardInterrupt:
             click.echo(f"edoc: stopped after {count} package(s)", err=True)
+
+
+def _worker(settings: Any, loop: bool, as_json: bool) -> None:
+    """One worker process of ``--workers``: errors end it as they end the command."""
+    try:
+        _receive(settings, loop=loop, max_messages=None, as_json=as_json, shared=True)
+    except Exception as exc:
+        from edoc.cli import _fail
+
+        _fail(exc)
+
+
+def _run_workers(settings: Any, workers: int, *, loop: bool, as_json: bool) -> None:
+    """Start ``workers`` processes on one queue and one shared folder; wait for them all."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # no state shared by fork, on any system
+    processes = [
+        context.Process(target=_worker, args=(settings, loop, as_json), name=f"edoc-worker-{n}")
+        for n in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        for process in processes:
+            process.join()
+    except KeyboardInterrupt:  # the workers got the same Ctrl-C: let them finish their ack
+        for process in processes:
+            process.join()
+    failed = [p.exitcode for p in processes if p.exitcode]
+    if failed:
+        click.echo(f"edoc: {len(failed)} of {workers} workers failed", err=True)
+        sys.exit(failed[0] if failed[0] > 0 else 1)
 
 
 # -- edoc hub serve -----------------------------------------------------------------------

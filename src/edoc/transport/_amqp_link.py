@@ -1,5 +1,8 @@
 """The AMQP connection under :class:`~edoc.transport.amqp.AmqpTransport`: pika, errors, names.
 
+A :class:`Link` knows every node of a cluster and fails over between them; :func:`declare`
+makes quorum (or classic) queues and keeps an existing queue of the other type as it is.
+
 pika is imported lazily (``edoc-edxml[amqp]``) and handled as ``Any``: it ships no type
 information. Every pika exception is turned into an edoc transport error here, without
 its traceback and without the URL (which may carry a password).
@@ -9,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import re
+import secrets
 import urllib.parse
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal
 
 from edoc.errors import InputError, MissingDependencyError, shorten
 from edoc.transport.errors import (
@@ -24,9 +29,14 @@ from edoc.transport.errors import (
     TransportError,
 )
 
-__all__ = ["Link", "Names", "map_pika_errors", "pika", "redact_url"]
+__all__ = ["QUEUE_TYPES", "Link", "Names", "QueueType", "map_pika_errors", "pika", "redact_url"]
 
 NAME = "amqp"
+log = logging.getLogger("edoc.transport.amqp")
+QueueType = Literal["quorum", "classic"]
+QUEUE_TYPES: tuple[QueueType, ...] = ("quorum", "classic")
+_PRECONDITION_FAILED = 406
+_SEVERAL = re.compile(r",\s*(?=[a-z][a-z0-9+.-]*://)", re.IGNORECASE)
 _ID = re.compile(r"[^\s\x00-\x1f\x7f]{1,200}")
 
 
@@ -39,7 +49,11 @@ def pika() -> Any:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (for reprs and messages)."""
+    """``url`` (or each of a cluster's URLs, separated by commas) with its password replaced
+    by ``***`` (for reprs and messages)."""
+    several = _SEVERAL.split(url)
+    if len(several) > 1:
+        return ",".join(map(redact_url, several))
     parts = urllib.parse.urlsplit(url)
     if parts.password is None:
         return url
@@ -73,21 +87,40 @@ class Names:
         self.dead_queue = f"{prefix}.{agency}.dead"
 
 
-def declare(channel: Any, names: Names) -> None:
-    """Declare (idempotently) the exchanges and the agency's queue and dead-letter queue."""
+def _queue(link: Link, name: str, arguments: dict[str, Any], queue_type: QueueType) -> None:
+    """Declare one durable queue of ``queue_type``; an existing queue of the other type (the
+    broker answers 406 PRECONDITION_FAILED) is kept as it is, on a fresh channel."""
+    wanted = dict(arguments)
+    if queue_type == "quorum":
+        wanted["x-queue-type"] = "quorum"
+    try:
+        link.channel.queue_declare(name, durable=True, arguments=wanted)
+    except pika().exceptions.ChannelClosedByBroker as exc:
+        if exc.reply_code != _PRECONDITION_FAILED:
+            raise
+        link.reopen_channel()  # the broker closed the channel; the connection lives
+        link.channel.queue_declare(name, passive=True)  # it exists: use it as it is
+        log.info("queue %s exists with other arguments (%s queue wanted): kept as it is",
+                 name, queue_type)  # fmt: skip
+
+
+def declare(link: Link, names: Names, queue_type: QueueType = "quorum") -> None:
+    """Declare (idempotently) the exchanges and the agency's queue and dead-letter queue.
+
+    New queues are ``queue_type`` (quorum by default: replicated on a cluster); a queue
+    that already exists keeps its type and arguments.
+    """
+    channel = link.channel
     channel.exchange_declare(names.exchange, exchange_type="direct", durable=True)
     channel.exchange_declare(names.dead_exchange, exchange_type="direct", durable=True)
-    channel.queue_declare(names.dead_queue, durable=True)
-    channel.queue_bind(names.dead_queue, names.dead_exchange, routing_key=names.agency)
-    channel.queue_declare(
-        names.queue,
-        durable=True,
-        arguments={
-            "x-dead-letter-exchange": names.dead_exchange,
-            "x-dead-letter-routing-key": names.agency,
-        },
-    )
-    channel.queue_bind(names.queue, names.exchange, routing_key=names.agency)
+    _queue(link, names.dead_queue, {}, queue_type)
+    link.channel.queue_bind(names.dead_queue, names.dead_exchange, routing_key=names.agency)
+    dead_letter = {
+        "x-dead-letter-exchange": names.dead_exchange,
+        "x-dead-letter-routing-key": names.agency,
+    }
+    _queue(link, names.queue, dead_letter, queue_type)
+    link.channel.queue_bind(names.queue, names.exchange, routing_key=names.agency)
 
 
 def _convert(exc: BaseException, op: str, message_id: str | None) -> TransportError:
@@ -148,42 +181,65 @@ def map_pika_errors(op: str, message_id: str | None = None) -> Iterator[None]:
 class Link:
     """One blocking connection and channel, opened on demand, counted by :attr:`generation`.
 
-    Delivery tags belong to one channel: a message delivered under an older generation
-    can no longer be acknowledged (the broker has requeued it).
+    ``urls`` are the nodes of one cluster: a connection tries them in turn, starting at a
+    random one and then after the node of the last connection, so workers spread over the
+    nodes and a stopped or killed node is passed over. Delivery tags
+    belong to one channel: a message delivered under an older generation can no longer be
+    acknowledged (the broker has requeued it).
     """
 
-    def __init__(self, url: str, *, timeout: float, heartbeat: int | None) -> None:
+    def __init__(self, urls: Sequence[str], *, timeout: float, heartbeat: int | None) -> None:
         p = pika()
-        try:
-            params = p.URLParameters(url)
-        except Exception:
-            raise InputError(f"not a usable AMQP URL: {redact_url(url)!r}") from None
-        params.socket_timeout = timeout
-        params.stack_timeout = timeout * 2
-        params.blocked_connection_timeout = timeout
-        params.connection_attempts = 1
-        if heartbeat is not None:
-            params.heartbeat = heartbeat
-        self._params = params
+        self._params: list[Any] = []
+        for url in urls:
+            try:
+                params = p.URLParameters(url)
+            except Exception:
+                raise InputError(f"not a usable AMQP URL: {redact_url(url)!r}") from None
+            params.socket_timeout = timeout
+            params.stack_timeout = timeout * 2
+            params.blocked_connection_timeout = timeout
+            params.connection_attempts = 1
+            if heartbeat is not None:
+                params.heartbeat = heartbeat
+            self._params.append(params)
+        if not self._params:
+            raise InputError("no AMQP URL given")
+        self._next = secrets.randbelow(len(self._params))
         self._connection: Any = None
+        self._prefetch = 0
         self.channel: Any = None
         self.generation = 0
         self.declared: set[str] = set()
+        self.node = ""
+        """``host:port`` of the node connected to (for logs)."""
 
     def open(self, prefetch: int) -> Any:
         """The channel (connected, in confirm mode, with ``prefetch``), opening it if needed."""
         if self.channel is not None and self.channel.is_open:
             return self.channel
         self.drop()
+        order = self._params[self._next :] + self._params[: self._next]
         with map_pika_errors("connect"):
-            self._connection = pika().BlockingConnection(self._params)
+            self._connection = pika().BlockingConnection(order if len(order) > 1 else order[0])
+        connected = getattr(self._connection._impl, "params", None)  # the node pika reached
+        where = (getattr(connected, "host", ""), getattr(connected, "port", 0))
+        nodes = [(p.host, p.port) for p in self._params]
+        self._next = (nodes.index(where) + 1) % len(nodes) if where in nodes else 0
+        self.node = f"{where[0]}:{where[1]}"
+        self._prefetch = prefetch
+        self.reopen_channel()
+        return self.channel
+
+    def reopen_channel(self) -> None:
+        """A new channel on the open connection (confirm mode, prefetch): a new generation."""
+        with map_pika_errors("open a channel"):
             channel = self._connection.channel()
             channel.confirm_delivery()
-            channel.basic_qos(prefetch_count=prefetch)
+            channel.basic_qos(prefetch_count=self._prefetch)
         self.channel = channel
         self.generation += 1
         self.declared.clear()
-        return channel
 
     def drop(self) -> None:
         """Forget the connection (closing it if it still seems open)."""

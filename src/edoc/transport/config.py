@@ -20,11 +20,16 @@ Secrets are never read from the file: it names the variable that holds the secre
     timeout = 30                         # seconds
     retries = 3                          # retries of a transient failure
     interval = 10                        # seconds between polls of `edoc receive --loop`
+    claim_store = "/mnt/shared/edoc-claims"  # AMQP: large packages travel through this folder
+
+An AMQP ``url`` may name the nodes of a cluster, separated by commas
+(``amqp://edoc@mq1/%2F,amqp://edoc@mq2/%2F``); the secret is given to each.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import urllib.parse
 from collections.abc import Mapping
@@ -52,6 +57,7 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "timeout": ("EDOC_TIMEOUT",),
     "retries": ("EDOC_RETRIES",),
     "interval": ("EDOC_INTERVAL",),
+    "claim_store": ("EDOC_CLAIM_STORE",),
 }
 """Each setting's environment variables, the first set one wins."""
 
@@ -74,6 +80,8 @@ class TransportConfig:
     timeout: float = 30.0
     retries: int = 3
     interval: float = 10.0
+    claim_store: Path | None = None
+    """AMQP only: the folder large packages travel through by reference (claim check)."""
     source: Path | None = None
     """The file the settings came from, if any."""
 
@@ -86,8 +94,11 @@ class TransportConfig:
             )
         return value
 
-    def open(self, *, inbox: str | os.PathLike[str] | None = None) -> Transport:
-        """The transport these settings describe (``inbox`` overrides :attr:`inbox`)."""
+    def open(
+        self, *, inbox: str | os.PathLike[str] | None = None, shared: bool = False
+    ) -> Transport:
+        """The transport these settings describe (``inbox`` overrides :attr:`inbox`;
+        ``shared``: AMQP workers share the inbox)."""
         from edoc.transport._open import open_transport
 
         folder = Path(inbox) if inbox is not None else self.inbox
@@ -97,6 +108,8 @@ class TransportConfig:
             raise InputError(
                 f"outbox is a setting of the folder transport (dir:), not of {self.type}"
             )
+        if self.type != "amqp" and (shared or self.claim_store is not None):
+            raise InputError(f"claim_store and shared are AMQP settings, not {self.type} ones")
         if not self.system_id:
             raise InputError("no system id: set system_id in edoc.toml, EDOC_SYSTEM_ID or "
                              "--system-id")  # fmt: skip
@@ -106,15 +119,20 @@ class TransportConfig:
         }  # fmt: skip
         if self.type == "hub":
             return open_transport(self.url, secret=self.secret(), **options)
+        options.update(shared=shared, claim_store=self.claim_store)
         return open_transport(self._amqp_url(), **options)
 
     def _amqp_url(self) -> str:
-        parts = urllib.parse.urlsplit(self.url)
-        if parts.password is not None or not parts.username:
-            return self.url
-        password = urllib.parse.quote(self.secret(), safe="")
-        netloc = f"{parts.username}:{password}@{parts.netloc.rpartition('@')[2]}"
-        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+        """The URL (each node's, for a cluster) with the secret put in where it has none."""
+        urls = []
+        for url in re.split(r",\s*(?=amqps?://)", self.url.strip(), flags=re.IGNORECASE):
+            parts = urllib.parse.urlsplit(url)
+            if parts.password is None and parts.username:
+                password = urllib.parse.quote(self.secret(), safe="")
+                netloc = f"{parts.username}:{password}@{parts.netloc.rpartition('@')[2]}"
+                url = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+            urls.append(url)
+        return ",".join(urls)
 
 
 def _redact(url: str) -> str:
@@ -145,7 +163,7 @@ def _read_file(path: Path) -> dict[str, Any]:
             f"{path}: unknown [transport] setting(s) {', '.join(map(repr, unknown))}; "
             f"known: {', '.join(ENVIRONMENT)}"
         )
-    for name in ("inbox", "outbox"):
+    for name in ("inbox", "outbox", "claim_store"):
         if isinstance(table.get(name), str):
             table[name] = str(path.resolve().parent / table[name])
     return table
@@ -221,7 +239,7 @@ def load_config(
             f"transport type {kind!r} does not fit the URL {_redact(url)!r} "
             "(hub: http(s)://, amqp: amqp(s)://, dir: dir:)"
         )
-    for name in ("inbox", "outbox"):
+    for name in ("inbox", "outbox", "claim_store"):
         if name in settings:
             settings[name] = Path(settings[name])
     return TransportConfig(type=kind, source=source, **settings)
