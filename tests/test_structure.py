@@ -395,3 +395,26 @@ def test_the_indication_table_is_total() -> None:
         Indication.INDETERMINATE, SubIndication.NO_CERTIFICATE_CHAIN_FOUND)  # fmt: skip
     assert INDICATIONS[errors.Reason.REVOCATION_UNAVAILABLE] == (
         Indication.INDETERMINATE, SubIndication.TRY_LATER)  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "value"), [("XLINK_NS", "http://www.w3.org/1999/xlink"),
+                                             ("ORGAN_ADDRESS", "OrganAdd")])  # fmt: skip
+def test_dead_public_names_are_deprecated_not_removed(name: str, value: str) -> None:
+    from edoc.xml import names
+
+    with pytest.warns(DeprecationWarning, match=name) as caught:
+        assert getattr(names, name) == value
+    assert caught[0].filename == __file__
+
+
+def test_the_renamed_module_still_imports_with_a_warning() -> None:
+    sys.modules.pop("edoc.signing.validation", None)
+    with pytest.warns(DeprecationWarning, match="edoc.signing.assessment"):
+        old = importlib.import_module("edoc.signing.validation")
+    from edoc.signing import assessment
+
+    assert old.Verifier is assessment.Verifier
+    assert old.ValidationResult is assessment.AssessmentResult
+    from edoc.signing.report import AssessmentReport, ValidationReport
+
+    assert ValidationReport is AssessmentReport

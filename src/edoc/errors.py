@@ -42,7 +42,10 @@ Messages name what was refused and where, are bounded in length, and never echo 
 
 from __future__ import annotations
 
+import sys
+import warnings
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -485,3 +488,17 @@ class EdocWarning(UserWarning):
 
 class LegacyAlgorithmWarning(EdocWarning):
     """A weak algorithm (SHA-1, short RSA) was accepted because the policy allowed it."""
+
+
+_EDOC_DIR = str(Path(__file__).resolve().parent)
+
+
+def warn_caller(message: str, category: type[Warning]) -> None:
+    """Warn, naming the first frame outside edoc as the warning's place: the caller's line,
+    however deep inside edoc (parser callbacks included) the cause was found."""
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(
+        _EDOC_DIR
+    ):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    warnings.warn(message, category, stacklevel=level)
