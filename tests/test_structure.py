@@ -418,3 +418,53 @@ def test_the_renamed_module_still_imports_with_a_warning() -> None:
     from edoc.signing.report import AssessmentReport, ValidationReport
 
     assert ValidationReport is AssessmentReport
+
+
+def _package_of(module: str) -> str:
+    """The top-level package a module belongs to (``edoc.signing`` for
+    ``edoc.signing._verify_pass``); ``edoc`` for the shared top-level modules."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 or MODULES[module].name == "__init__.py" \
+        else "edoc"  # fmt: skip
+
+
+def _private_crossings(name: str, tree: ast.Module) -> Iterator[str]:
+    """Imports of a private module, or of a private name, from another package. The
+    top-level helpers (``edoc._files``, ``edoc._base64``, ``edoc.errors._Failure``, ...) are
+    shared by every package and allowed."""
+    home = _package_of(name)
+    for node in _all_statements(tree.body):
+        if isinstance(node, ast.Import):
+            dotted = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            dotted = [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            continue
+        for target in dotted:
+            parts = target.split(".")
+            if parts[0] != "edoc":
+                continue
+            private = next((i for i, p in enumerate(parts) if p.startswith("_")), None)
+            if private is None or private == 1:  # public, or edoc._x: shared
+                continue
+            owner = ".".join(parts[:private])
+            owner_package = _package_of(owner) if owner in MODULES else owner
+            if owner_package not in ("edoc", home):
+                yield f"{name}:{node.lineno} imports {target}"
+
+
+def test_no_private_import_crosses_a_package() -> None:
+    """A module in package A imports ``_x`` modules (or ``_names``) only from package A;
+    what another package needs has a public or documented home (``edoc.xml.parsed``)."""
+    found = [c for name, _, tree in _trees() for c in _private_crossings(name, tree)]
+    assert found == []
+
+
+def test_the_private_import_scan_sees_a_crossing() -> None:
+    tree = ast.parse(
+        "from edoc.xml._events import Node\nfrom edoc.xml.reader import _open\n"
+        "from edoc.signing._fetch import Fetch\nfrom edoc._files import spool_file"
+    )
+    found = list(_private_crossings("edoc.signing.verifier", tree))
+    assert found == ["edoc.signing.verifier:1 imports edoc.xml._events.Node",
+                     "edoc.signing.verifier:2 imports edoc.xml.reader._open"]  # fmt: skip

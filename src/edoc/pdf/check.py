@@ -34,7 +34,7 @@ from edoc.signing.trust import check_signing_usage, subject_text
 if TYPE_CHECKING:
     from edoc.signing.assessment import Verifier
 
-__all__ = ["PdfChecker", "PdfLimits", "checker_for", "is_pdf"]
+__all__ = ["PdfChecker", "PdfLimits", "checker_for", "is_pdf", "require_backend"]
 
 Ind, Sub = Indication, SubIndication
 _MiB = 1024 * 1024

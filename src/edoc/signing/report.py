@@ -24,6 +24,7 @@ __all__ = [
     "AssessmentReport",
     "CertificateInfo",
     "Check",
+    "Fetch",
     "Indication",
     "SubIndication",
     "ValidationReport",
