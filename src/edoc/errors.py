@@ -31,7 +31,7 @@
     EdocWarning(UserWarning)
     └── LegacyAlgorithmWarning
 
-Reason codes are :class:`StrEnum` members (:class:`Reason`, :class:`TokenReason`,
+Reason codes are ``StrEnum`` members (:class:`Reason`, :class:`TokenReason`,
 :class:`PdfErrorReason`): they compare equal to, and serialise as, their text values.
 The old homes (``edoc.signing.signer.SigningError``, ``edoc.transport.errors.*``, ...)
 re-export these classes; import from here.
