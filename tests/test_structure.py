@@ -165,7 +165,7 @@ def test_no_new_cycle_through_a_deferred_import() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module", sorted(MODULES))
+@pytest.mark.parametrize("module", sorted(set(MODULES) - {"edoc.__main__"}))  # runs the CLI
 def test_each_module_imports_alone(module: str) -> None:
     """Each module imports first, in a fresh interpreter (an optional extra may be missing)."""
     code = (f"import importlib\ntry:\n    importlib.import_module({module!r})\n"
@@ -342,8 +342,8 @@ def _reason_literals(tree: ast.Module) -> Iterator[ast.Constant]:
         elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in {
             e.__name__ for e in _REASON_ENUMS
         }:
-            for arg in node.args:
-                yield from _strings(arg)
+            for value in node.args:
+                yield from _strings(value)
 
 
 def test_every_reason_in_the_source_is_an_enum_member() -> None:
@@ -363,17 +363,17 @@ def test_every_reason_in_the_source_is_an_enum_member() -> None:
 def test_the_reason_scan_catches_a_typo() -> None:
     tree = ast.parse('raise E("x", reason="digest-mismatc")\nif e.reason == "revokd": pass\n'
                      'B = frozenset({"pdf-format", "pdf-coverage", "pdf-modifed"})\nprint(reason)')
-    found = sorted(c.value for c in _reason_literals(tree))
+    found = sorted(str(c.value) for c in _reason_literals(tree))
     assert found == ["digest-mismatc", "pdf-coverage", "pdf-format", "pdf-modifed", "revokd"]
 
 
 def test_reasons_keep_their_text_values() -> None:
     """The values are in JSON reports and docs: written out here by hand."""
-    assert errors.Reason.DIGEST_MISMATCH == "digest-mismatch"
+    assert str(errors.Reason.DIGEST_MISMATCH) == "digest-mismatch"
     assert errors.Reason.REVOCATION_UNAVAILABLE.value == "revocation-unavailable"
     assert f"{errors.Reason.XADES_SIGNING_CERTIFICATE}" == "xades-signing-certificate"
-    assert errors.TokenReason.PIN_LOCKED == "pin-locked"
-    assert errors.PdfErrorReason.BACKEND == "pdf-backend"
+    assert errors.TokenReason.PIN_LOCKED.value == "pin-locked"
+    assert errors.PdfErrorReason.BACKEND.value == "pdf-backend"
     import json
 
     assert json.dumps({"reason": errors.Reason.KEY_USAGE}) == '{"reason": "key-usage"}'
