@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 import edoc
 from conftest import make_package
+from edoc.signing import assessment as validation_module
 from edoc.signing import load_pem, sign_package
-from edoc.signing import validation as validation_module
 from edoc.signing.report import Indication, SubIndication
 from pki_trust import (
     NOW,

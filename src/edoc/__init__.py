@@ -37,9 +37,9 @@ from edoc.model import (
     TraceHeader,
     TraceHeaderList,
 )
+from edoc.signing.assessment import AssessmentResult, ValidationResult, Verifier
 from edoc.signing.signer import sign, sign_package
 from edoc.signing.trust import TrustStore
-from edoc.signing.validation import ValidationResult, Verifier
 from edoc.signing.verifier import VerificationResult, VerifyPolicy, verify
 from edoc.xml import WriteResult, read, to_bytes, write
 
@@ -47,6 +47,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "VN_TZ",
+    "AssessmentResult",
     "Attachment",
     "Business",
     "BusinessDocType",

@@ -1,13 +1,26 @@
-"""Strict canonical base64, written once: every reader that must refuse non-canonical
-encodings (stray bits, excess padding, data after padding) decodes through here and wraps
-:class:`Base64Error` in its own error type and reason."""
+"""Base64, written once for all of edoc.
+
+- :func:`encode` and :func:`decode_strict`: attachments and bodies in chunks, pybase64
+  (SIMD) when installed, binascii otherwise.
+- :func:`decode_canonical`: every reader that must refuse non-canonical encodings (stray
+  bits, excess padding, data after padding) decodes through here and wraps
+  :class:`Base64Error` in its own error type and reason.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from types import ModuleType
+from typing import cast
 
-__all__ = ["Base64Error", "decode_canonical"]
+_pyb: ModuleType | None
+try:
+    import pybase64 as _pyb
+except ImportError:  # pragma: no cover - pybase64 is a dependency; kept for odd platforms
+    _pyb = None
+
+__all__ = ["Base64Error", "decode_canonical", "decode_strict", "encode"]
 
 
 class Base64Error(ValueError):
@@ -30,3 +43,24 @@ def decode_canonical(compact: str) -> bytes:
     if base64.b64encode(raw).decode("ascii") != compact:
         raise Base64Error("not canonical base64", canonical=True)
     return raw
+
+
+def encode(data: bytes) -> bytes:
+    """Standard base64, no line breaks."""
+    if _pyb is not None:
+        return cast(bytes, _pyb.b64encode(data))
+    return binascii.b2a_base64(data, newline=False)
+
+
+def decode_strict(data: str | bytes) -> bytes:
+    """Decode standard base64 whose length is a multiple of 4; raise ``ValueError`` on any
+    character outside the alphabet or misplaced padding."""
+    if _pyb is not None:
+        try:
+            return cast(bytes, _pyb.b64decode(data, validate=True))
+        except (ValueError, TypeError) as exc:  # binascii.Error is a ValueError
+            raise ValueError(str(exc)) from None
+    try:
+        return binascii.a2b_base64(data, strict_mode=True)
+    except binascii.Error as exc:
+        raise ValueError(str(exc)) from None

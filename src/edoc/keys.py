@@ -1,10 +1,10 @@
 """Signing keys (``edoc.keys.load_pkcs12(...)``): re-exported from :mod:`edoc.signing.keys`."""
 
-from edoc.signing.keys import FileKey, KeyLoadError, SigningKey, load_pem, load_pkcs12
+from edoc.errors import KeyLoadError, TokenError
+from edoc.signing.keys import FileKey, SigningKey, load_pem, load_pkcs12
 from edoc.signing.pkcs11 import (
     Pin,
     Pkcs11Key,
-    TokenError,
     pin_from_env,
     pin_from_file,
     pin_from_prompt,

@@ -12,9 +12,9 @@ from typing import Any
 import click
 
 from edoc.cli._common import input_source
-from edoc.errors import InputError
+from edoc.errors import InputError, KeyLoadError
 from edoc.signing import load_pem, load_pkcs12, sign
-from edoc.signing.keys import KeyLoadError, SigningKey
+from edoc.signing.keys import SigningKey
 from edoc.signing.pkcs11 import PinSource, Pkcs11Key, pin_from_env, pin_from_file, pin_from_prompt
 
 __all__ = ["sign_command"]

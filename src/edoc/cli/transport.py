@@ -90,7 +90,7 @@ def _naming(settings: Any) -> Iterator[None]:
     try:
         yield
     except TransportError as exc:
-        from edoc.transport._amqp_link import redact_url
+        from edoc.transport.config import redact_url
 
         where = redact_url(settings.url)
         message = getattr(exc, "message", None)

@@ -183,7 +183,7 @@ def validate_command(
 
     limit_values = parse_limits(limits)
     if require_signed_pdf or pdf_trust:
-        from edoc.pdf._pyhanko import require_backend
+        from edoc.pdf.check import require_backend
 
         try:
             require_backend()

@@ -18,10 +18,10 @@ from edoc.cli._common import input_source
 from edoc.cli._exit import ExitCode, exit_code_for
 from edoc.cli._render import to_dict
 from edoc.errors import EdocError, InputError, LegacyAlgorithmWarning
+from edoc.signing.assessment import AssessmentResult, Verifier
 from edoc.signing.report import Indication, SubIndication
 from edoc.signing.revocation import REVOCATION_MODES
 from edoc.signing.trust import TrustStore
-from edoc.signing.validation import ValidationResult, Verifier
 from edoc.signing.verifier import VerifyPolicy
 
 __all__ = ["exit_code_for_result", "verify_command"]
@@ -41,7 +41,7 @@ def _pem_files(paths: tuple[Path, ...], option: str) -> list[Path]:
     return files
 
 
-def exit_code_for_result(result: ValidationResult) -> ExitCode:
+def exit_code_for_result(result: AssessmentResult) -> ExitCode:
     """TOTAL_PASSED 0; TOTAL_FAILED and INDETERMINATE 3, except INDETERMINATE/TRY_LATER
     (revocation data could not be fetched) 5, a transport failure worth retrying. A PDF
     attachment whose signature is TOTAL_FAILED makes a passed envelope 3 too."""
@@ -54,7 +54,7 @@ def exit_code_for_result(result: ValidationResult) -> ExitCode:
     return ExitCode.SIGNATURE
 
 
-def _json(result: ValidationResult) -> dict[str, Any]:
+def _json(result: AssessmentResult) -> dict[str, Any]:
     sig = result.signature
     out: dict[str, Any] = {
         "format": VERIFY_FORMAT,

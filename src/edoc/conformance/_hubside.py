@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from edoc.conformance._packages import KIT_ORGAN
-from edoc.transport.hub_server import HubAgency, HubServer
-from edoc.transport.hub_server._store import Delivery, Sent, now_text
+from edoc.transport.hub_server import Delivery, HubAgency, HubServer, Sent, now_text
 
 __all__ = ["KIT_SYSTEM", "KitHub"]
 

@@ -32,8 +32,7 @@ from edoc.conformance.results import Progress, Result, Status
 from edoc.conformance.vectors import Expect, Vector, Workshop, serial
 from edoc.errors import EdocError
 from edoc.model import StatusPackage
-from edoc.transport.hub_server import HubAgency
-from edoc.transport.hub_server._store import Delivery
+from edoc.transport.hub_server import Delivery, HubAgency
 from edoc.validation import validate
 from edoc.xml import read
 

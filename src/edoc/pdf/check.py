@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import attrs
 
-from edoc.errors import EdocError, PdfError, UntrustedCertificateError, shorten
+from edoc.errors import (
+    EdocError,
+    PdfError,
+    PdfErrorReason,
+    Reason,
+    UntrustedCertificateError,
+    shorten,
+)
 from edoc.model.attachment import Attachment
 from edoc.pdf._pyhanko import Facts, Guarded, read_signatures, require_backend
 from edoc.pdf.report import PdfDocument, PdfSignature
@@ -25,9 +32,9 @@ from edoc.signing.timestamp import TimeStampInfo, verify_token
 from edoc.signing.trust import check_signing_usage, subject_text
 
 if TYPE_CHECKING:
-    from edoc.signing.validation import Verifier
+    from edoc.signing.assessment import Verifier
 
-__all__ = ["PdfChecker", "PdfLimits", "checker_for", "is_pdf"]
+__all__ = ["PdfChecker", "PdfLimits", "checker_for", "is_pdf", "require_backend"]
 
 Ind, Sub = Indication, SubIndication
 _MiB = 1024 * 1024
@@ -99,19 +106,20 @@ class PdfChecker:
             size = progress[0].size
             if size is not None and size > self.limits.max_bytes:
                 raise PdfError(f"the PDF is {size} bytes, over the limit of "
-                               f"{self.limits.max_bytes}", reason="pdf-too-large")  # fmt: skip
+                               f"{self.limits.max_bytes}",
+                               reason=PdfErrorReason.TOO_LARGE)  # fmt: skip
             require_backend()  # cheap once imported
             with attachment.open() as raw:
                 self._read(progress, raw, started + self.limits.max_seconds)
         except PdfError as exc:
             error = str(exc), exc.reason
         except EdocError as exc:
-            error = str(exc), "pdf-unreadable"
+            error = str(exc), PdfErrorReason.UNREADABLE
         except (RecursionError, MemoryError) as exc:
             error = (f"{type(exc).__name__}: the PDF's structure is too deep or too large",
-                     "pdf-malformed")  # fmt: skip
+                     PdfErrorReason.MALFORMED)  # fmt: skip
         except Exception as exc:  # pyHanko's own errors, whatever their type
-            error = shorten(f"{type(exc).__name__}: {exc}", 200), "pdf-malformed"
+            error = shorten(f"{type(exc).__name__}: {exc}", 200), PdfErrorReason.MALFORMED
         doc = progress[-1]  # what was read before an error
         if error is not None:
             doc = attrs.evolve(doc, error=error[0], error_reason=error[1])
@@ -119,12 +127,12 @@ class PdfChecker:
 
     def _read(self, progress: list[PdfDocument], raw: BinaryIO, deadline: float) -> None:
         if not raw.seekable():
-            raise PdfError("the PDF's content cannot be seeked", reason="pdf-unreadable")
+            raise PdfError("the PDF's content cannot be seeked", reason=PdfErrorReason.UNREADABLE)
         size = raw.seek(0, 2)
         raw.seek(0)
         if size > self.limits.max_bytes:
             raise PdfError(f"the PDF is {size} bytes, over the limit of "
-                           f"{self.limits.max_bytes}", reason="pdf-too-large")  # fmt: skip
+                           f"{self.limits.max_bytes}", reason=PdfErrorReason.TOO_LARGE)  # fmt: skip
         stream = Guarded(raw, deadline)
         read = read_signatures(stream)
         doc = attrs.evolve(progress[-1], size=size, revisions=read.revisions,
@@ -133,7 +141,7 @@ class PdfChecker:
         for n, facts in enumerate(read.signatures):
             if n >= self.limits.max_signatures:
                 raise PdfError(f"more than {self.limits.max_signatures} signatures: the rest "
-                               "were not checked", reason="pdf-too-large")  # fmt: skip
+                               "were not checked", reason=PdfErrorReason.TOO_LARGE)  # fmt: skip
             sig = _Judge(self.verifier, facts, read.revisions, stream).go()
             progress.append(attrs.evolve(progress[-1], signatures=(*progress[-1].signatures, sig)))
 
@@ -144,12 +152,12 @@ class _Judge:
     def __init__(
         self, verifier: Verifier | None, facts: Facts, revisions: int, stream: Guarded
     ) -> None:
-        from edoc.signing.validation import _Run
+        from edoc.signing.assessment import Run
 
         self.v = verifier
         self.f = facts
         self.stream = stream
-        self.run = _Run(verifier, facts.field) if verifier is not None else None
+        self.run = Run(verifier, facts.field) if verifier is not None else None
         self.checks: list[Check] = self.run.checks if self.run else []
         self.findings: list[str] = self.run.findings if self.run else []
         after = revisions - 1 - facts.revision if facts.revision is not None else None
@@ -167,7 +175,7 @@ class _Judge:
         }  # fmt: skip
 
     def done(
-        self, indication: Indication, sub: SubIndication | None, reason: str | None = None
+        self, indication: Indication, sub: SubIndication | None, reason: Reason | None = None
     ) -> PdfSignature:
         run = self.run
         extra: dict[str, object] = {}
@@ -180,7 +188,7 @@ class _Judge:
             **self.fields, **extra,  # type: ignore[arg-type]
         )  # fmt: skip
 
-    def fail(self, name: str, detail: str, ind: Indication, sub: SubIndication, reason: str
+    def fail(self, name: str, detail: str, ind: Indication, sub: SubIndication, reason: Reason
              ) -> PdfSignature:  # fmt: skip
         self.checks.append(Check(name, "failed", detail))
         return self.done(ind, sub, reason)
@@ -189,11 +197,11 @@ class _Judge:
         f = self.f
         if f.error is not None:
             return self.fail("signature format", f.error, Ind.TOTAL_FAILED, Sub.FORMAT_FAILURE,
-                             "pdf-format")  # fmt: skip
+                             Reason.PDF_FORMAT)  # fmt: skip
         if f.signer is None:
             return self.fail("signing certificate", "the CMS carries no signer certificate",
                              Ind.INDETERMINATE, Sub.NO_SIGNING_CERTIFICATE_FOUND,
-                             "no-certificate")  # fmt: skip
+                             Reason.NO_CERTIFICATE)  # fmt: skip
         stamp: TimeStampInfo | None = None
         if f.kind == "timestamp":
             try:
@@ -202,8 +210,9 @@ class _Judge:
                 return self.fail("document time-stamp", str(exc), Ind.TOTAL_FAILED,
                                  Sub.HASH_FAILURE, exc.reason)  # fmt: skip
             except EdocError as exc:
-                reason = getattr(exc, "reason", "timestamp")
-                sub = Sub.HASH_FAILURE if reason == "timestamp-imprint" else Sub.SIG_CRYPTO_FAILURE
+                reason = getattr(exc, "reason", Reason.TIMESTAMP)
+                imprint = reason is Reason.TIMESTAMP_IMPRINT
+                sub = Sub.HASH_FAILURE if imprint else Sub.SIG_CRYPTO_FAILURE
                 return self.fail("document time-stamp", str(exc), Ind.TOTAL_FAILED, sub, reason)
             self.fields["timestamp_time"] = stamp.gen_time
             self.checks.append(Check("document time-stamp", "passed", "the token's imprint is "
@@ -214,14 +223,14 @@ class _Judge:
                 return self.fail("byte-range digest", "the digest of the signed byte ranges "
                                  "is not the signed messageDigest: the bytes changed",
                                  Ind.TOTAL_FAILED, Sub.HASH_FAILURE,
-                                 "pdf-digest-mismatch")  # fmt: skip
+                                 Reason.PDF_DIGEST_MISMATCH)  # fmt: skip
             ranges = list(f.byte_range)
             self.checks.append(Check("byte-range digest", "passed", f"{f.digest_algorithm} of "
                                      f"bytes {ranges} matches messageDigest"))  # fmt: skip
             if not f.signature_valid:
                 return self.fail("signature value", "the CMS signature does not verify with "
                                  "the signer's key", Ind.TOTAL_FAILED, Sub.SIG_CRYPTO_FAILURE,
-                                 "pdf-signature-value")  # fmt: skip
+                                 Reason.PDF_SIGNATURE_VALUE)  # fmt: skip
             self.checks.append(Check("signature value", "passed", f.signature_algorithm or ""))
         verdict = self.coverage()
         if verdict is not None:
@@ -234,9 +243,10 @@ class _Judge:
             if signer.issuer == signer.subject:
                 return self.fail("certificate path", "the signer's certificate is self-signed: "
                                  "anyone can make such a signature", Ind.INDETERMINATE,
-                                 Sub.NO_CERTIFICATE_CHAIN_FOUND, "self-signed")  # fmt: skip
+                                 Sub.NO_CERTIFICATE_CHAIN_FOUND, Reason.SELF_SIGNED)  # fmt: skip
             self.checks.append(Check("certificate path", "skipped", "no trust store was given"))
-            return self.done(Ind.INDETERMINATE, Sub.NO_CERTIFICATE_CHAIN_FOUND, "no-trust-store")
+            return self.done(Ind.INDETERMINATE, Sub.NO_CERTIFICATE_CHAIN_FOUND,
+                             Reason.NO_TRUST_STORE)  # fmt: skip
         if f.kind == "timestamp":
             return self.tsa_path(stamp)
         return self.path(at, poe)
@@ -249,7 +259,7 @@ class _Judge:
                     if f.coverage == "partial"
                     else "the byte ranges are not the two around /Contents")  # fmt: skip
             return self.fail("coverage", what, Ind.TOTAL_FAILED, Sub.FORMAT_FAILURE,
-                             "pdf-coverage")  # fmt: skip
+                             Reason.PDF_COVERAGE)  # fmt: skip
         covered = ("the whole file" if f.coverage == "entire-file"
                    else f"its whole revision, then {after} incremental update(s)")  # fmt: skip
         self.checks.append(Check("coverage", "passed", f"the signature covers {covered}"))
@@ -258,7 +268,7 @@ class _Judge:
                              f"signed revision are not allowed ({f.modification}"
                              + (f": {f.modification_detail}" if f.modification_detail else "")
                              + ")", Ind.TOTAL_FAILED, Sub.FORMAT_FAILURE,
-                             "pdf-modified")  # fmt: skip
+                             Reason.PDF_MODIFIED)  # fmt: skip
         if f.modification not in (None, "none"):
             self.checks.append(Check("changes after signing", "passed", f"{f.modification}: "
                                      "allowed after a signature"))  # fmt: skip
@@ -319,7 +329,7 @@ class _Judge:
         return self.done(Ind.TOTAL_PASSED, None)
 
     def path(self, at: dt.datetime, poe: bool) -> PdfSignature:
-        from edoc.signing.validation import _PATH_REASONS
+        from edoc.signing.assessment import INDICATIONS
 
         assert self.v is not None
         assert self.run is not None
@@ -329,13 +339,12 @@ class _Judge:
             chain = self.v.trust.check(signer, [*self.f.certificates, *self.v.intermediates], at)
         except UntrustedCertificateError as exc:
             self.checks.append(Check("certificate path", "failed", str(exc)))
-            if exc.reason == "certificate-expired":
+            if exc.reason is Reason.CERTIFICATE_EXPIRED:
                 is_signer = getattr(exc, "certificate", signer) is signer
                 sub = Sub.EXPIRED if poe and is_signer else Sub.OUT_OF_BOUNDS_NO_POE
                 return self.done(Ind.TOTAL_FAILED if sub is Sub.EXPIRED else Ind.INDETERMINATE,
                                  sub, exc.reason)  # fmt: skip
-            ind, sub = _PATH_REASONS.get(exc.reason, (Ind.INDETERMINATE,
-                                                      Sub.NO_CERTIFICATE_CHAIN_FOUND))  # fmt: skip
+            ind, sub = INDICATIONS[exc.reason]
             return self.done(ind, sub, exc.reason)
         self.fields["chain"] = tuple(CertificateInfo.of(c) for c in chain)
         self.checks.append(Check("certificate path", "passed", f"{len(chain)} certificate(s) "

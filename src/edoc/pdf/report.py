@@ -12,8 +12,7 @@ from typing import Any, Literal
 
 import attrs
 
-from edoc.signing._fetch import Fetch
-from edoc.signing.report import CertificateInfo, Check, Indication, SubIndication
+from edoc.signing.report import CertificateInfo, Check, Fetch, Indication, SubIndication
 from edoc.signing.revocation import Evidence
 
 __all__ = ["Coverage", "Modification", "PdfDocument", "PdfSignature"]

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from edoc.signing._pkcs11_uri import _INSTALL, MODULE_ENV, Pin, PinSource, Pkcs11Uri, TokenError
+from edoc.errors import TokenError
+from edoc.signing._pkcs11_uri import _INSTALL, MODULE_ENV, Pin, PinSource, Pkcs11Uri
 
 if TYPE_CHECKING:
     import pkcs11

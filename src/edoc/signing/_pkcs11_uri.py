@@ -1,4 +1,4 @@
-"""PKCS#11 URIs (RFC 7512), PINs that never show, and token errors: the parts of
+"""PKCS#11 URIs (RFC 7512) and PINs that never show: the parts of
 :mod:`edoc.signing.pkcs11` that need no token library."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, final
 
 import attrs
 
-from edoc.signing.keys import KeyLoadError
+from edoc.errors import TokenError
 
 if TYPE_CHECKING:
     pass
@@ -28,21 +28,6 @@ MODULE_ENV = "EDOC_PKCS11_MODULE"
 caller does."""
 
 _INSTALL = "pip install 'edoc-edxml[pkcs11]'"
-
-
-class TokenError(KeyLoadError):
-    """A PKCS#11 module, token, PIN or key cannot be used. Never holds a PIN.
-
-    ``reason`` is one of: ``backend`` (python-pkcs11 missing), ``uri``, ``module``,
-    ``token``, ``pin-source``, ``pin-required``, ``pin-incorrect``, ``pin-locked``,
-    ``key-not-found``, ``key-ambiguous``, ``key-not-permitted``, ``key-type``,
-    ``certificate``, ``mechanism``, ``closed``. ``token`` is the token's label when known.
-    """
-
-    def __init__(self, message: str, *, reason: str, token: str | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.token = token
 
 
 # ---------------------------------------------------------------------------------------

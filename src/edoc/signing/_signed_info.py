@@ -3,7 +3,6 @@ algorithms, KeyInfo) and the check of SignatureValue. See :mod:`edoc.signing.ver
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,7 @@ from edoc.errors import (
     LegacyAlgorithmWarning,
     SignatureProfileError,
     shorten,
+    warn_caller,
 )
 from edoc.signing import _dsig_schema, _xades_read
 from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod, SignatureMethod
@@ -205,7 +205,7 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
     for legacy in (method, digest):
         if legacy.legacy:
             notes.append(f"weak algorithm accepted by policy: {legacy.value}")
-            warnings.warn(f"edoc accepted {legacy.value}", LegacyAlgorithmWarning, stacklevel=4)
+            warn_caller(f"edoc accepted {legacy.value}", LegacyAlgorithmWarning)
     if ns == n.NS:
         notes.append("the Signature is in the edXML namespace (legacy dialect)")
     _dsig_schema.check(sig.events, ns)

@@ -20,7 +20,7 @@ from edoc.signing._c14n import XML_NS, Attr, Canonicalizer, Scope
 from edoc.signing._signed_info import reference_info
 from edoc.signing.algorithms import CanonicalizationMethod
 from edoc.xml import names as n
-from edoc.xml._events import _Target
+from edoc.xml.parsed import Target as _Target
 
 if TYPE_CHECKING:
     from edoc.signing.verifier import VerifyPolicy

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from edoc.errors import InputError
+from edoc.errors import InputError, KeyLoadError
 from edoc.signing.algorithms import SignatureMethod
 
 __all__ = ["FileKey", "KeyLoadError", "SigningKey", "load_pem", "load_pkcs12"]
@@ -27,10 +27,6 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
 }
-
-
-class KeyLoadError(InputError):
-    """A key, certificate or PKCS#12 file is unusable (the message never holds a password)."""
 
 
 @runtime_checkable

@@ -44,7 +44,7 @@ import attrs
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from edoc.errors import InputError
+from edoc.errors import InputError, SigningError, TokenError
 from edoc.signing._pkcs11_session import (
     _acquire,
     _backend,
@@ -58,7 +58,6 @@ from edoc.signing._pkcs11_session import (
     _token_text,
 )
 from edoc.signing.algorithms import SignatureMethod
-from edoc.signing.signer import SigningError
 
 if TYPE_CHECKING:
     import pkcs11
@@ -68,7 +67,6 @@ from edoc.signing._pkcs11_uri import (  # re-exported: part of this module's API
     Pin,
     PinSource,
     Pkcs11Uri,
-    TokenError,
     pin_from_env,
     pin_from_file,
     pin_from_prompt,

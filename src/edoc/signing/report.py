@@ -20,7 +20,15 @@ from edoc.signing._fetch import Fetch
 from edoc.signing.revocation import Evidence
 from edoc.signing.trust import subject_text
 
-__all__ = ["CertificateInfo", "Check", "Indication", "SubIndication", "ValidationReport"]
+__all__ = [
+    "AssessmentReport",
+    "CertificateInfo",
+    "Check",
+    "Fetch",
+    "Indication",
+    "SubIndication",
+    "ValidationReport",
+]
 
 REPORT_FORMAT = "edoc.validation-report/1"
 
@@ -97,7 +105,7 @@ def _info(cert: x509.Certificate) -> CertificateInfo:
 
 
 @attrs.frozen(kw_only=True)
-class ValidationReport:
+class AssessmentReport:
     """Who signed, when, the chain, the revocation evidence and every check, in order."""
 
     indication: Indication
@@ -187,3 +195,7 @@ class ValidationReport:
             lines.append(f"  [{check.outcome:>13}] {check.name}{detail}")
         lines += [f"  note: {f}" for f in self.findings]
         return "\n".join(lines)
+
+
+ValidationReport = AssessmentReport
+"""The former name of :class:`AssessmentReport` (kept as an alias)."""

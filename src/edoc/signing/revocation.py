@@ -128,7 +128,7 @@ def names_revocation_source(cert: x509.Certificate) -> bool:
 
 class RevocationChecker:
     """Asks, per ``mode``, whether certificates were revoked; caches answers until their
-    nextUpdate. Thread-safe; one per :class:`~edoc.signing.validation.Verifier`."""
+    nextUpdate. Thread-safe; one per :class:`~edoc.signing.assessment.Verifier`."""
 
     def __init__(
         self, mode: RevocationMode = "ocsp-then-crl", *,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from cryptography.hazmat.primitives import serialization
 
-from edoc.errors import InputError, SignatureError
+from edoc.errors import InputError, SigningError
 from edoc.model import Package
 from edoc.signing.algorithms import CanonicalizationMethod, SignatureMethod, SigningPolicy
 from edoc.signing.keys import SigningKey
@@ -38,10 +38,6 @@ _ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 _PAD_MAX = 512
 """A XAdES-T block shorter than reserved by at most this is padded with white space inside
 the Signature (no digest covers it); otherwise the writer moves the rest of the file."""
-
-
-class SigningError(SignatureError):
-    """A signature could not be produced (key, token or policy)."""
 
 
 def choose_method(key: SigningKey, policy: SigningPolicy) -> SignatureMethod:

@@ -24,9 +24,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from edoc.errors import InvalidSignatureError, shorten
+from edoc.errors import Reason, TimeStampError, TimeStampTokenError, shorten
 from edoc.signing._fetch import Fetcher, FetchFailed, public_url
-from edoc.signing.signer import SigningError
 
 __all__ = [
     "TimeStampAuthority",
@@ -41,14 +40,6 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
 }
-
-
-class TimeStampError(SigningError):
-    """The time-stamp authority could not be reached, refused, or answered wrongly."""
-
-
-class TimeStampTokenError(InvalidSignatureError):
-    """A time-stamp token does not hold (``reason`` says why)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -157,7 +148,7 @@ class TimeStampAuthority:
             raise TimeStampError(why) from None
 
 
-def _fail(message: str, reason: str = "timestamp") -> TimeStampTokenError:
+def _fail(message: str, reason: Reason = Reason.TIMESTAMP) -> TimeStampTokenError:
     return TimeStampTokenError(f"time-stamp token: {message}", reason=reason)
 
 
@@ -178,7 +169,7 @@ def _find_signer(signer: cms.SignerInfo, certs: list[x509.Certificate]) -> x509.
                 continue
             if ski.value.digest == sid.chosen.native:
                 return cert
-    raise _fail("the TSA's certificate is not in the token", "timestamp-certificate")
+    raise _fail("the TSA's certificate is not in the token", Reason.TIMESTAMP_CERTIFICATE)
 
 
 def _check_ess(attrs_: dict[str, Any], cert: x509.Certificate) -> None:
@@ -190,15 +181,15 @@ def _check_ess(attrs_: dict[str, Any], cert: x509.Certificate) -> None:
         first = attrs_["signing_certificate_v2"][0]["certs"][0]
         name = first["hash_algorithm"]["algorithm"].native
         if name not in _HASHES:
-            raise _fail(f"ESSCertIDv2 uses {name}", "timestamp-certificate")
+            raise _fail(f"ESSCertIDv2 uses {name}", Reason.TIMESTAMP_CERTIFICATE)
         expected = hashlib.new(name, der).digest()
     elif "signing_certificate" in attrs_:
         first = attrs_["signing_certificate"][0]["certs"][0]
         expected = hashlib.sha1(der).digest()  # noqa: S324 (ESSCertID is SHA-1 by definition)
     else:
-        raise _fail("no ESS signing-certificate attribute", "timestamp-certificate")
+        raise _fail("no ESS signing-certificate attribute", Reason.TIMESTAMP_CERTIFICATE)
     if not hmac.compare_digest(first["cert_hash"].native, expected):
-        raise _fail("ESSCertID does not match the TSA's certificate", "timestamp-certificate")
+        raise _fail("ESSCertID does not match the TSA's certificate", Reason.TIMESTAMP_CERTIFICATE)
 
 
 def _check_signature(cert: x509.Certificate, signer: cms.SignerInfo, signed: bytes) -> None:
@@ -209,7 +200,7 @@ def _check_signature(cert: x509.Certificate, signer: cms.SignerInfo, signed: byt
     try:
         family = algo.signature_algo
         if hash_name not in _HASHES:
-            raise _fail(f"digest {hash_name} is not allowed", "timestamp-algorithm")
+            raise _fail(f"digest {hash_name} is not allowed", Reason.TIMESTAMP_ALGORITHM)
         h = _HASHES[hash_name]()
         if isinstance(key, rsa.RSAPublicKey) and family == "rsassa_pkcs1v15":
             key.verify(signature, signed, padding.PKCS1v15(), h)
@@ -226,10 +217,10 @@ def _check_signature(cert: x509.Certificate, signer: cms.SignerInfo, signed: byt
             key.verify(signature, signed, ec.ECDSA(h))
         else:
             raise _fail(
-                f"signature algorithm {family} does not fit the TSA key", "timestamp-algorithm"
+                f"signature algorithm {family} does not fit the TSA key", Reason.TIMESTAMP_ALGORITHM
             )
     except (InvalidSignature, KeyError, ValueError):
-        raise _fail("the TSA's signature does not verify", "timestamp-signature") from None
+        raise _fail("the TSA's signature does not verify", Reason.TIMESTAMP_SIGNATURE) from None
 
 
 def verify_token(
@@ -252,7 +243,7 @@ def verify_token(
     except TimeStampTokenError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
-        raise _fail(f"malformed ({type(exc).__name__})", "timestamp-format") from None
+        raise _fail(f"malformed ({type(exc).__name__})", Reason.TIMESTAMP_FORMAT) from None
 
 
 def _verify(
@@ -280,35 +271,37 @@ def _verify(
     except TimeStampTokenError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise _fail(f"malformed ({type(exc).__name__})", "timestamp-format") from None
+        raise _fail(f"malformed ({type(exc).__name__})", Reason.TIMESTAMP_FORMAT) from None
     if len(signers) != 1:
-        raise _fail(f"{len(signers)} signers instead of one", "timestamp-format")
+        raise _fail(f"{len(signers)} signers instead of one", Reason.TIMESTAMP_FORMAT)
     imprint_hash = tst["message_imprint"]["hash_algorithm"]["algorithm"].native
     if imprint_hash not in _HASHES:
-        raise _fail(f"message imprint hash {imprint_hash} is not allowed", "timestamp-algorithm")
+        raise _fail(f"message imprint hash {imprint_hash} is not allowed",
+                    Reason.TIMESTAMP_ALGORITHM)  # fmt: skip
     if data is not None:
         imprint = hashlib.new(imprint_hash, data).digest()
     if imprint is None or not hmac.compare_digest(
         tst["message_imprint"]["hashed_message"].native, imprint
     ):
-        raise _fail("the message imprint does not match the time-stamped data", "timestamp-imprint")
+        raise _fail("the message imprint does not match the time-stamped data",
+                    Reason.TIMESTAMP_IMPRINT)  # fmt: skip
     if nonce is not None and tst["nonce"].native != nonce:
-        raise _fail("the nonce is not the one sent", "timestamp-nonce")
+        raise _fail("the nonce is not the one sent", Reason.TIMESTAMP_NONCE)
     signer = signers[0]
     cert = _find_signer(signer, certs)
     signed_attrs = signer["signed_attrs"]
     if not signed_attrs:
-        raise _fail("no signed attributes", "timestamp-format")
+        raise _fail("no signed attributes", Reason.TIMESTAMP_FORMAT)
     attrs_ = {a["type"].native: a["values"] for a in signed_attrs}
     if "content_type" not in attrs_ or attrs_["content_type"][0].native != "tst_info":
-        raise _fail("the content-type attribute is not TSTInfo", "timestamp-format")
+        raise _fail("the content-type attribute is not TSTInfo", Reason.TIMESTAMP_FORMAT)
     hash_name = signer["digest_algorithm"]["algorithm"].native
     if hash_name not in _HASHES:
-        raise _fail(f"digest {hash_name} is not allowed", "timestamp-algorithm")
+        raise _fail(f"digest {hash_name} is not allowed", Reason.TIMESTAMP_ALGORITHM)
     digest = attrs_.get("message_digest", [core.OctetString(b"")])[0].native
     if not hmac.compare_digest(digest, hashlib.new(hash_name, econtent).digest()):
         raise _fail(
-            "the message-digest attribute does not match the TSTInfo", "timestamp-signature"
+            "the message-digest attribute does not match the TSTInfo", Reason.TIMESTAMP_SIGNATURE
         )
     _check_ess(attrs_, cert)
     der_attrs = bytearray(raw_attrs[0])
@@ -322,10 +315,11 @@ def _verify(
     if eku is None or not eku.critical or ExtendedKeyUsageOID.TIME_STAMPING not in eku.value:
         raise _fail(
             "the TSA certificate lacks a critical timeStamping extended key usage",
-            "timestamp-certificate",
+            Reason.TIMESTAMP_CERTIFICATE,
         )
     if not cert.not_valid_before_utc <= gen_time <= cert.not_valid_after_utc:
-        raise _fail("genTime is outside the TSA certificate's validity", "timestamp-certificate")
+        raise _fail("genTime is outside the TSA certificate's validity",
+                    Reason.TIMESTAMP_CERTIFICATE)  # fmt: skip
     others = tuple(c for c in certs if c is not cert)
     return TimeStampInfo(
         gen_time=gen_time,

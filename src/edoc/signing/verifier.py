@@ -40,8 +40,9 @@ from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod, Signat
 from edoc.signing.trust import TrustStore
 from edoc.signing.xades import XadesInfo
 from edoc.xml import names as n
-from edoc.xml._events import ParsedDocument
-from edoc.xml.reader import Source, _open, package_from_document
+from edoc.xml.parsed import ParsedDocument
+from edoc.xml.parsed import open_source as _open
+from edoc.xml.reader import Source, package_from_document
 
 __all__ = ["VerificationResult", "VerifyPolicy", "verify"]
 

@@ -20,9 +20,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from edoc.errors import (
-    InvalidSignatureError,
-)
+from edoc.errors import XadesError
 from edoc.signing._c14n import Attr, Canonicalizer, Scope
 from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod
 from edoc.signing.timestamp import TimeStampInfo
@@ -41,10 +39,6 @@ SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
 SIGNATURE_ID = "edoc-signature"
 SIGNED_PROPERTIES_ID = "edoc-signed-properties"
 _EXC = CanonicalizationMethod.EXC_C14N.value
-
-
-class XadesError(InvalidSignatureError):
-    """The XAdES qualifying properties are malformed or do not match the signature."""
 
 
 @attrs.frozen(kw_only=True)

@@ -41,7 +41,14 @@ import attrs
 from edoc.errors import InputError, shorten
 from edoc.transport.base import Transport
 
-__all__ = ["CONFIG_NAME", "ENVIRONMENT", "TransportConfig", "find_config", "load_config"]
+__all__ = [
+    "CONFIG_NAME",
+    "ENVIRONMENT",
+    "TransportConfig",
+    "find_config",
+    "load_config",
+    "redact_url",
+]
 
 CONFIG_NAME = "edoc.toml"
 """The file :func:`find_config` looks for."""
@@ -69,7 +76,7 @@ _FLOATS = ("timeout", "interval")
 class TransportConfig:
     """Resolved transport settings (no secret inside: :meth:`secret` reads it when needed)."""
 
-    url: str = attrs.field(repr=lambda url: repr(_redact(url)))
+    url: str = attrs.field(repr=lambda url: repr(redact_url(url)))
     type: str
     system_id: str | None = None
     organ_id: str | None = None
@@ -135,10 +142,13 @@ class TransportConfig:
         return ",".join(urls)
 
 
-def _redact(url: str) -> str:
-    from edoc.transport._amqp_link import redact_url
+def redact_url(url: str) -> str:
+    """``url`` with its password (and any secret query value) replaced, for messages."""
+    from edoc.transport._amqp_link import redact_url as redact
 
-    return redact_url(url)
+    return redact(url)
+
+
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -231,12 +241,12 @@ def load_config(
     kind = settings.pop("type", None) or inferred
     if kind is None:
         raise InputError(
-            f"cannot tell the transport from the URL {_redact(url)!r}: begin it with "
+            f"cannot tell the transport from the URL {redact_url(url)!r}: begin it with "
             "https:// (the hub), amqp:// or amqps:// (AMQP) or dir: (a folder)"
         )
     if kind not in ("hub", "amqp", "dir") or (inferred is not None and kind != inferred):
         raise InputError(
-            f"transport type {kind!r} does not fit the URL {_redact(url)!r} "
+            f"transport type {kind!r} does not fit the URL {redact_url(url)!r} "
             "(hub: http(s)://, amqp: amqp(s)://, dir: dir:)"
         )
     for name in ("inbox", "outbox", "claim_store"):

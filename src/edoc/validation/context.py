@@ -14,7 +14,7 @@ from edoc.model import Package
 from edoc.validation.findings import Finding
 from edoc.validation.registry import RULES
 from edoc.xml import names as n
-from edoc.xml._events import Node, ParsedDocument
+from edoc.xml.parsed import Node, ParsedDocument
 from edoc.xml.skeleton import ElementPaths
 
 if TYPE_CHECKING:

@@ -8,14 +8,14 @@ and ``OrganAdd`` are the reference SDK's (and so the hub's) spellings: edoc writ
 from __future__ import annotations
 
 import functools
+import warnings
 
-__all__ = ["DSIG_NS", "NS", "PREFIX", "XLINK_NS", "q"]
+__all__ = ["DSIG_NS", "NS", "PREFIX", "q"]
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 """The edXML namespace (QCVN 102:2016)."""
 PREFIX = "edXML"
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
-XLINK_NS = "http://www.w3.org/1999/xlink"
 
 
 @functools.cache
@@ -76,7 +76,6 @@ SPELLING_VARIANTS = {
     "BusinessDocumentInfo": BUSINESS_DOCUMENT_INFO,
 }
 TYPER_NOTATION = "TyperNotation"
-ORGAN_ADDRESS = "OrganAdd"
 
 STAFF_INFO_FIELDS = (
     ("department", "Department"),
@@ -98,3 +97,14 @@ REFERENCE_CONTENT_TYPES = {
     ".xlsx": "application/xslx",
     ".zip": "application/zip",
 }
+
+# Names nothing in edoc uses any more: kept one release, with a DeprecationWarning.
+_DEPRECATED = {"XLINK_NS": "http://www.w3.org/1999/xlink", "ORGAN_ADDRESS": "OrganAdd"}
+
+
+def __getattr__(name: str) -> str:
+    if name in _DEPRECATED:
+        warnings.warn(f"edoc.xml.names.{name} is unused and will be removed",
+                      DeprecationWarning, stacklevel=2)  # fmt: skip
+        return _DEPRECATED[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,5 +22,8 @@ Only the standard library and edoc's core are used: no extra is needed.
 
 from edoc.transport.hub_server._faults import FaultKind, Faults
 from edoc.transport.hub_server._server import HubAgency, HubServer
+from edoc.transport.hub_server._store import Delivery, Sent, now_text
 
-__all__ = ["FaultKind", "Faults", "HubAgency", "HubServer"]
+# Delivery, Sent and now_text: the hub's stored records, for edoc.conformance's hub-side
+# checks (not part of the user-facing API).
+__all__ = ["Delivery", "FaultKind", "Faults", "HubAgency", "HubServer", "Sent", "now_text"]

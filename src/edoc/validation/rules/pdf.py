@@ -71,7 +71,7 @@ def _documents(ctx: Context) -> tuple[PdfDocument, ...] | PdfError:
     else:
         verifier = None
         if policy.trust is not None:
-            from edoc.signing.validation import Verifier
+            from edoc.signing.assessment import Verifier
 
             verifier = Verifier(policy.trust, revocation="none", pdf=False)
         checker = PdfChecker(verifier, limits=policy.limits, require=False)
