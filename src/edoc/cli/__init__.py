@@ -18,9 +18,8 @@ from edoc.cli._common import (
     lang_option,
     limits_option,
     parse_limits,
-    replace_hint,
 )
-from edoc.cli._exit import ExitCode, exit_code_for, setup_message
+from edoc.cli._exit import ExitCode, fail
 from edoc.cli._render import to_dict, to_text
 from edoc.cli.conformance import conformance_group
 from edoc.cli.reply import reply_command
@@ -32,23 +31,6 @@ from edoc.model import EdocPackage
 from edoc.xml import read, write
 
 __all__ = ["ExitCode", "main"]
-
-
-def _fail(exc: BaseException) -> None:
-    code = exit_code_for(exc)
-    if code is ExitCode.INTERNAL:
-        click.echo(f"edoc: internal error ({type(exc).__name__}): {exc}", err=True)
-        click.echo("edoc: this is a bug; please report it with the command you ran", err=True)
-    elif code is ExitCode.SETUP:
-        click.echo(f"edoc: {setup_message(exc)}", err=True)
-    elif isinstance(exc, errors.OutputExistsError):
-        click.echo(f"edoc: {replace_hint(exc)}", err=True)
-    elif isinstance(exc, errors.LimitExceededError):
-        name = exc.limit.removeprefix("Limits.")
-        click.echo(f"edoc: {exc}; raise it with --limit {name}=N", err=True)
-    else:
-        click.echo(f"edoc: {exc}", err=True)
-    sys.exit(int(code))
 
 
 def _quiet_broken_pipe() -> None:
@@ -70,7 +52,7 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:
-            _fail(exc)
+            fail(exc)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import enum
+import sys
+
+import click
 
 from edoc import errors
+from edoc.cli._common import replace_hint
 
-__all__ = ["ExitCode", "exit_code_for"]
+__all__ = ["ExitCode", "exit_code_for", "fail"]
 
 
 class ExitCode(enum.IntEnum):
@@ -74,3 +78,21 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         if isinstance(exc, cls):
             return code
     return ExitCode.INTERNAL
+
+
+def fail(exc: BaseException) -> None:
+    """Tell the user what went wrong, in one line, and exit with the code for it."""
+    code = exit_code_for(exc)
+    if code is ExitCode.INTERNAL:
+        click.echo(f"edoc: internal error ({type(exc).__name__}): {exc}", err=True)
+        click.echo("edoc: this is a bug; please report it with the command you ran", err=True)
+    elif code is ExitCode.SETUP:
+        click.echo(f"edoc: {setup_message(exc)}", err=True)
+    elif isinstance(exc, errors.OutputExistsError):
+        click.echo(f"edoc: {replace_hint(exc)}", err=True)
+    elif isinstance(exc, errors.LimitExceededError):
+        name = exc.limit.removeprefix("Limits.")
+        click.echo(f"edoc: {exc}; raise it with --limit {name}=N", err=True)
+    else:
+        click.echo(f"edoc: {exc}", err=True)
+    sys.exit(int(code))

@@ -323,9 +323,9 @@ def _worker(settings: Any, loop: bool, as_json: bool) -> None:
     try:
         _receive(settings, loop=loop, max_messages=None, as_json=as_json, shared=True)
     except Exception as exc:
-        from edoc.cli import _fail
+        from edoc.cli._exit import fail
 
-        _fail(exc)
+        fail(exc)
 
 
 def _run_workers(settings: Any, workers: int, *, loop: bool, as_json: bool) -> None:
