@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import gc
 import glob
 import os
 import sys
@@ -93,11 +94,22 @@ def _run(
 ) -> Iterator[tuple[Report, float]]:  # fmt: skip
     work = [(str(p), profile, require_signature, limits, require_signed_pdf, pdf_trust)
             for p in paths]  # fmt: skip
+    _warm(profile)
     if jobs <= 1 or len(work) < 4:
         yield from map(_one, work)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_one, work, chunksize=max(1, len(work) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(profile,)) as pool:
+        yield from pool.map(_one, work, chunksize=max(1, min(64, len(work) // (jobs * 4))))
+
+
+def _warm(profile: str) -> None:
+    """Compile both schemas once, then freeze what is loaded so far out of the cyclic
+    collector: a process validating many files would otherwise rescan every imported
+    module's objects on each full collection (measured: 1.2-1.4x the time; decisions.md)."""
+    from edoc.validation.schema import warm
+
+    warm(profile)
+    gc.freeze()
 
 
 def exit_code(reports: Sequence[Report], fail_on: Severity) -> ExitCode:
