@@ -89,6 +89,18 @@ class Context:
             value = self._memo[key] = compute()
             return value
 
+    def nodes(self, tag: str) -> list[Node]:
+        """The parsed nodes with this Clark-notation tag, in document order (one walk over
+        the node tree serves every rule)."""
+
+        def index() -> dict[str, list[Node]]:
+            by_tag: dict[str, list[Node]] = {}
+            for node in self.doc.iter_nodes():
+                by_tag.setdefault(node.tag, []).append(node)
+            return by_tag
+
+        return self.memo("nodes", index).get(tag, [])
+
     def iter(self, *locals_: str, within: etree._Element | None = None) -> Iterator[etree._Element]:
         """Elements with one of these local names in the edXML namespace, in document order."""
         if within is not None:

@@ -115,7 +115,7 @@ def manifest_zip_type(ctx: Context) -> Iterator[Finding]:
     S.ERROR,
 )
 def content_decodes(ctx: Context) -> Iterator[Finding]:
-    for node in ctx.doc.iter_nodes(q(n.CONTENT_TRANSFER_ENCODED)):
+    for node in ctx.nodes(q(n.CONTENT_TRANSFER_ENCODED)):
         if isinstance(node.content, BrokenContent):
             att = node.parent
             cid = (
@@ -205,7 +205,7 @@ def _sniff(head: bytes) -> str | None:
     S.WARNING,
 )
 def content_type_matches(ctx: Context) -> Iterator[Finding]:
-    for node in ctx.doc.iter_nodes(q(n.ATTACHMENT)):
+    for node in ctx.nodes(q(n.ATTACHMENT)):
         cte = next((c for c in node.children if c.content is not None), None)
         ct = next((c for c in node.children if c.tag == q("ContentType")), None)
         if cte is None or ct is None or cte.content is None:
