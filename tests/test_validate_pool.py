@@ -1,6 +1,6 @@
-"""The CLI's process pool (schemas compiled before the fork, the loaded heap frozen out of
-the cyclic collector) reports exactly what :func:`edoc.validation.validate` reports in this
-process, on every shared vector and every constructed variant (issue 22)."""
+"""The CLI's process pool reports exactly what :func:`edoc.validation.validate` reports in
+this process, on every shared vector and every constructed variant (issue 22): the guard
+for any change to how the CLI spreads work or warms its workers."""
 
 from __future__ import annotations
 

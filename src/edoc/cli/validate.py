@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import gc
 import glob
 import os
 import sys
@@ -95,32 +94,10 @@ def _run(
     work = [(str(p), profile, require_signature, limits, require_signed_pdf, pdf_trust)
             for p in paths]  # fmt: skip
     if jobs <= 1 or len(work) < 4:
-        frozen = _warm(profile)
-        try:
-            yield from map(_one, work)
-        finally:
-            if frozen:  # give the caller's process its collector back (tests run the CLI)
-                gc.unfreeze()
+        yield from map(_one, work)
         return
-    from edoc.validation.schema import warm
-
-    warm(profile)  # compiled once here, inherited by forked workers
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm, initargs=(profile,)) as pool:
-        yield from pool.map(_one, work, chunksize=max(1, min(64, len(work) // (jobs * 4))))
-
-
-def _warm(profile: str) -> bool:
-    """Compile both schemas, then freeze what is loaded so far out of the cyclic collector
-    (unless something is frozen already): a process validating many files would otherwise
-    rescan every imported module's objects on each full collection (decisions.md). True
-    when this call froze."""
-    from edoc.validation.schema import warm
-
-    warm(profile)
-    if gc.get_freeze_count():
-        return False
-    gc.freeze()
-    return True
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_one, work, chunksize=max(1, len(work) // (jobs * 8)))
 
 
 def exit_code(reports: Sequence[Report], fail_on: Severity) -> ExitCode:

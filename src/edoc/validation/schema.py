@@ -13,7 +13,7 @@ from edoc.errors import shorten
 from edoc.validation.findings import Finding, Severity
 from edoc.validation.registry import declare
 
-__all__ = ["PROFILES", "schema_findings", "schema_path", "warm"]
+__all__ = ["PROFILES", "schema_findings", "schema_path"]
 
 PROFILES = ("strict", "interop")
 _PREFIX = re.compile(r"\b\w+:")  # lxml's paths name namespaces ns0:, ns1:…; edoc's do not
@@ -44,12 +44,6 @@ def schema_path(kind: str, profile: str) -> Path:
 def _schema(kind: str, profile: str) -> etree.XMLSchema:
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     return etree.XMLSchema(etree.parse(str(schema_path(kind, profile)), parser))
-
-
-def warm(profile: str) -> None:
-    """Compile the profile's schemas now (a process pool's workers inherit them)."""
-    for kind in ("edoc", "status"):
-        _schema(kind, profile)
 
 
 def schema_findings(
