@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 from lxml import etree
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from edoc.validation.rules.pdf import PdfRules
 
 __all__ = ["Context", "q"]
+
+T = TypeVar("T")
 
 
 def q(local: str) -> str:
@@ -74,6 +76,30 @@ class Context:
         for pos, el in enumerate(self.tree.iter(etree.Element)):
             index.setdefault(el.tag, []).append((pos, el))
         return index
+
+    @functools.cached_property
+    def _memo(self) -> dict[str, Any]:
+        return {}
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per package: what several rules look up (attachments, ids)."""
+        try:
+            return cast("T", self._memo[key])
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
+
+    def nodes(self, tag: str) -> list[Node]:
+        """The parsed nodes with this Clark-notation tag, in document order (one walk over
+        the node tree serves every rule)."""
+
+        def index() -> dict[str, list[Node]]:
+            by_tag: dict[str, list[Node]] = {}
+            for node in self.doc.iter_nodes():
+                by_tag.setdefault(node.tag, []).append(node)
+            return by_tag
+
+        return self.memo("nodes", index).get(tag, [])
 
     def iter(self, *locals_: str, within: etree._Element | None = None) -> Iterator[etree._Element]:
         """Elements with one of these local names in the edXML namespace, in document order."""

@@ -19,17 +19,24 @@ from edoc.xml import names as n
 # --- attachments ------------------------------------------------------------------------
 
 
-def _attachments(ctx: Context) -> list[etree._Element]:
-    return list(ctx.iter(n.ATTACHMENT))
+def _attachments(ctx: Context) -> list[tuple[etree._Element, str | None]]:
+    """Every Attachment with its ContentId's text, found once per package."""
+    return ctx.memo("attachments", lambda: [(a, _cid(a)) for a in ctx.iter(n.ATTACHMENT)])
 
 
-def _references(ctx: Context) -> list[etree._Element]:
-    env = ctx.envelope
-    if env is None:
-        return []
-    return list(
-        ctx.iter(n.REFERENCE, within=env.find(q(n.BODY))) if env.find(q(n.BODY)) is not None else []
-    )
+def _references(ctx: Context) -> list[tuple[etree._Element, str | None]]:
+    """Every manifest Reference (under edXMLBody) with its ContentId's text."""
+
+    def find() -> list[tuple[etree._Element, str | None]]:
+        env = ctx.envelope
+        body = env.find(q(n.BODY)) if env is not None else None
+        return [] if body is None else [(r, _cid(r)) for r in ctx.iter(n.REFERENCE, within=body)]
+
+    return ctx.memo("references", find)
+
+
+def _cid(el: etree._Element) -> str | None:
+    return text(el.find(q("ContentId")))
 
 
 @rule(
@@ -41,10 +48,10 @@ def _references(ctx: Context) -> list[etree._Element]:
 def manifest_matches(ctx: Context) -> Iterator[Finding]:
     if ctx.kind != "edoc":
         return
-    atts = Counter(text(a.find(q("ContentId"))) for a in _attachments(ctx))
-    refs = Counter(text(r.find(q("ContentId"))) for r in _references(ctx))
-    for ref in _references(ctx):
-        cid = text(ref.find(q("ContentId")))
+    attachments, references = _attachments(ctx), _references(ctx)
+    atts = Counter(cid for _, cid in attachments)
+    refs = Counter(cid for _, cid in references)
+    for ref, cid in references:
         if atts[cid] != 1:
             yield ctx.finding(
                 "EDX-ATT-001",
@@ -52,8 +59,7 @@ def manifest_matches(ctx: Context) -> Iterator[Finding]:
                 f"manifest Reference {cid} has {atts[cid]} attachments, not one",
                 f"Reference {cid} trong manifest có {atts[cid]} tệp đính kèm, không phải một",
             )
-    for att in _attachments(ctx):
-        cid = text(att.find(q("ContentId")))
+    for att, cid in attachments:
         if refs[cid] != 1:
             yield ctx.finding(
                 "EDX-ATT-001",
@@ -61,9 +67,8 @@ def manifest_matches(ctx: Context) -> Iterator[Finding]:
                 f"Attachment {cid} is listed {refs[cid]} times in the manifest, not once",
                 f"tệp đính kèm {cid} có {refs[cid]} lần trong manifest, không phải một",
             )
-    by_cid = {text(a.find(q("ContentId"))): a for a in _attachments(ctx)}
-    for ref in _references(ctx):
-        cid = text(ref.find(q("ContentId")))
+    by_cid = {cid: a for a, cid in attachments}
+    for ref, cid in references:
         twin = by_cid.get(cid)
         if twin is None or atts[cid] != 1 or refs[cid] != 1:
             continue
@@ -110,7 +115,7 @@ def manifest_zip_type(ctx: Context) -> Iterator[Finding]:
     S.ERROR,
 )
 def content_decodes(ctx: Context) -> Iterator[Finding]:
-    for node in ctx.doc.iter_nodes(q(n.CONTENT_TRANSFER_ENCODED)):
+    for node in ctx.nodes(q(n.CONTENT_TRANSFER_ENCODED)):
         if isinstance(node.content, BrokenContent):
             att = node.parent
             cid = (
@@ -135,9 +140,8 @@ def content_decodes(ctx: Context) -> Iterator[Finding]:
 )
 def content_ids_unique(ctx: Context) -> Iterator[Finding]:
     seen: set[str | None] = set()
-    for att in _attachments(ctx):
+    for att, cid in _attachments(ctx):
         el = att.find(q("ContentId"))
-        cid = text(el)
         if cid in seen:
             yield ctx.finding(
                 "EDX-ATT-002",
@@ -201,7 +205,7 @@ def _sniff(head: bytes) -> str | None:
     S.WARNING,
 )
 def content_type_matches(ctx: Context) -> Iterator[Finding]:
-    for node in ctx.doc.iter_nodes(q(n.ATTACHMENT)):
+    for node in ctx.nodes(q(n.ATTACHMENT)):
         cte = next((c for c in node.children if c.content is not None), None)
         ct = next((c for c in node.children if c.tag == q("ContentType")), None)
         if cte is None or ct is None or cte.content is None:
