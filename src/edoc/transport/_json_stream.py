@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Callable
 
-from edoc.xml._base64 import decode_strict
+from edoc._base64 import decode_strict
 
 __all__ = ["MAX_DEPTH", "Base64Member", "loads_bounded"]
 

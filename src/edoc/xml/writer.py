@@ -16,6 +16,7 @@ from typing import BinaryIO, Literal, Protocol
 
 import attrs
 
+from edoc import _base64
 from edoc._files import atomic_write
 from edoc._hashing import ParallelHash
 from edoc.errors import InputError
@@ -31,7 +32,6 @@ from edoc.model import (
     StaffInfo,
     StatusPackage,
 )
-from edoc.xml import _base64
 from edoc.xml import names as n
 
 __all__ = ["ContentTypes", "SignatureSlot", "WriteResult", "to_bytes", "write"]

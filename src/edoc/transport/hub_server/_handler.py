@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from edoc._base64 import encode as b64encode
 from edoc.transport._hub_auth import HeaderAuthError, verify_headers
 from edoc.transport.hub_server._body import BadRequest, BodyReader
 from edoc.transport.hub_server._ops import OPERATIONS, Fail, RawFile, fail_body, ok
 from edoc.transport.hub_server._replay import ReplayFull
-from edoc.xml._base64 import encode as b64encode
 
 if TYPE_CHECKING:
     from edoc.transport.hub_server._server import HubServer
