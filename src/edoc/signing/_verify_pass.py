@@ -184,8 +184,7 @@ class _Pass:
 
     def start(self, qname: str, attributes: dict[str, str]) -> None:
         _guard.check_attributes(  # expat reports xmlns* as attributes: all are counted
-            len(attributes), self.target.limits, qname.rpartition(":")[2],
-            line=self.line(), source=self.source,
+            len(attributes), self.target.limits, qname, line=self.line, source=self.source,
         )  # fmt: skip
         decls = {k[6:] if k.startswith("xmlns:") else "": v for k, v in attributes.items()
                  if k == "xmlns" or k.startswith("xmlns:")}  # fmt: skip

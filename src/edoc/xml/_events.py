@@ -291,8 +291,7 @@ class _Target:
         parent = self.stack[-1] if self.stack else None
         _guard.check_elements(self.count, limits)
         _guard.check_depth(len(self.stack) + 1, limits, parent)
-        local = tag.rpartition("}")[2]
-        _guard.check_attributes(len(attrib) + declarations, limits, local, parent)
+        _guard.check_attributes(len(attrib) + declarations, limits, tag, parent)
         node = Node(tag, attrib, parent, self.count - 1)
         if parent is None:
             self.root = node
@@ -320,7 +319,7 @@ class _Target:
             return
         self.text_size += len(text)
         node = self.stack[-1]
-        _guard.check_text(self.text_size, self.limits, node, node.local)
+        _guard.check_text(self.text_size, self.limits, node)
         node.parts.append(text)
 
     def end(self, tag: str) -> None:

@@ -20,6 +20,7 @@ leaves the document to the streaming pass, which raises the error at its place.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NoReturn, Protocol
 
 from edoc.errors import ForbiddenXMLError, LimitExceededError, ParseError
@@ -51,6 +52,14 @@ _DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-
 class _Located(Protocol):
     @property
     def path(self) -> str: ...
+
+    @property
+    def local(self) -> str: ...
+
+
+def _local(name: str) -> str:
+    """The local name of a Clark name (``{uri}local``) or a qualified one (``p:local``)."""
+    return name.rpartition("}")[2].rpartition(":")[2]
 
 
 def refuse_doctype(*, line: int | None = None, source: str | None = None) -> NoReturn:
@@ -119,12 +128,14 @@ def check_attributes(
     name: str,
     parent: _Located | None = None,
     *,
-    line: int | None = None,
+    line: Callable[[], int | None] | None = None,
     source: str | None = None,
 ) -> None:
-    """Element ``name`` (a local name) with ``count`` attributes and namespace declarations;
-    located by its ``parent`` (the element path) or, where there is no node, by ``line``."""
+    """Element ``name`` (as the tokeniser gives it: Clark or qualified) with ``count``
+    attributes and namespace declarations; located by its ``parent`` (the element path)
+    or, where there is no node, by ``line()`` (called only to refuse)."""
     if count > limits.max_attributes:
+        name = _local(name)
         path = None if line is not None else (parent.path if parent else "") + "/" + name
         raise LimitExceededError(
             f"{name} has more attributes and namespace declarations than Limits.max_attributes",
@@ -132,17 +143,17 @@ def check_attributes(
             value=count,
             maximum=limits.max_attributes,
             path=path,
-            line=line,
+            line=line() if line is not None else None,
             source=source,
         )
 
 
-def check_text(size: int, limits: Limits, node: _Located, name: str) -> None:
-    """One run of text of ``size`` characters in element ``node`` (local name ``name``),
-    outside attachment content."""
+def check_text(size: int, limits: Limits, node: _Located) -> None:
+    """One run of text of ``size`` characters in element ``node``, outside attachment
+    content."""
     if size > limits.max_text_bytes:
         raise LimitExceededError(
-            f"text of {name} longer than Limits.max_text_bytes",
+            f"text of {node.local} longer than Limits.max_text_bytes",
             limit="max_text_bytes",
             value=size,
             maximum=limits.max_text_bytes,

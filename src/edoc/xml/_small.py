@@ -151,7 +151,7 @@ def _walk(
     _guard.check_elements(elements, limits)
     _guard.check_depth(deepest, limits, None)
     # No element declares more namespaces than the whole document does.
-    _guard.check_attributes(most_attributes + namespace_declarations, limits, root.local)
-    _guard.check_text(longest, limits, root, root.local)
+    _guard.check_attributes(most_attributes + namespace_declarations, limits, root.tag)
+    _guard.check_text(longest, limits, root)
     _guard.check_attachments(attachments, limits, None)
     return root, lines
