@@ -1,15 +1,15 @@
-"""Base64, written once for all of edoc.
+"""Base64, written once: the encoder, the strict decoder and the strict canonical decoder.
 
-- :func:`encode` and :func:`decode_strict`: attachments and bodies in chunks, pybase64
-  (SIMD) when installed, binascii otherwise.
-- :func:`decode_canonical`: every reader that must refuse non-canonical encodings (stray
-  bits, excess padding, data after padding) decodes through here and wraps
-  :class:`Base64Error` in its own error type and reason.
+pybase64 (SIMD) does the work when installed, binascii otherwise. :func:`decode_strict`
+is the streaming attachment decoder's and the hub answer's (one chunk at a time, each a
+multiple of 4 characters); :func:`decode_canonical` is for every value that must have one
+encoding (digests, signature values, certificates, XAdES fields): stray bits, excess
+padding and data after padding are refused. Callers wrap the ``ValueError`` in their own
+error type and reason.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 from types import ModuleType
 from typing import cast
@@ -33,18 +33,6 @@ class Base64Error(ValueError):
         self.canonical = canonical
 
 
-def decode_canonical(compact: str) -> bytes:
-    """Decode ``compact`` (white space already removed by the caller, by its own rule) and
-    check that re-encoding gives the same text, so one value has one encoding."""
-    try:
-        raw = binascii.a2b_base64(compact, strict_mode=True)
-    except (binascii.Error, ValueError):
-        raise Base64Error("not valid base64", canonical=False) from None
-    if base64.b64encode(raw).decode("ascii") != compact:
-        raise Base64Error("not canonical base64", canonical=True)
-    return raw
-
-
 def encode(data: bytes) -> bytes:
     """Standard base64, no line breaks."""
     if _pyb is not None:
@@ -52,9 +40,9 @@ def encode(data: bytes) -> bytes:
     return binascii.b2a_base64(data, newline=False)
 
 
-def decode_strict(data: str | bytes) -> bytes:
+def decode_strict(data: str | bytes | memoryview) -> bytes:
     """Decode standard base64 whose length is a multiple of 4; raise ``ValueError`` on any
-    character outside the alphabet or misplaced padding."""
+    character outside the alphabet or misplaced padding (stray bits are not checked)."""
     if _pyb is not None:
         try:
             return cast(bytes, _pyb.b64decode(data, validate=True))
@@ -62,5 +50,17 @@ def decode_strict(data: str | bytes) -> bytes:
             raise ValueError(str(exc)) from None
     try:
         return binascii.a2b_base64(data, strict_mode=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or a str that is not ASCII
         raise ValueError(str(exc)) from None
+
+
+def decode_canonical(compact: str) -> bytes:
+    """Decode ``compact`` (white space already removed by the caller, by its own rule) and
+    check that re-encoding gives the same text, so one value has one encoding."""
+    try:  # binascii, not pybase64: these values are small, and its errors are the wording
+        raw = binascii.a2b_base64(compact, strict_mode=True)
+    except ValueError:  # binascii.Error, or a str that is not ASCII
+        raise Base64Error("not valid base64", canonical=False) from None
+    if encode(raw) != compact.encode("ascii"):
+        raise Base64Error("not canonical base64", canonical=True)
+    return raw

@@ -7,20 +7,14 @@ import pyexpat
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from edoc._hashing import ParallelHash
-from edoc.errors import (
-    DisallowedAlgorithmError,
-    ForbiddenXMLError,
-    LimitExceededError,
-    ParseError,
-    SignatureProfileError,
-    shorten,
-)
+from edoc.errors import DisallowedAlgorithmError, ParseError, SignatureProfileError, shorten
 from edoc.limits import Limits
 from edoc.signing._c14n import XML_NS, Attr, Canonicalizer, Scope
 from edoc.signing._signed_info import reference_info
 from edoc.signing.algorithms import CanonicalizationMethod
 from edoc.xml import names as n
 from edoc.xml.parsed import Target as _Target
+from edoc.xml.parsed import guard as _guard
 
 if TYPE_CHECKING:
     from edoc.signing.verifier import VerifyPolicy
@@ -158,23 +152,16 @@ class _Pass:
             return None
         return int(self.parser.CurrentLineNumber) + self.line_offset
 
-    def fail(self, message: str) -> ParseError:
-        return ParseError(message, line=self.line(), source=self.source)
-
     def profile(self, message: str) -> SignatureProfileError:
         line = self.line()
         return SignatureProfileError(f"{message} (line {line})", reason="profile")
 
     # -- expat handlers -------------------------------------------------------------
     def doctype(self, *_: object) -> None:
-        raise ForbiddenXMLError(
-            "DOCTYPE is not allowed in an edXML package (DTDs and entities are refused)",
-            line=self.line(), source=self.source,
-        )  # fmt: skip
+        _guard.refuse_doctype(line=self.line(), source=self.source)
 
     def xml_decl(self, version: str | None, encoding: str | None, standalone: int) -> None:
-        if encoding is not None and encoding.lower() not in ("utf-8", "utf8"):
-            raise self.fail(f"the package declares encoding {encoding!r}; edoc reads UTF-8 only")
+        _guard.check_encoding(encoding, line=self.line(), source=self.source)
 
     def _resolve(self, qname: str, scope: dict[str, str], *, owner: str | None = None) -> str:
         """Clark name of an element (``owner`` None) or of an attribute of ``owner``. An
@@ -196,12 +183,9 @@ class _Pass:
         return f"{{{uri}}}{local}"
 
     def start(self, qname: str, attributes: dict[str, str]) -> None:
-        if len(attributes) > self.target.limits.max_attributes:
-            raise LimitExceededError(
-                f"{qname} has more attributes and namespace declarations than "
-                "Limits.max_attributes", limit="max_attributes", value=len(attributes),
-                maximum=self.target.limits.max_attributes, line=self.line(), source=self.source,
-            )  # fmt: skip
+        _guard.check_attributes(  # expat reports xmlns* as attributes: all are counted
+            len(attributes), self.target.limits, qname, line=self.line, source=self.source,
+        )  # fmt: skip
         decls = {k[6:] if k.startswith("xmlns:") else "": v for k, v in attributes.items()
                  if k == "xmlns" or k.startswith("xmlns:")}  # fmt: skip
         self.scope.push(decls)
@@ -355,15 +339,11 @@ def _parse(stream: BinaryIO, run: _Pass, limits: Limits) -> None:
     quiet_tail = False  # the last chunk fed to expat ended in plain text
     try:
         while chunk := stream.read(_CHUNK):
-            if first and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
-                raise run.fail("the package is UTF-16; edoc reads UTF-8 only")
+            if first:
+                _guard.check_head(chunk[: _guard.HEAD_BYTES], run.source)
             first = False
             total += len(chunk)
-            if total > limits.max_bytes:
-                raise LimitExceededError(
-                    "package larger than Limits.max_bytes", limit="max_bytes", value=total,
-                    maximum=limits.max_bytes, source=run.source,
-                )  # fmt: skip
+            _guard.check_bytes(total, limits, run.source)
             if run.bulk_ok and quiet_tail:
                 chunk = _bypass(run, chunk)
                 if not chunk:

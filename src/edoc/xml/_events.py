@@ -7,8 +7,9 @@ into a :class:`Spool`. While the envelope is being read, the same bytes also fee
 tree-building parser, which gives every envelope element its source line and refuses
 undeclared namespace prefixes (the event parser silently drops them).
 
-Refused outright: DOCTYPE (and so every entity), bytes in an encoding other than UTF-8,
-text or structure past :class:`edoc.Limits`. The parser never touches the network.
+Refused outright, by the rules of :mod:`edoc.xml._guard`: DOCTYPE (and so every entity),
+bytes in an encoding other than UTF-8, text or structure past :class:`edoc.Limits`. The
+parser never touches the network.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from typing import BinaryIO, cast
 
 from lxml import etree
 
+from edoc import _base64
 from edoc._files import spool_file
-from edoc.errors import ForbiddenXMLError, LimitExceededError, ParseError, shorten
+from edoc.errors import ParseError, shorten
 from edoc.limits import Limits
 from edoc.model.attachment import AttachmentContent, BrokenContent, BytesContent, FileContent
-from edoc.xml import _base64
+from edoc.xml import _guard
 from edoc.xml import names as n
 
-__all__ = ["WHOLE_TREE_BYTES", "Node", "ParsedDocument", "check_declaration", "parse_events"]
+__all__ = ["WHOLE_TREE_BYTES", "Node", "ParsedDocument", "parse_events"]
 
 _HEADER_CHUNK = 64 * 1024
 _SYNC_DECODE_BYTES = 4 << 20
@@ -38,7 +40,6 @@ _SYNC_DECODE_BYTES = 4 << 20
 WHOLE_TREE_BYTES = 1 << 20
 _BODY_CHUNK = 256 * 1024  # measured: libxml2 scans 256 KiB feeds ~1.5x faster than 1 MiB
 _WS_DELETE = str.maketrans("", "", " \t\r\n")
-_DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _CTE = n.q(n.CONTENT_TRANSFER_ENCODED)
 _ATTACHMENT = n.q(n.ATTACHMENT)
 _ENVELOPE = n.q(n.ENVELOPE)
@@ -207,14 +208,7 @@ class _Decoder:
         pad = 2 if chunk.endswith("==") else 1 if chunk.endswith("=") else 0
         self.padded = pad > 0
         self.size += cut // 4 * 3 - pad
-        if self.size > self.limits.max_attachment_bytes:
-            raise LimitExceededError(
-                "attachment larger than Limits.max_attachment_bytes",
-                limit="max_attachment_bytes",
-                value=self.size,
-                maximum=self.limits.max_attachment_bytes,
-                path=self.node.path,
-            )
+        _guard.check_attachment_bytes(self.size, self.limits, self.node)
         self.wait()
         if self.broken is not None:
             return
@@ -277,9 +271,7 @@ class _Target:
         self.declarations = 0  # namespace declarations seen since the last start tag
 
     def doctype(self, *_: object) -> None:
-        raise ForbiddenXMLError(
-            "DOCTYPE is not allowed in an edXML package (DTDs and entities are refused)"
-        )
+        _guard.refuse_doctype()
 
     def start_ns(self, prefix: str | None, uri: str) -> None:
         """Count a namespace declaration of the element whose start event comes next.
@@ -295,31 +287,11 @@ class _Target:
         if self.decoder is not None:  # markup inside the base64: the attachment is broken
             self.decoder.fail("ContentTransferEncoded holds an element, not only text")
         self.count += 1
-        if self.count > self.limits.max_elements:
-            raise LimitExceededError(
-                "too many elements",
-                limit="max_elements",
-                value=self.count,
-                maximum=self.limits.max_elements,
-            )
-        if len(self.stack) >= self.limits.max_depth:
-            raise LimitExceededError(
-                "elements nested too deeply",
-                limit="max_depth",
-                value=len(self.stack) + 1,
-                maximum=self.limits.max_depth,
-                path=self.stack[-1].path,
-            )
+        limits = self.limits
         parent = self.stack[-1] if self.stack else None
-        if len(attrib) + declarations > self.limits.max_attributes:
-            raise LimitExceededError(
-                f"{tag.rpartition('}')[2]} has more attributes and namespace declarations "
-                "than Limits.max_attributes",
-                limit="max_attributes",
-                value=len(attrib) + declarations,
-                maximum=self.limits.max_attributes,
-                path=(parent.path if parent is not None else "") + "/" + tag.rpartition("}")[2],
-            )
+        _guard.check_elements(self.count, limits)
+        _guard.check_depth(len(self.stack) + 1, limits, parent)
+        _guard.check_attributes(len(attrib) + declarations, limits, tag, parent)
         node = Node(tag, attrib, parent, self.count - 1)
         if parent is None:
             self.root = node
@@ -334,14 +306,7 @@ class _Target:
             and self.decoder is None
         ):
             self.attachments += 1
-            if self.attachments > self.limits.max_attachments:
-                raise LimitExceededError(
-                    "too many attachments",
-                    limit="max_attachments",
-                    value=self.attachments,
-                    maximum=self.limits.max_attachments,
-                    path=node.path,
-                )
+            _guard.check_attachments(self.attachments, self.limits, node)
             spool = Spool(self.threshold, self.spool_dir)
             self.spools.append(spool)
             self.decoder = _Decoder(spool, node, self.limits, self.worker)
@@ -353,16 +318,9 @@ class _Target:
         if not self.stack:
             return
         self.text_size += len(text)
-        if self.text_size > self.limits.max_text_bytes:
-            node = self.stack[-1]
-            raise LimitExceededError(
-                f"text of {node.local} longer than Limits.max_text_bytes",
-                limit="max_text_bytes",
-                value=self.text_size,
-                maximum=self.limits.max_text_bytes,
-                path=node.path,
-            )
-        self.stack[-1].parts.append(text)
+        node = self.stack[-1]
+        _guard.check_text(self.text_size, self.limits, node)
+        node.parts.append(text)
 
     def end(self, tag: str) -> None:
         node = self.stack.pop()
@@ -507,17 +465,6 @@ def _drop_unqualified_attributes(
         stack.extend(node.children)
 
 
-def check_declaration(head: bytes, source: str | None) -> None:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ParseError("the package is UTF-16; edoc reads UTF-8 only", line=1, source=source)
-    m = _DECL.match(head)
-    if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
-        enc = m.group(1).decode("ascii", "replace")
-        raise ParseError(
-            f"the package declares encoding {enc!r}; edoc reads UTF-8 only", line=1, source=source
-        )
-
-
 def _finish_tree(
     tree: etree.XMLPullParser, first: etree._Element | None
 ) -> tuple[dict[int, int], list[tuple[int, str]]]:
@@ -577,17 +524,10 @@ def parse_events(
         head = True
         while chunk := stream.read(_HEADER_CHUNK if tree is not None else _BODY_CHUNK):
             if head:
-                check_declaration(chunk[:512], source)
+                _guard.check_head(chunk[: _guard.HEAD_BYTES], source)
                 head = False
             total += len(chunk)
-            if total > limits.max_bytes:
-                raise LimitExceededError(
-                    "package larger than Limits.max_bytes",
-                    limit="max_bytes",
-                    value=total,
-                    maximum=limits.max_bytes,
-                    source=source,
-                )
+            _guard.check_bytes(total, limits, source)
             parser.feed(chunk)
             if tree is not None:
                 tree.feed(chunk)

@@ -9,21 +9,25 @@ walk turns it into :class:`Node` s with the same checks.
 The fast path is optimistic: on anything unusual (a DOCTYPE, a syntax or namespace
 error, a limit reached, base64 that does not decode, an element inside
 ``ContentTransferEncoded``) it gives up and returns ``None``, and the caller parses the
-same bytes on the streaming path, which raises the one authoritative error. So both
-paths accept exactly the same documents and give the same results
-(``tests/test_reader_paths.py`` checks this on every vector and hostile case).
+same bytes on the streaming path, which raises the one authoritative error. The limits
+are the rules of :mod:`edoc.xml._guard`, applied once per document to the largest value
+the walk saw (the walk compares, the guard decides). So both paths accept exactly the
+same documents and give the same results (``tests/test_reader_paths.py`` checks this on
+every vector and hostile case).
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 
 from lxml import etree
 
 from edoc.errors import EdocError
 from edoc.limits import Limits
+from edoc.xml import _guard
 from edoc.xml import names as n
-from edoc.xml._events import Node, ParsedDocument, Spool, _Decoder, check_declaration
+from edoc.xml._events import Node, ParsedDocument, Spool, _Decoder
 
 __all__ = ["parse_small"]
 
@@ -62,10 +66,11 @@ def parse_small(
     spool_dir: str | None,
 ) -> ParsedDocument | None:
     """``data`` parsed in one call, or ``None`` when the streaming path must decide."""
-    if len(data) > limits.max_bytes or b"<!DOCTYPE" in data:
+    if _guard.DOCTYPE in data:
         return None
     try:
-        check_declaration(data[:512], source)  # libxml2 would honour another encoding
+        _guard.check_bytes(len(data), limits, source)
+        _guard.check_head(data[: _guard.HEAD_BYTES], source)  # libxml2 honours another encoding
     except EdocError:
         return None
     etree.clear_error_log()
@@ -75,7 +80,6 @@ def parse_small(
         return None
     spools: list[Spool] = []
     try:
-        # No element declares more namespaces than the whole document does.
         root, lines = _walk(top, limits, memory_threshold, spool_dir, spools, data.count(b"xmlns"))
     except (_GiveUp, EdocError):
         for spool in spools:
@@ -94,37 +98,35 @@ def _walk(
 ) -> tuple[Node, dict[int, int]]:
     lines: dict[int, int] = {}
     attachments = 0
-    max_text = limits.max_text_bytes
-    max_depth = limits.max_depth
-    max_elements = limits.max_elements
-    max_attributes = limits.max_attributes - namespace_declarations
+    # The largest value of each limited quantity, for the guard after the walk. One
+    # element past Limits.max_elements is enough to refuse, so the walk stops there.
+    elements = deepest = most_attributes = longest = 0
     placed: dict[etree._Element, tuple[Node, int]] = {}
     root: Node | None = None
     # lxml's iter() is pre-order, like the streaming parser's start events, so indices
     # match; a parent's own text comes before its children's tails, which arrive in order.
-    for index, el in enumerate(top.iter()):
-        if index >= max_elements:
-            raise _GiveUp
+    for index, el in enumerate(islice(top.iter(), limits.max_elements + 1)):
+        elements = index + 1
         up = el.getparent()
         if el.tag[0] != "{":  # in no namespace (xmlns=""): the streaming path adopts it
             raise _GiveUp
         attrib = el.attrib
-        if len(attrib) > max_attributes:
-            raise _GiveUp
+        if len(attrib) > most_attributes:
+            most_attributes = len(attrib)
         if up is None:
             node = root = Node(el.tag, attrib, None, index)  # type: ignore[arg-type]
             depth = 1
         else:
             parent, depth = placed[up]
             depth += 1
-            if depth > max_depth:
-                raise _GiveUp
+            if depth > deepest:
+                deepest = depth
             node = Node(el.tag, attrib, parent, index)  # type: ignore[arg-type]
             parent.children.append(node)
             tail = el.tail
             if tail:
-                if len(tail) > max_text:
-                    raise _GiveUp
+                if len(tail) > longest:
+                    longest = len(tail)
                 parent.parts.append(tail)
         placed[el] = (node, depth)
         line = el.sourceline
@@ -133,7 +135,7 @@ def _walk(
         text = el.text
         if el.tag == _CTE and up is not None and up.tag == _ATTACHMENT:
             attachments += 1
-            if len(el) or attachments > limits.max_attachments:
+            if len(el):
                 raise _GiveUp
             spool = Spool(threshold, spool_dir)
             spools.append(spool)
@@ -142,8 +144,14 @@ def _walk(
                 decoder.feed(text)
             node.content = decoder.finish()
         elif text:
-            if len(text) > max_text:
-                raise _GiveUp
+            if len(text) > longest:
+                longest = len(text)
             node.parts.append(text)
     assert root is not None
+    _guard.check_elements(elements, limits)
+    _guard.check_depth(deepest, limits, None)
+    # No element declares more namespaces than the whole document does.
+    _guard.check_attributes(most_attributes + namespace_declarations, limits, root.tag)
+    _guard.check_text(longest, limits, root)
+    _guard.check_attachments(attachments, limits, None)
     return root, lines
