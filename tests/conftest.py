@@ -10,13 +10,27 @@ import pytest
 import edoc
 
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
+"""The real packages from other systems (``../shared/vectors``); the one place tests name it."""
+
+
+def require_vectors() -> Path:
+    """:data:`VECTORS`; the calling test is skipped, with the reason, when the folder is absent."""
+    if not VECTORS.is_dir():
+        pytest.skip(f"the shared vectors are not at {VECTORS} (CI puts shared/ beside the project)")
+    return VECTORS
+
+
+def vector(rel: str) -> Path:
+    """The vector file ``rel``; skip when the shared folder is absent, fail when one file is."""
+    path = require_vectors() / rel
+    if not path.is_file():
+        pytest.fail(f"vector {rel} is missing from {VECTORS}")
+    return path
 
 
 @pytest.fixture
 def vectors() -> Path:
-    if not VECTORS.is_dir():
-        pytest.skip(f"the shared vectors are not at {VECTORS} (CI puts shared/ beside the project)")
-    return VECTORS
+    return require_vectors()
 
 
 def make_package(

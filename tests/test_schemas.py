@@ -29,11 +29,12 @@ import pytest
 from lxml import etree
 
 import edoc
+from conftest import VECTORS
+from conftest import vector as shared_vector
 from edoc.errors import ParseError
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "schemas"
-VECTORS = ROOT.parent / "shared" / "vectors"
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -109,12 +110,7 @@ def check(request: pytest.FixtureRequest, tmp_path: Path) -> Check:
 
 
 def vector(rel: str) -> bytes:
-    if not VECTORS.is_dir():
-        pytest.skip(f"shared vectors not found at {VECTORS} (CI places shared/ beside the project)")
-    path = VECTORS / rel
-    if not path.is_file():
-        pytest.fail(f"vector {rel} is missing from {VECTORS}")
-    return path.read_bytes()
+    return shared_vector(rel).read_bytes()
 
 
 # --------------------------------------------------------------------------------------
