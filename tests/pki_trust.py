@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
+from tsa import write_config
+
 OPENSSL = shutil.which("openssl")
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 DAY = dt.timedelta(days=1)
@@ -187,31 +189,6 @@ def crl_without_next_update(pki: TrustPKI, ca: str = "inter") -> bytes:
     }).dump())  # fmt: skip
 
 
-def write_tsa_config(d: Path, label: str) -> None:
-    """``{label}.cnf`` for `openssl ts -reply` with ``{label}.crt`` and ``{label}.key``."""
-    (d / "tsaserial").write_text("01\n")
-    (d / f"{label}.cnf").write_text(
-        f"""[ tsa ]
-default_tsa = edoc_tsa
-[ edoc_tsa ]
-dir = {d}
-serial = $dir/tsaserial
-crypto_device = builtin
-signer_cert = $dir/{label}.crt
-certs = $dir/tsa-chain.pem
-signer_key = $dir/{label}.key
-signer_digest = sha256
-default_policy = 1.3.6.1.4.1.99999.3161.1
-digests = sha256, sha384, sha512
-accuracy = secs:1
-ordering = yes
-tsa_name = yes
-ess_cert_id_chain = no
-ess_cert_id_alg = sha256
-"""
-    )
-
-
 def scoped_crl(
     pki: TrustPKI, *extensions: tuple[x509.ExtensionType, bool], ca: str = "inter",
     revoked: tuple[x509.Certificate, ...] = (), entry_extensions: tuple[Any, ...] = (),
@@ -344,7 +321,7 @@ def make_trust_pki(d: Path) -> TrustPKI:
     for name, t in tsas.items():
         (d / f"{name}.crt").write_bytes(_pem(t.cert))
         (d / f"{name}.key").write_bytes(_key_pem(t.key))
-        write_tsa_config(d, name)
+        write_config(d, name, certs="tsa-chain.pem")
     (d / "tsa-chain.pem").write_bytes(_pem(root.cert))
     revoked_at = NOW - 2 * DAY
     (d / "root.pem").write_bytes(_pem(root.cert))
