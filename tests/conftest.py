@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any, overload
 
 import pytest
 
@@ -33,10 +34,22 @@ def vectors() -> Path:
     return require_vectors()
 
 
+def read_edoc(source: Any, **options: Any) -> edoc.EdocPackage:
+    """``edoc.read`` for a test that expects a document package (not a status)."""
+    pkg = edoc.read(source, **options)
+    assert isinstance(pkg, edoc.EdocPackage), type(pkg)
+    return pkg
+
+
+@overload
+def make_package(**attachments: bytes) -> edoc.EdocPackage: ...
+@overload
 def make_package(
     *, to: list[edoc.Organization] | None = None, **attachments: bytes
-) -> edoc.EdocPackage:
-    """A new-document package with the given attachments (name -> bytes)."""
+) -> edoc.EdocPackage: ...
+def make_package(*, to: Any = None, **attachments: bytes) -> edoc.EdocPackage:
+    """A new-document package with the given attachments (name -> bytes); the first
+    signature lets a ``**{name: bytes}`` mapping through the type check."""
     header = edoc.MessageHeader(
         from_=edoc.Organization(organ_id="000.00.00.G22", organ_name="Văn phòng Chính phủ"),
         to=to or [edoc.Organization(organ_id="000.00.00.H41", organ_name="UBND tỉnh Nghệ An")],

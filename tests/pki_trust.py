@@ -276,7 +276,7 @@ def make_trust_pki(d: Path) -> TrustPKI:
         before=NOW - 300 * DAY,
         after=NOW + 1800 * DAY,
     )
-    ocsp_kw = {"ocsp": f"http://127.0.0.1:{ocsp_port}", "crl": f"{base}/inter.crl"}
+    ocsp_kw: dict[str, Any] = {"ocsp": f"http://127.0.0.1:{ocsp_port}", "crl": f"{base}/inter.crl"}
     signers = {
         "good": _issue("Văn thư good", inter, ca=False, **ocsp_kw),
         "revoked": _issue("Văn thư revoked", inter, ca=False, before=NOW - 10 * DAY, **ocsp_kw),
@@ -311,7 +311,9 @@ def make_trust_pki(d: Path) -> TrustPKI:
         ),
         "root": _issue("edoc test OCSP (Root CA)", root, ca=False, ku=responder_ku, eku=ocsp_eku),
     }
-    root_kw = {"ocsp": f"http://127.0.0.1:{root_ocsp_port}", "crl": f"{base}/root.crl"}
+    root_kw: dict[str, Any] = {
+        "ocsp": f"http://127.0.0.1:{root_ocsp_port}", "crl": f"{base}/root.crl"
+    }
     tsas = {  # under the root, naming its responder and CRL; "tsa-revoked" is revoked
         name: _issue(f"edoc test {name.upper()}", root, ca=False, ku=_ku(digital_signature=True),
                      before=NOW - 300 * DAY, eku=[ExtendedKeyUsageOID.TIME_STAMPING],
@@ -377,7 +379,7 @@ def crl_server(www: Path, port: int) -> Iterator[http.server.ThreadingHTTPServer
     def handler(*args: object) -> _Quiet:
         return _Quiet(*args, directory=str(www))  # type: ignore[arg-type]
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)  # type: ignore[arg-type]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -369,7 +369,7 @@ def _base64_in_file(path: Path) -> bytes:
     pattern = rb"<edXML:ContentTransferEncoded[^>]*>([^<]*)</edXML:ContentTransferEncoded>"
     found = re.findall(pattern, data)
     assert len(found) == 1
-    return found[0]
+    return found[0]  # type: ignore[no-any-return]
 
 
 @edoc_files

@@ -57,7 +57,7 @@ def make_tsa(d: Path) -> Path:
     for label, (key, ess, suffix) in variants.items():
         cert = (
             x509.CertificateBuilder().subject_name(_name("edoc test TSA" + suffix))
-            .issuer_name(ca.subject).public_key(key.public_key())
+            .issuer_name(ca.subject).public_key(key.public_key())  # type: ignore[attr-defined]
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=30))
@@ -69,7 +69,7 @@ def make_tsa(d: Path) -> Path:
         )  # fmt: skip
         (d / f"{label}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         (d / f"{label}.key").write_bytes(
-            key.private_bytes(
+            key.private_bytes(  # type: ignore[attr-defined]
                 serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
