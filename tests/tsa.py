@@ -50,14 +50,14 @@ def make_tsa(d: Path) -> Path:
     )  # fmt: skip
     (d / "tsa-ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     # "tsa": RSA with ESSCertIDv2 (SHA-256); "tsa-ec": ECDSA P-256 with ESSCertID (SHA-1)
-    variants = {
+    variants: dict[str, tuple[rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, str, str]] = {
         "tsa": (rsa.generate_private_key(public_exponent=65537, key_size=2048), "sha256", ""),
         "tsa-ec": (ec.generate_private_key(ec.SECP256R1()), "sha1", " (EC)"),
     }
     for label, (key, ess, suffix) in variants.items():
         cert = (
             x509.CertificateBuilder().subject_name(_name("edoc test TSA" + suffix))
-            .issuer_name(ca.subject).public_key(key.public_key())  # type: ignore[attr-defined]
+            .issuer_name(ca.subject).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=30))
@@ -69,7 +69,7 @@ def make_tsa(d: Path) -> Path:
         )  # fmt: skip
         (d / f"{label}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         (d / f"{label}.key").write_bytes(
-            key.private_bytes(  # type: ignore[attr-defined]
+            key.private_bytes(
                 serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
