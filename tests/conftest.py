@@ -4,25 +4,52 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any, overload
 
 import pytest
 
 import edoc
 
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
+"""The real packages from other systems (``../shared/vectors``); the one place tests name it."""
 
 
-@pytest.fixture
-def vectors() -> Path:
+def require_vectors() -> Path:
+    """:data:`VECTORS`; the calling test is skipped, with the reason, when the folder is absent."""
     if not VECTORS.is_dir():
         pytest.skip(f"the shared vectors are not at {VECTORS} (CI puts shared/ beside the project)")
     return VECTORS
 
 
+def vector(rel: str) -> Path:
+    """The vector file ``rel``; skip when the shared folder is absent, fail when one file is."""
+    path = require_vectors() / rel
+    if not path.is_file():
+        pytest.fail(f"vector {rel} is missing from {VECTORS}")
+    return path
+
+
+@pytest.fixture
+def vectors() -> Path:
+    return require_vectors()
+
+
+def read_edoc(source: Any, **options: Any) -> edoc.EdocPackage:
+    """``edoc.read`` for a test that expects a document package (not a status)."""
+    pkg = edoc.read(source, **options)
+    assert isinstance(pkg, edoc.EdocPackage), type(pkg)
+    return pkg
+
+
+@overload
+def make_package(**attachments: bytes) -> edoc.EdocPackage: ...
+@overload
 def make_package(
     *, to: list[edoc.Organization] | None = None, **attachments: bytes
-) -> edoc.EdocPackage:
-    """A new-document package with the given attachments (name -> bytes)."""
+) -> edoc.EdocPackage: ...
+def make_package(*, to: Any = None, **attachments: bytes) -> edoc.EdocPackage:
+    """A new-document package with the given attachments (name -> bytes); the first
+    signature lets a ``**{name: bytes}`` mapping through the type check."""
     header = edoc.MessageHeader(
         from_=edoc.Organization(organ_id="000.00.00.G22", organ_name="Văn phòng Chính phủ"),
         to=to or [edoc.Organization(organ_id="000.00.00.H41", organ_name="UBND tỉnh Nghệ An")],

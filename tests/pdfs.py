@@ -126,7 +126,7 @@ def _truncate(data: bytes, signer: signers.SimpleSigner, cut: int = 40) -> bytes
     hexed = cms.dump().hex().encode()
     width = c - b - 2  # the <...> between the ranges
     assert len(hexed) <= width
-    return data[: b + 1] + hexed.ljust(width, b"0") + data[c - 1:]
+    return data[: b + 1] + hexed.ljust(width, b"0") + data[c - 1:]  # type: ignore[no-any-return]
 
 
 def _tamper(data: bytes) -> bytes:

@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
+from tsa import write_config
+
 OPENSSL = shutil.which("openssl")
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 DAY = dt.timedelta(days=1)
@@ -187,31 +189,6 @@ def crl_without_next_update(pki: TrustPKI, ca: str = "inter") -> bytes:
     }).dump())  # fmt: skip
 
 
-def write_tsa_config(d: Path, label: str) -> None:
-    """``{label}.cnf`` for `openssl ts -reply` with ``{label}.crt`` and ``{label}.key``."""
-    (d / "tsaserial").write_text("01\n")
-    (d / f"{label}.cnf").write_text(
-        f"""[ tsa ]
-default_tsa = edoc_tsa
-[ edoc_tsa ]
-dir = {d}
-serial = $dir/tsaserial
-crypto_device = builtin
-signer_cert = $dir/{label}.crt
-certs = $dir/tsa-chain.pem
-signer_key = $dir/{label}.key
-signer_digest = sha256
-default_policy = 1.3.6.1.4.1.99999.3161.1
-digests = sha256, sha384, sha512
-accuracy = secs:1
-ordering = yes
-tsa_name = yes
-ess_cert_id_chain = no
-ess_cert_id_alg = sha256
-"""
-    )
-
-
 def scoped_crl(
     pki: TrustPKI, *extensions: tuple[x509.ExtensionType, bool], ca: str = "inter",
     revoked: tuple[x509.Certificate, ...] = (), entry_extensions: tuple[Any, ...] = (),
@@ -299,7 +276,7 @@ def make_trust_pki(d: Path) -> TrustPKI:
         before=NOW - 300 * DAY,
         after=NOW + 1800 * DAY,
     )
-    ocsp_kw = {"ocsp": f"http://127.0.0.1:{ocsp_port}", "crl": f"{base}/inter.crl"}
+    ocsp_kw: dict[str, Any] = {"ocsp": f"http://127.0.0.1:{ocsp_port}", "crl": f"{base}/inter.crl"}
     signers = {
         "good": _issue("Văn thư good", inter, ca=False, **ocsp_kw),
         "revoked": _issue("Văn thư revoked", inter, ca=False, before=NOW - 10 * DAY, **ocsp_kw),
@@ -334,7 +311,9 @@ def make_trust_pki(d: Path) -> TrustPKI:
         ),
         "root": _issue("edoc test OCSP (Root CA)", root, ca=False, ku=responder_ku, eku=ocsp_eku),
     }
-    root_kw = {"ocsp": f"http://127.0.0.1:{root_ocsp_port}", "crl": f"{base}/root.crl"}
+    root_kw: dict[str, Any] = {
+        "ocsp": f"http://127.0.0.1:{root_ocsp_port}", "crl": f"{base}/root.crl"
+    }
     tsas = {  # under the root, naming its responder and CRL; "tsa-revoked" is revoked
         name: _issue(f"edoc test {name.upper()}", root, ca=False, ku=_ku(digital_signature=True),
                      before=NOW - 300 * DAY, eku=[ExtendedKeyUsageOID.TIME_STAMPING],
@@ -344,7 +323,7 @@ def make_trust_pki(d: Path) -> TrustPKI:
     for name, t in tsas.items():
         (d / f"{name}.crt").write_bytes(_pem(t.cert))
         (d / f"{name}.key").write_bytes(_key_pem(t.key))
-        write_tsa_config(d, name)
+        write_config(d, name, certs="tsa-chain.pem")
     (d / "tsa-chain.pem").write_bytes(_pem(root.cert))
     revoked_at = NOW - 2 * DAY
     (d / "root.pem").write_bytes(_pem(root.cert))
@@ -400,7 +379,7 @@ def crl_server(www: Path, port: int) -> Iterator[http.server.ThreadingHTTPServer
     def handler(*args: object) -> _Quiet:
         return _Quiet(*args, directory=str(www))  # type: ignore[arg-type]
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)  # type: ignore[arg-type]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import edoc
-from conftest import make_package
+from conftest import make_package, read_edoc
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "new-document.toml"
@@ -90,7 +90,7 @@ def test_build_refuses_attachment_paths_outside_the_toml_folder(tmp_path: Path) 
         assert not (tmp_path / "o.edxml").exists()
     r = run("build", folder / "d1.toml", "-o", tmp_path / "o.edxml", "--allow-outside")
     assert r.returncode == 0, r.stderr
-    [att] = edoc.read(tmp_path / "o.edxml").attachments
+    [att] = read_edoc(tmp_path / "o.edxml").attachments
     assert att.read_bytes() == b"private key"
 
 

@@ -232,11 +232,11 @@ def test_reply_makes_a_status_package(tmp_path: Path, built: Path) -> None:
     assert isinstance(status, edoc.StatusPackage)
     assert status.status_code is edoc.StatusCode.ACCEPTED
     assert status.from_.organ_id.value == "000.00.00.H41"
-    assert status.response_for.document_id.value == "000.00.00.G22,2025/09/30,7816/VPCP-TTĐT"
+    assert status.response_for.document_id.value == "000.00.00.G22,2025/09/30,7816/VPCP-TTĐT"  # type: ignore[union-attr]
     assert status.description == "Tiếp nhận văn bản điện tử, vào sổ văn bản đến của đơn vị"
     assert status.staff_info is not None
     assert status.staff_info.staff == "Nguyễn Văn A"
-    assert status.timestamp.isoformat() == "2025-10-01T08:30:00+07:00"
+    assert status.timestamp.isoformat() == "2025-10-01T08:30:00+07:00"  # type: ignore[union-attr]
     assert run("validate", out, "--profile", "strict").returncode == 0
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 import edoc
-from conftest import make_package
+from conftest import make_package, read_edoc
 from edoc.errors import IdentifierError
 from edoc.formats import parse_date, parse_timestamp
 from edoc.ids import DocumentId, OrganId, OrganIdScheme
@@ -80,8 +80,8 @@ def test_reader_does_not_take_a_fullwidth_date_for_a_date() -> None:
     data = edoc.to_bytes(make_package()).replace(
         b"<edXML:PromulgationDate>2015/09/30", "<edXML:PromulgationDate>２０１５/09/30".encode()
     )
-    pkg = edoc.read(data)  # read (issue 15), the date as absent and recorded as an error
-    assert pkg.header.promulgation_info.promulgation_date is None
+    pkg = read_edoc(data)  # read (issue 15), the date as absent and recorded as an error
+    assert pkg.header.promulgation_info.promulgation_date is None  # type: ignore[union-attr]
     assert [d.code for d in pkg.deviations] == ["EDX-READ-VALUE"]
     assert "PromulgationDate" in pkg.deviations[0].message
 

@@ -411,7 +411,7 @@ class _Counting(AttachmentContent):
         outer = self
 
         class Stream(io.FileIO):
-            def read(self, size: int = -1) -> bytes:
+            def read(self, size: int = -1) -> bytes:  # type: ignore[override]
                 data = super().read(size)
                 outer.largest = max(outer.largest, len(data))
                 return data

@@ -342,7 +342,7 @@ def test_locked_pin_from_c_login_is_mapped(hsm: SoftHsm) -> None:
     gives): the mapping, with the exception python-pkcs11 raises for it."""
     import pkcs11
 
-    from edoc.signing.pkcs11 import _login_error
+    from edoc.signing.pkcs11 import _login_error  # type: ignore[attr-defined]
 
     token = pkcs11.lib(hsm.module).get_token(token_label="edoc-pin")
     err = _login_error(pkcs11.PinLocked(), "VPCP", Pin(USER_PIN), token)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,7 +173,7 @@ class _NoSeek(io.RawIOBase):
     def seekable(self) -> bool:
         return False
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def,override]
+    def readinto(self, buffer: Any) -> int:
         return self._data.readinto(buffer)
 
 
@@ -190,5 +191,6 @@ def test_seekable_and_pipe_like_streams_read_the_same(size: int, tmp_path: Path)
     from_pipe = edoc.read(io.BufferedReader(_NoSeek(data)))
     assert from_path == from_seekable == from_pipe
     for got in (from_seekable, from_pipe):
+        assert isinstance(got, edoc.EdocPackage)
         with got.attachments[0].open() as fh:
             assert fh.read() == bytes(range(256)) * (size // 256 + 1)

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import edoc
 import variants as v
-from conftest import make_package
+from conftest import make_package, read_edoc
 from edoc.cli import main
 from edoc.errors import InputError, LimitExceededError
 from edoc.validation import Severity, validate
@@ -52,7 +52,7 @@ def findings(data: bytes, profile: str = "interop") -> set[tuple[str, Severity]]
 )
 def test_hop_without_an_agency(variant: str, message: str) -> None:
     data = v.VARIANTS[variant]()
-    pkg = edoc.read(data)
+    pkg = read_edoc(data)
     (hop,) = pkg.trace.trace_headers
     assert hop.organ_id is None
     assert hop.timestamp == edoc.formats.parse_timestamp("2015/09/30 10:15:00")[0]
@@ -66,7 +66,7 @@ def test_hop_without_an_agency(variant: str, message: str) -> None:
 
 def test_header_with_only_from_to_document_id_and_subject() -> None:
     data = v.VARIANTS["header-without-code-promulgation-type"]()
-    pkg = edoc.read(data)
+    pkg = read_edoc(data)
     h = pkg.header
     assert (h.code, h.promulgation_info, h.document_type) == (None, None, None)
     assert str(h.document_id) == "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"
@@ -96,18 +96,18 @@ def test_a_readable_header_can_always_be_answered() -> None:
 
 def test_missing_subject_and_impossible_date_are_errors_in_both_profiles() -> None:
     no_subject = v.VARIANTS["no-subject"]()
-    assert edoc.read(no_subject).header.subject is None
+    assert read_edoc(no_subject).header.subject is None
     assert ("EDX-READ-MISSING", E) in findings(no_subject)
     bad_date = v.VARIANTS["impossible-date"]()
-    pkg = edoc.read(bad_date)
-    assert pkg.header.promulgation_info.promulgation_date is None
+    pkg = read_edoc(bad_date)
+    assert pkg.header.promulgation_info.promulgation_date is None  # type: ignore[union-attr]
     assert deviations(pkg) == [("EDX-READ-VALUE", line_of(bad_date, b"<edXML:PromulgationDate>"))]
     assert {("EDX-READ-VALUE", E), ("EDX-DATE-001", E)} <= findings(bad_date)
 
 
 def test_agency_codes_are_trimmed() -> None:
     data = v.VARIANTS["padded-agency-codes"]()
-    pkg = edoc.read(data)
+    pkg = read_edoc(data)
     assert [str(t.organ_id) for t in pkg.header.to] == ["000.00.00.H41"]
     assert deviations(pkg) == [("EDX-READ-TRIMMED", line_of(data, b"<edXML:OrganId>  000"))]
     assert findings(data) == {("EDX-READ-TRIMMED", N)}
@@ -118,7 +118,7 @@ def test_agency_codes_are_trimmed() -> None:
 
 def test_undeclared_prefixes_are_read_by_local_name() -> None:
     data = v.VARIANTS["undeclared-prefixes"]()
-    pkg = edoc.read(data)
+    pkg = read_edoc(data)
     assert [a.read_bytes() for a in pkg.attachments] == [v.PDF]
     assert [(d.line, d.message) for d in pkg.deviations] == [
         (
@@ -136,7 +136,7 @@ def test_undeclared_prefixes_are_read_by_local_name() -> None:
 
 def test_element_in_no_namespace_is_foreign_but_the_package_is_read() -> None:
     data = v.VARIANTS["element-in-no-namespace"]()
-    pkg = edoc.read(data)
+    pkg = read_edoc(data)
     assert pkg.header.subject is None  # lookups are by namespace, never local name alone
     assert [d.code for d in pkg.deviations] == ["EDX-READ-UNKNOWN", "EDX-READ-MISSING"]
     assert pkg.deviations[0].message == "unknown element Subject in MessageHeader was ignored"
@@ -145,7 +145,7 @@ def test_element_in_no_namespace_is_foreign_but_the_package_is_read() -> None:
 def test_only_the_edxml_prefix_is_read_when_undeclared() -> None:
     data = v.sub(v.written(), b"<AttachmentEncoded>", b"<x:AttachmentEncoded>")
     data = v.sub(data, b"</AttachmentEncoded>", b"</x:AttachmentEncoded>")
-    pkg = edoc.read(data)
+    pkg = read_edoc(data)
     assert pkg.attachments == ()
     assert [d.code for d in pkg.deviations] == [
         "EDX-READ-UNDECLARED-PREFIX", "EDX-READ-UNKNOWN", "EDX-READ-MANIFEST",
@@ -165,8 +165,8 @@ def test_another_root_name_around_the_envelope_is_read() -> None:
 
 def test_attachment_that_is_not_base64_is_marked_broken_the_rest_intact() -> None:
     data = v.VARIANTS["not-base64-attachment"]()
-    pkg = edoc.read(data)
-    assert pkg.header == edoc.read(v.written()).header
+    pkg = read_edoc(data)
+    assert pkg.header == read_edoc(v.written()).header
     (att,) = pkg.attachments
     assert (att.name, att.content_id, att.content_type) == ("qd.pdf", "cid:1", "application/pdf")
     assert att.broken == "attachment content is not valid base64: character '$'"
@@ -182,7 +182,7 @@ def test_attachment_that_is_not_base64_is_marked_broken_the_rest_intact() -> Non
 
 
 def test_manifest_only_description_is_kept() -> None:
-    pkg = edoc.read(v.VARIANTS["manifest-only-description"]())
+    pkg = read_edoc(v.VARIANTS["manifest-only-description"]())
     assert pkg.attachments[0].description == "Quyết định số 1"
 
 
@@ -201,7 +201,7 @@ def test_reference_builder_zip_wrapping_is_unwrapped(
     name: str, original: bytes, content_type: str
 ) -> None:
     data, _ = v.reference_builder_output()
-    pkg = edoc.read(data)
+    pkg = read_edoc(data)
     att = next(a for a in pkg.attachments if a.name == name)
     assert att.content_type == "application/zip"
     assert att.read_bytes()[:4] == b"PK\x03\x04"
@@ -228,7 +228,7 @@ def test_reference_builder_output_validates_in_interop_with_no_error() -> None:
         ("EDX-READ-ZIP-WRAPPED", N),  # the txt and the xlsx
     }
     assert ("EDX-ATT-006", E) in findings(data, "strict")
-    pkg = edoc.read(data)
+    pkg = read_edoc(data)
     files = {(a.unwrap() or a).name: (a.unwrap() or a).read_bytes() for a in pkg.attachments}
     assert files == originals
 
@@ -352,7 +352,7 @@ def test_build_can_wrap_like_the_reference_builder(tmp_path: Path) -> None:
     out = tmp_path / "out.edxml"
     result = CliRunner().invoke(main, ["build", str(desc), "-o", str(out), "--wrap", "reference"])
     assert result.exit_code == 0, result.output
-    (att,) = edoc.read(out).attachments
+    (att,) = read_edoc(out).attachments
     assert att.content_type == "application/zip"
     inner = att.unwrap()
     assert inner is not None
@@ -363,7 +363,7 @@ def test_a_wrapping_over_the_cap_is_read_but_not_unwrapped() -> None:
     payload = b"\0" * (1 << 20)
     att = _wrapped(f"{uuid.uuid4()}.txt", payload)
     data = edoc.to_bytes(attrs.evolve(make_package(), attachments=[att]))
-    pkg = edoc.read(data, limits=edoc.Limits(max_attachment_bytes=1 << 16))  # the ZIP is ~1 KiB
+    pkg = read_edoc(data, limits=edoc.Limits(max_attachment_bytes=1 << 16))  # the ZIP is ~1 KiB
     (got,) = pkg.attachments
     assert got.read_bytes() == att.read_bytes()  # the package and the ZIP are kept
     (d,) = pkg.deviations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import edoc
-from conftest import make_package
+from conftest import make_package, read_edoc
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def _codes(pkg: edoc.EdocPackage | edoc.StatusPackage) -> list[str]:
 
 def test_business_spelling_variant(written: bytes) -> None:
     data = written.replace(b"Bussiness", b"Business")
-    pkg = edoc.read(data)
+    pkg = read_edoc(data)
     assert pkg.trace.business is not None
     assert pkg.trace.business.doc_reason == "Văn bản điện tử mới"
     assert _codes(pkg) == ["EDX-READ-SPELLING"] * 3  # Business, BusinessDocType, BusinessDocReason
@@ -37,7 +37,7 @@ def test_status_wrapper_variant() -> None:
 
 def test_manifest_name_and_missing_cid(written: bytes) -> None:
     data = written.replace(b"edXML:edXMLManifest", b"edXML:Manifest").replace(b"cid:1", b"1")
-    got = edoc.read(data)
+    got = read_edoc(data)
     assert got.attachments[0].content_id == "1"
     assert got.attachments[0].read_bytes() == b"%PDF-1.4"
     assert _codes(got) == ["EDX-READ-MANIFEST-NAME", "EDX-READ-CID"]
@@ -59,7 +59,7 @@ def test_attachments_inside_the_envelope_are_read_not_dropped(written: bytes) ->
     block = written[start:end]
     moved = written[:start] + written[end:]
     moved = moved.replace(b"  </edXML:edXMLEnvelope>", block + b"  </edXML:edXMLEnvelope>")
-    got = edoc.read(moved)
+    got = read_edoc(moved)
     assert [a.read_bytes() for a in got.attachments] == [b"%PDF-1.4"]
     assert "EDX-READ-ATTACHMENTS-PLACE" in _codes(got)
 
@@ -92,7 +92,7 @@ def test_xmldsig_signature_is_read_not_reported_unknown(written: bytes) -> None:
         '<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
         "</SignedInfo><SignatureValue>AAAA</SignatureValue></Signature>"
     )
-    got = edoc.read(
+    got = read_edoc(
         written.replace(b"    </edXML:edXMLHeader>", sig.encode() + b"</edXML:edXMLHeader>")
     )
     assert got.signature is not None

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import edoc
+from conftest import read_edoc
 
 # Any text XML 1.0 can carry, Vietnamese and odd characters included (CR, tabs, <, &, ]]>,
 # astral-plane characters), but not the characters XML cannot carry at all.
 xml_chars = st.characters(
-    blacklist_categories=("Cs",),
+    blacklist_categories=("Cs",),  # type: ignore[arg-type]
     blacklist_characters=[chr(c) for c in range(0x20) if c not in (0x9, 0xA, 0xD)]
     + ["\ufffe", "\uffff"],
 )
@@ -180,14 +182,14 @@ def test_status_package_round_trip(pkg: edoc.StatusPackage) -> None:
     assert got.deviations == ()
 
 
-def test_large_attachment_spools_to_disk_and_round_trips(tmp_path) -> None:
+def test_large_attachment_spools_to_disk_and_round_trips(tmp_path: Path) -> None:
     from conftest import make_package
 
     blob = bytes(range(256)) * 8192  # 2 MiB: above the 1 MiB memory threshold
     pkg = make_package(**{"big.bin": blob})
     out = tmp_path / "big.edxml"
     edoc.write(pkg, out)
-    got = edoc.read(out, spool_dir=tmp_path)
+    got = read_edoc(out, spool_dir=tmp_path)
     att = got.attachments[0]
     assert att.size == len(blob)
     spooled = list(tmp_path.glob("edoc-*.bin"))

@@ -14,7 +14,7 @@ import signxml
 from lxml import etree
 
 import edoc
-from conftest import make_package
+from conftest import make_package, read_edoc
 from edoc.signing import (
     KeyLoadError,
     SignatureMethod,
@@ -73,9 +73,9 @@ def test_signed_package_verifies_with_signxml(pki: Path, tmp_path: Path, label: 
     (sig,) = root.iter(f"{{{DSIG}}}Signature")
     header = sig.getparent()
     assert etree.QName(header).localname == "edXMLHeader"
-    assert header[-1] is sig, "the Signature is the last child of edXMLHeader"
+    assert header[-1] is sig, "the Signature is the last child of edXMLHeader"  # type: ignore[index]
     assert (
-        sig.find(f"{{{DSIG}}}SignedInfo/{{{DSIG}}}SignatureMethod").get("Algorithm") == method.value
+        sig.find(f"{{{DSIG}}}SignedInfo/{{{DSIG}}}SignatureMethod").get("Algorithm") == method.value  # type: ignore[union-attr]
     )
     result = _signxml_verify(out.read_bytes(), pki / "ca.pem")
     assert etree.QName(result.signed_xml).localname == "edXML"
@@ -150,7 +150,7 @@ def test_large_attachment_signs_in_one_pass_and_verifies(pki: Path, tmp_path: Pa
     assert result.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
     r = _xmlsec1_verify(out, pki / "ca.pem")
     assert r.returncode == 0, r.stderr
-    got = edoc.read(out, spool_dir=tmp_path)
+    got = read_edoc(out, spool_dir=tmp_path)
     assert got.signature is not None
     assert got.signature.namespace == DSIG
     assert got.deviations == ()

@@ -29,15 +29,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
 import edoc
+from conftest import VECTORS, vector
 from edoc.validation import Report, Severity, validate
 
-VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
 NOW = dt.datetime(2026, 11, 23, tzinfo=edoc.VN_TZ)
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
@@ -53,16 +52,6 @@ class Expected(NamedTuple):
 
 def found(*pairs: Pair) -> frozenset[Pair]:
     return frozenset(pairs)
-
-
-def vector(rel: str) -> Path:
-    """The vector file ``rel``; skip when the shared folder is absent, fail when one file is."""
-    if not VECTORS.is_dir():
-        pytest.skip(f"shared vectors not found at {VECTORS} (CI places shared/ beside the project)")
-    path = VECTORS / rel
-    if not path.is_file():
-        pytest.fail(f"vector {rel} is missing from {VECTORS}")
-    return path
 
 
 @functools.cache

@@ -19,21 +19,10 @@ from typing import Any
 import pytest
 
 import edoc
+from conftest import VECTORS, vector
 from edoc.errors import ParseError
 
-VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
-
 EDXML_NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
-
-
-def vector(rel: str) -> Path:
-    """The vector file ``rel``; skip when the shared folder is absent, fail when one file is."""
-    if not VECTORS.is_dir():
-        pytest.skip(f"shared vectors not found at {VECTORS} (CI places shared/ beside the project)")
-    path = VECTORS / rel
-    if not path.is_file():
-        pytest.fail(f"vector {rel} is missing from {VECTORS}")
-    return path
 
 
 @functools.cache
@@ -380,7 +369,7 @@ def _base64_in_file(path: Path) -> bytes:
     pattern = rb"<edXML:ContentTransferEncoded[^>]*>([^<]*)</edXML:ContentTransferEncoded>"
     found = re.findall(pattern, data)
     assert len(found) == 1
-    return found[0]
+    return found[0]  # type: ignore[no-any-return]
 
 
 @edoc_files

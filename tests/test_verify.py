@@ -139,8 +139,9 @@ def test_packages_signed_by_xmlsec1_verify(pki: Path, tmp_path: Path, trust: Tru
         pki, tmp_path, unsigned, key=key, c14n=c14n, transforms=transforms, method=method
     )
     result = verify(out, trust=trust)
+    assert isinstance(result.package, edoc.EdocPackage)
     assert result.package.header.subject == _package().header.subject
-    assert result.package.header.code.number == "7816"
+    assert result.package.header.code.number == "7816"  # type: ignore[union-attr]
 
 
 def _tamper(data: bytes, how: str) -> bytes:
@@ -193,7 +194,7 @@ def _move_sig(data: bytes, before: bytes) -> bytes:
 
 @pytest.mark.parametrize("shape", sorted(WRAPPING))
 def test_signature_wrapping_shapes_are_refused(signed: Path, trust: TrustStore, shape: str) -> None:
-    data = WRAPPING[shape](signed.read_bytes())
+    data = WRAPPING[shape](signed.read_bytes())  # type: ignore[no-untyped-call]
     assert data != signed.read_bytes()
     signed.write_bytes(data)
     # A shape edoc.read refuses (no MessageHeader, two of them) is unreadable to verify too.
@@ -208,6 +209,7 @@ def test_comments_injected_into_signed_text_do_not_change_the_model(
     data = signed.read_bytes().replace(b"<edXML:Subject>V/v", b"<edXML:Subject>V/<!--x-->v", 1)
     signed.write_bytes(data)
     result = verify(signed, trust=trust)  # comments are outside the canonical form
+    assert isinstance(result.package, edoc.EdocPackage)
     assert result.package.header.subject == _package().header.subject
 
 
@@ -343,7 +345,7 @@ def _edxml_dialect_signed(pki: Path, *, typo_transform: bool) -> bytes:
     tail = gone.tail
     parent = gone.getparent()
     prev = gone.getprevious()
-    parent.remove(gone)
+    parent.remove(gone)  # type: ignore[union-attr]
     if prev is not None:
         prev.tail = (prev.tail or "") + (tail or "")
     canon = etree.tostring(without, method="c14n", exclusive=typo_transform)
@@ -382,6 +384,7 @@ def test_the_hubs_legacy_edxml_dialect_verifies_only_under_the_legacy_policy(
         result = verify(path, trust=trust, policy=VerifyPolicy.legacy())
     assert result.dialect == "edxml"
     assert result.algorithm is SignatureMethod.RSA_SHA1
+    assert isinstance(result.package, edoc.EdocPackage)
     assert result.package.header.subject == _package().header.subject
     assert any("legacy dialect" in f for f in result.findings)
     if typo_transform:
@@ -475,8 +478,8 @@ def test_rsa_below_2048_bits_needs_the_legacy_policy(
         verify(out, trust=trust)
     assert info.value.reason == "key-size"
     assert (
-        verify(out, trust=trust, policy=VerifyPolicy.legacy()).signer.public_key().key_size == 1024
-    )  # type: ignore[union-attr]
+        verify(out, trust=trust, policy=VerifyPolicy.legacy()).signer.public_key().key_size == 1024  # type: ignore[union-attr]
+    )
 
 
 @pytest.mark.parametrize(
@@ -499,6 +502,7 @@ def test_large_attachments_verify_through_the_fast_path(pki: Path, tmp_path: Pat
         pytest.skip("xmlsec1 is not installed (Debian xmlsec1)")
     out = _xmlsec1_sign(pki, tmp_path, unsigned)
     result = verify(out, trust=trust, spool_dir=tmp_path)
+    assert isinstance(result.package, edoc.EdocPackage)
     with result.package.attachments[0].open() as fh:
         assert hashlib.sha256(fh.read()).digest() == hashlib.sha256(blob).digest()
     data = out.read_bytes()

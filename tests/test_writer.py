@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import pytest
 from lxml import etree
 
 import edoc
-from conftest import make_package
+from conftest import make_package, read_edoc
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 
@@ -76,15 +78,15 @@ def test_edoc_package_uses_reference_spellings_order_and_prefixes(
     header = root.find(f"{{{NS}}}edXMLEnvelope/{{{NS}}}edXMLHeader")
     assert header is not None
     trace = header.find(f"{{{NS}}}TraceHeaderList")
-    assert [etree.QName(c).localname for c in trace] == ["Bussiness", "TraceHeader"]
-    business = trace[0]
+    assert [etree.QName(c).localname for c in trace] == ["Bussiness", "TraceHeader"]  # type: ignore[union-attr]
+    business = trace[0]  # type: ignore[index]
     assert [etree.QName(c).localname for c in business] == [
         "BussinessDocType",
         "BussinessDocReason",
         "Paper",
     ]
     mh = header.find(f"{{{NS}}}MessageHeader")
-    names = [etree.QName(c).localname for c in mh]
+    names = [etree.QName(c).localname for c in mh]  # type: ignore[union-attr]
     assert names == [
         "From",
         "To",
@@ -121,12 +123,12 @@ def test_reference_content_types_option(package: edoc.EdocPackage) -> None:
     assert b"application/vnd.oasis.opendocument.text" in reference  # no SDK string: kept
 
 
-def test_write_to_path_is_atomic(tmp_path, package: edoc.EdocPackage) -> None:
+def test_write_to_path_is_atomic(tmp_path: Path, package: edoc.EdocPackage) -> None:
     target = tmp_path / "out.edxml"
     target.write_bytes(b"previous")
 
     class Exploding(edoc.model.AttachmentContent):
-        def open(self):
+        def open(self) -> BinaryIO:
             raise OSError("disk gone")
 
     bad = edoc.EdocPackage(
@@ -150,7 +152,7 @@ def test_write_to_path_is_atomic(tmp_path, package: edoc.EdocPackage) -> None:
     assert target.read_bytes() != b"previous"
 
 
-def test_attachments_stream_from_path(tmp_path, package: edoc.EdocPackage) -> None:
+def test_attachments_stream_from_path(tmp_path: Path, package: edoc.EdocPackage) -> None:
     src = tmp_path / "big.bin"
     src.write_bytes(os.urandom(7 * 1024 * 1024 + 5))  # several 3 MiB chunks, odd tail
     pkg = edoc.EdocPackage(header=package.header, attachments=[edoc.Attachment.from_path(src)])
@@ -158,7 +160,7 @@ def test_attachments_stream_from_path(tmp_path, package: edoc.EdocPackage) -> No
     edoc.write(pkg, tmp_path / "o.edxml", progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (src.stat().st_size, src.stat().st_size)
     assert len(seen) == 3
-    got = edoc.read(tmp_path / "o.edxml", spool_dir=tmp_path)
+    got = read_edoc(tmp_path / "o.edxml", spool_dir=tmp_path)
     with got.attachments[0].open() as fh:
         assert fh.read() == src.read_bytes()
 
@@ -168,7 +170,7 @@ def test_text_xml_cannot_carry_is_refused_at_construction() -> None:
         make_package().header.__class__(**{**_fields(make_package().header), "subject": "a\x01b"})
 
 
-def _fields(obj):
+def _fields(obj: Any) -> Any:
     import attrs
 
     return {a.name: getattr(obj, a.name) for a in attrs.fields(type(obj))}
@@ -187,7 +189,7 @@ def _sdk_style_read(data: bytes) -> dict[str, object]:
     env = root.find(f"{{{NS}}}edXMLEnvelope")
     assert env is not None, "the SDK needs edXMLEnvelope in the QCVN namespace"
 
-    def local(el, name):
+    def local(el: etree._Element, name: str) -> list[etree._Element]:
         return [c for c in el.iter() if isinstance(c.tag, str) and etree.QName(c).localname == name]
 
     mh = local(env, "MessageHeader")[0]
@@ -203,7 +205,7 @@ def _sdk_style_read(data: bytes) -> dict[str, object]:
     out["attachments"] = [
         (
             local(a, "ContentId")[0].text,
-            base64.b64decode(local(a, "ContentTransferEncoded")[0].text),
+            base64.b64decode(local(a, "ContentTransferEncoded")[0].text),  # type: ignore[arg-type]
         )
         for a in local(root, "Attachment")
     ]

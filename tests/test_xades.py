@@ -231,7 +231,7 @@ def test_hostile_xades_shapes_are_refused_with_a_reason(
 ) -> None:
     out = _sign(pki, tmp_path / "x.edxml", "epes")
     change, error = HOSTILE[shape]
-    data = change(out.read_bytes())
+    data = change(out.read_bytes())  # type: ignore[no-untyped-call]
     assert data != out.read_bytes()
     out.write_bytes(data)
     with pytest.raises(error) as info:
@@ -379,6 +379,7 @@ def test_moving_the_tail_of_a_large_package(
         assert result.size == out.stat().st_size
         assert result.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
         verified = verify(out, trust=trust, spool_dir=tmp_path)
+        assert isinstance(verified.package, edoc.EdocPackage)
         assert verified.package.attachments[0].read_bytes() == body
 
 

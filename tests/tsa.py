@@ -49,9 +49,8 @@ def make_tsa(d: Path) -> Path:
         .sign(ca_key, hashes.SHA256())
     )  # fmt: skip
     (d / "tsa-ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    (d / "tsaserial").write_text("01\n")
     # "tsa": RSA with ESSCertIDv2 (SHA-256); "tsa-ec": ECDSA P-256 with ESSCertID (SHA-1)
-    variants = {
+    variants: dict[str, tuple[rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, str, str]] = {
         "tsa": (rsa.generate_private_key(public_exponent=65537, key_size=2048), "sha256", ""),
         "tsa-ec": (ec.generate_private_key(ec.SECP256R1()), "sha1", " (EC)"),
     }
@@ -76,15 +75,26 @@ def make_tsa(d: Path) -> Path:
                 serialization.NoEncryption(),
             )
         )
-        (d / f"{label}.cnf").write_text(
-            f"""[ tsa ]
+        write_config(d, label, certs="tsa-ca.pem", ess=ess)
+    return d
+
+
+def write_config(d: Path, label: str, *, certs: str, ess: str = "sha256") -> None:
+    """``{label}.cnf`` for `openssl ts -reply`: signs with ``{label}.crt``/``.key`` in ``d``,
+    sends the ``certs`` file as the chain, identifies its certificate with ESSCertID(v2) ``ess``
+    (``sha1`` gives the v1 form); serial numbers from ``d/tsaserial``, created when absent."""
+    serial = d / "tsaserial"
+    if not serial.exists():
+        serial.write_text("01\n")
+    (d / f"{label}.cnf").write_text(
+        f"""[ tsa ]
 default_tsa = edoc_tsa
 [ edoc_tsa ]
 dir = {d}
 serial = $dir/tsaserial
 crypto_device = builtin
 signer_cert = $dir/{label}.crt
-certs = $dir/tsa-ca.pem
+certs = $dir/{certs}
 signer_key = $dir/{label}.key
 signer_digest = sha256
 default_policy = {POLICY}
@@ -95,8 +105,7 @@ tsa_name = yes
 ess_cert_id_chain = no
 ess_cert_id_alg = {ess}
 """
-        )
-    return d
+    )
 
 
 class TsaServer(http.server.ThreadingHTTPServer):

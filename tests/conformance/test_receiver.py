@@ -99,7 +99,7 @@ class LazyReceiver(ReferenceReceiver):
             while not self.stop.is_set():
                 try:
                     for kind in ("edoc", "status"):
-                        for entry in hub.list_received(kind):  # type: ignore[arg-type]
+                        for entry in hub.list_received(kind):
                             hub.update_status(entry["docId"], "done")
                 except TransportError:
                     return

@@ -25,7 +25,7 @@ def test_one_invalid_vector_per_rule_with_the_rules_outcome(quick_suite: list[Ve
     by_rule = {v.rule: v for v in invalid if v.mode == "validate"}
     assert set(by_rule) == set(RULES) - {"EDX-SIG-001"}  # that one needs a signature policy
     for rule_id, v in by_rule.items():
-        error = RULES[rule_id].severity is Severity.ERROR
+        error = RULES[rule_id].severity is Severity.ERROR  # type: ignore[index]
         assert (v.expect, v.required) == ((Expect.REJECT, True) if error else (Expect.WARN, False))
 
 

@@ -178,6 +178,10 @@ class Ctx:
     canary: Canary
     root: Path
     work: Path = field(default=Path("."))
+    victim: Path = field(init=False, repr=False, compare=False)
+    """Another account's file the F cases must not touch (set by the corpus test)."""
+    hostile_hub: Any = field(init=False, repr=False, compare=False)
+    """The session's misbehaving hub (a property the corpus test installs)."""
 
     @cached_property
     def trust(self) -> TrustStore:

@@ -162,21 +162,21 @@ def _empty_c14n(c: Ctx) -> Any:
     def run() -> Any:
         import edoc.signing.signer as signer
 
-        real_init, real_info = verifier._Pass.__init__, signer._Slot.signed_info
+        real_init, real_info = verifier._Pass.__init__, signer._Slot.signed_info  # type: ignore[attr-defined]
 
         def mute(self: Any, *a: Any) -> None:  # the document's canonicaliser yields nothing
             real_init(self, *a)
             for c14n in self.c14n.values():
                 c14n.start = c14n.end = c14n.text = c14n.pi = lambda *_: None
 
-        verifier._Pass.__init__ = mute  # type: ignore[method-assign]
+        verifier._Pass.__init__ = mute  # type: ignore[assignment, attr-defined, method-assign]
         signer._Slot.signed_info = lambda self, digest: real_info(self, hashlib.new(self.hash_name, b"").digest())  # type: ignore[method-assign]
         try:
             out = io.BytesIO()
             sign_package(sample(), out, key=c.key("rsa2048"))
             return verifier.verify(out.getvalue(), trust=c.trust)
         finally:
-            verifier._Pass.__init__ = real_init  # type: ignore[method-assign]
+            verifier._Pass.__init__ = real_init  # type: ignore[attr-defined, method-assign]
             signer._Slot.signed_info = real_info  # type: ignore[method-assign]
     return run
 
@@ -287,7 +287,7 @@ def _secrets_in_errors(c: Ctx) -> Any:
         password = "mat-khau-sai-Q9z"
         records: list[str] = []
         handler = logging.Handler()
-        handler.emit = lambda r: records.append(r.getMessage())  # type: ignore[method-assign]
+        handler.emit = lambda r: records.append(r.getMessage())  # type: ignore[assignment, method-assign]
         root = logging.getLogger()
         root.addHandler(handler)
         old = root.level
@@ -332,7 +332,7 @@ CASES = [
     Case("S1", "status-package", "a (never signed) status package handed to verify", "verify", _status, Refused(SignatureMissingError, "carries no signature", reason="missing")),
     Case("S2", "resigned-by-xmlsec1", 'xmlsec1 signs the envelope alone (URI="#x"); the attachment is then swapped', "verify", _xmlsec1_resigned, Refused(SignatureProfileError, "URI is '#x'", reason=_PROFILE), before_crypto=True, differential=True, needs=("xmlsec1",)),
     Case("S2", "reference-to-envelope-id", 'Reference URI="#x" and Id="x" on edXMLEnvelope, attachment swapped', "verify", lambda c: rep(_uri("#x")(c), b"<edXML:edXMLEnvelope ", b'<edXML:edXMLEnvelope Id="x" ').replace(b"JVBER", b"QUJD"), Refused(SignatureProfileError, "URI is '#x'", reason=_PROFILE), before_crypto=True, differential=True),
-    *(Case("S3", k, f"{k} adapted to edXML", "verify", lambda c, f=f: f(c.signed), exp, differential=True) for k, (f, exp) in _XSW.items()),
+    *(Case("S3", k, f"{k} adapted to edXML", "verify", lambda c, f=f: f(c.signed), exp, differential=True) for k, (f, exp) in _XSW.items()),  # type: ignore[misc]
     Case("S4", "moved-to-root", "the Signature as the last child of edXML", "verify", lambda c: move_sig(c.signed, b"</edXML>"), _MOVED, before_crypto=True, differential=True),
     Case("S4", "moved-to-body", "the Signature inside edXMLBody", "verify", lambda c: move_sig(c.signed, b"</edXML:edXMLBody>"), _MOVED, before_crypto=True, differential=True),
     Case("S4", "moved-to-message-header", "the Signature inside MessageHeader", "verify", lambda c: move_sig(c.signed, b"</edXML:MessageHeader>"), _MOVED, before_crypto=True, differential=True),
@@ -360,7 +360,7 @@ CASES = [
     Case("S10", "key-info-reference", "KeyInfo/KeyInfoReference", "verify", lambda c: rep(c.signed, b"<KeyInfo>", b'<KeyInfo><KeyInfoReference URI="#k"/>'), Refused(SignatureProfileError, "carries KeyInfoReference", reason=_PROFILE), before_crypto=True, differential=True),
     Case("S11", "digest-of-nothing", "DigestValue = SHA-256 of empty input", "verify", _empty_digest, _DIGEST, differential=True),
     Case("S11", "c14n-yields-nothing", "canonicalisation patched to yield nothing; the package carries (and the trusted key signed) the digest of nothing", "call", _empty_c14n, Refused(InvalidSignatureError, "canonical form is empty", reason="c14n")),
-    Case("S12", "signed-view-equals-raw", "comment, CDATA and character references: verify's model equals read's model of the same bytes", "verify", lambda c: rep(rep(c.signed, b"<edXML:CodeNumber>7816", b"<edXML:CodeNumber><![CDATA[78]]>&#49;6"), b"<edXML:Subject>V/v", b"<edXML:Subject><!--x-->V/v"), Accepted(lambda r, c: (_same_subject(r, c), _eq(r.package, edoc.read(c.last_input))), "one parser configuration; the model comes from the digested events")),
+    Case("S12", "signed-view-equals-raw", "comment, CDATA and character references: verify's model equals read's model of the same bytes", "verify", lambda c: rep(rep(c.signed, b"<edXML:CodeNumber>7816", b"<edXML:CodeNumber><![CDATA[78]]>&#49;6"), b"<edXML:Subject>V/v", b"<edXML:Subject><!--x-->V/v"), Accepted(lambda r, c: (_same_subject(r, c), _eq(r.package, edoc.read(c.last_input))), "one parser configuration; the model comes from the digested events")),  # type: ignore[arg-type, func-returns-value]
     Case("S13", "sdk-sample-verbatim", "the reference SDK's edoc.edxml verbatim (RSA-SHA1, placeholders)", "verify", lambda c: (c.vectors / "reference-sdk" / "edoc.edxml").read_bytes(), Refused(DisallowedAlgorithmError, "rsa-sha1 is not allowed", reason="algorithm"), before_crypto=True, needs=("vectors",), differential=True),
     Case("S13", "sdk-sample-verbatim-legacy", "the same under VerifyPolicy.legacy(): readable, but its undeclared xlink prefix leaves no canonical form: the signature is refused", "verify", lambda c: ((c.vectors / "reference-sdk" / "edoc.edxml").read_bytes(), "legacy"), Refused(edoc.errors.SignatureProfileError, "not namespace-well-formed", reason="profile"), before_crypto=True, needs=("vectors",)),
     Case("S13", "sdk-dialect-default-policy", "an SDK-style signature (edXML namespace, dummy DigestValue, truncated certificate)", "verify", lambda c: _sdk_style(c), Refused(DisallowedAlgorithmError, "edXML namespace", reason="edxml-dialect"), before_crypto=True, differential=True),

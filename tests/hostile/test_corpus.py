@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import edoc
-from conftest import VECTORS
+from conftest import VECTORS, read_edoc
 from edoc.errors import EdocError
 from edoc.limits import Limits
 from edoc.signing import verifier
@@ -54,7 +54,7 @@ def _hub(ctx: Ctx) -> HostileHub:
     return ctx._hub  # type: ignore[attr-defined, no-any-return]
 
 
-Ctx.hostile_hub = property(_hub)  # type: ignore[attr-defined]
+Ctx.hostile_hub = property(_hub)
 
 
 @contextlib.contextmanager
@@ -99,7 +99,7 @@ def _run(case: Case, ctx: Ctx, made: Any) -> Any:
         src.write_bytes(made)
         assert inspect.callback is not None
         inspect.callback(package=src, as_json=False, extract=ctx.work / "dest", force=False)
-        return len(edoc.read(src).attachments)
+        return len(read_edoc(src).attachments)
     raise AssertionError(case.op)
 
 
@@ -124,15 +124,15 @@ def test_case(case: Case, ctx: Ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     work = ctx.work = tmp_path / "work"
     for sub in ("spool", "tmp", "dest"):
         (work / sub).mkdir(parents=True)
-    ctx.victim = tmp_path / "victim.txt"  # type: ignore[attr-defined]
-    ctx.victim.write_text("victim")  # type: ignore[attr-defined]
+    ctx.victim = tmp_path / "victim.txt"
+    ctx.victim.write_text("victim")
     monkeypatch.setattr(tempfile, "tempdir", str(work / "tmp"))
     monkeypatch.chdir(work)
     made = case.make(ctx)
 
     crypto: list[object] = []
-    real_check = verifier._check_signature
-    monkeypatch.setattr(verifier, "_check_signature", lambda *a: crypto.append(a) or real_check(*a))
+    real_check = verifier._check_signature  # type: ignore[attr-defined]
+    monkeypatch.setattr(verifier, "_check_signature", lambda *a: crypto.append(a) or real_check(*a))  # type: ignore[func-returns-value]
     outside: list[object] = []
     real_connect = socket.socket.connect
 
@@ -183,7 +183,7 @@ def test_case(case: Case, ctx: Ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert outside == [], f"a connection left the machine: {outside}"
     if case.max_rss_mb is not None:
         assert grew < case.max_rss_mb, f"peak RSS grew by {grew:.0f} MB"
-    assert ctx.victim.read_text() == "victim"  # type: ignore[attr-defined]
+    assert ctx.victim.read_text() == "victim"
     partial = [p for p in work.rglob("*") if p.name.endswith(".part") or p.name.startswith(".edoc")]
     assert partial == [], f"partial files left: {partial}"
     if error is not None:

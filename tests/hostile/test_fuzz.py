@@ -96,4 +96,5 @@ def test_verify_raises_only_edoc_errors(
         except EdocError:
             continue
         # A mutant that still verifies may only differ outside the canonical form.
+        assert isinstance(result.package, edoc.EdocPackage)
         assert result.package.header.subject == make_package().header.subject

@@ -215,3 +215,14 @@ def test_timestamp_format() -> None:
     assert parse_timestamp("30092015T101500+0042") == moment
     utc = moment.astimezone(dt.UTC)
     assert format_timestamp(utc) == "30092015T101500+0042"  # always Vietnam time
+
+
+def test_a_signed_entry_given_twice_is_refused_not_last_wins() -> None:
+    """The HMAC covers both copies; which one counts would be the hub's guess: refused."""
+    from edoc.transport._hub_auth import HeaderAuthError, Secret, verify_headers
+
+    raw = b'{"XroadVnpt-systemid": "vxp.a", "XroadVnpt-systemid": "vxp.b"}'
+    digest = hmac.new(b"s3cr3t-a", raw, hashlib.sha256).hexdigest().encode()
+    headers = [("XroadVnpt-sign-header", raw), ("XroadVnpt-hash-header", digest)]
+    with pytest.raises(HeaderAuthError, match="not a JSON object"):
+        verify_headers(headers, lambda _: Secret("s3cr3t-a"))

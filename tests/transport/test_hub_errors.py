@@ -70,15 +70,15 @@ def test_every_httpx_exception_is_mapped(cls: type[Exception]) -> None:
     err = info.value
     assert err.__cause__ is original
     assert isinstance(err, EXPECTED.get(cls.__name__, ProtocolError))
-    assert err.transport == "hub"  # type: ignore[attr-defined]
-    assert err.message_id == "doc-9"  # type: ignore[attr-defined]
+    assert err.transport == "hub"
+    assert err.message_id == "doc-9"
     assert str(err).startswith("sendEdoc: ")
 
 
 def test_transient_classification() -> None:
     for cls in (ConnectError, TransportTimeout, ServerError):
         assert cls("x").transient
-    for cls in (AuthenticationError, RejectedError, ProtocolError):
+    for cls in (AuthenticationError, RejectedError, ProtocolError):  # type: ignore[assignment]
         assert not cls("x").transient
 
 

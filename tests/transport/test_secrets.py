@@ -47,8 +47,8 @@ def test_no_secret_anywhere(
     assert len(errors) == 2
     texts = [caplog.text, repr(a), repr(b), repr(hub), str(hub.agencies), repr(Secret(A_SECRET))]
     texts += [f"{Secret(A_SECRET)}", f"{Secret(A_SECRET)!s}"]
-    for exc in errors:
-        texts += [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
+    for err in errors:
+        texts += [str(err), repr(err), "".join(traceback.format_exception(err))]
     assert caplog.text  # something was logged
     for text in texts:
         assert_clean(text)

@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 import attrs
 
 from edoc.formats import VN_TZ
+from edoc.transport._json_stream import unique_members
 
 __all__ = [
     "PREFIX",
@@ -254,7 +255,7 @@ def verify_headers(
             "it signs UTF-8 can never verify)"
         ) from None
     try:
-        signed = json.loads(text_header, object_pairs_hook=_no_duplicates)
+        signed = json.loads(text_header, object_pairs_hook=unique_members)
     except ValueError:
         raise HeaderAuthError("XroadVnpt-sign-header is not a JSON object") from None
     if not isinstance(signed, dict) or not all(
@@ -306,12 +307,3 @@ def verify_headers(
         )
     params = {k: v for k, v in entries.items() if k not in _RESERVED}
     return SignedRequest(system_id, params, timestamp, content_type, moment, digest.hex())
-
-
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"{key} twice")
-        out[key] = value
-    return out

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from edoc._base64 import decode_strict
 
-__all__ = ["MAX_DEPTH", "Base64Member", "loads_bounded"]
+__all__ = ["MAX_DEPTH", "Base64Member", "loads_bounded", "unique_members"]
 
 MAX_DEPTH = 32
 """How deeply a hub answer may nest arrays and objects (its lists nest two deep)."""
@@ -51,11 +51,12 @@ def _depth_ok(data: bytes, max_depth: int) -> None:
         )
 
 
-def _unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+def unique_members(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """``object_pairs_hook`` refusing a member given twice in one object (never last-wins)."""
     out: dict[str, object] = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"the JSON answer has the member {key!r} twice in one object")
+            raise ValueError(f"the JSON has the member {key!r} twice in one object")
         out[key] = value
     return out
 
@@ -64,7 +65,7 @@ def loads_bounded(data: bytes, *, max_depth: int = MAX_DEPTH) -> object:
     """``json.loads`` for an untrusted answer: bounded nesting, no duplicate keys."""
     _depth_ok(data, max_depth)
     try:
-        return json.loads(data, object_pairs_hook=_unique)
+        return json.loads(data, object_pairs_hook=unique_members)
     except RecursionError:  # pragma: no cover - _depth_ok refuses such input first
         raise ValueError("the JSON answer nests too deeply") from None
 
