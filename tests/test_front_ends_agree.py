@@ -152,8 +152,8 @@ def work(ctx: Ctx, tmp_path: Path) -> Path:
     ctx.work = tmp_path
     for sub in ("spool", "dest"):
         (tmp_path / sub).mkdir()
-    ctx.victim = tmp_path / "victim.txt"  # type: ignore[attr-defined]
-    ctx.victim.write_text("victim")  # type: ignore[attr-defined]
+    ctx.victim = tmp_path / "victim.txt"
+    ctx.victim.write_text("victim")
     return tmp_path / "spool"
 
 

@@ -261,7 +261,7 @@ def test_hostile_xml_is_refused_before_any_crypto(signed: Path, trust: TrustStor
 
 def test_shared_vectors_never_verify(vectors: Path, trust: TrustStore) -> None:
     """Their signatures are placeholders or copied values: refused with a reason, never valid."""
-    reasons = {}
+    reasons: dict[str, str] = {}
     for path in sorted(vectors.glob("*/*.edxml")):
         try:
             verify(path, trust=trust, policy=VerifyPolicy.legacy())
