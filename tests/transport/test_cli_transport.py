@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pytest
 from click.testing import CliRunner
 
 import edoc
@@ -120,7 +121,7 @@ def test_secret_from_another_variable(hub: HubServer, new_package: Callable[...,
 
 def test_hub_serve_as_a_process(tmp_path: Path) -> None:
     code = "from edoc.cli.transport import hub_group; hub_group()"
-    env = {**os.environ, "B_SECRET": B_SECRET}
+    env = {**os.environ, "B_SECRET": B_SECRET, "PYTHONFAULTHANDLER": "1"}
     secret_file = tmp_path / "a.secret"
     secret_file.write_text(A_SECRET + "\n")
     proc = subprocess.Popen(
@@ -144,7 +145,12 @@ def test_hub_serve_as_a_process(tmp_path: Path) -> None:
             assert A_SECRET not in cmdline.read_text()
             assert B_SECRET not in cmdline.read_text()
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
+        try:
+            _, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:  # intermittent (issue 20): keep every thread's stack
+            proc.send_signal(signal.SIGABRT)  # faulthandler prints them to stderr
+            _, err = proc.communicate(timeout=10)
+            pytest.fail(f"edoc hub serve did not stop on SIGINT within 10 s; its stacks:\n{err}")
         assert proc.returncode == 0
         assert "stopped" in err
         assert "POST /getAgenciesList" in err  # requests are logged
