@@ -3,10 +3,10 @@ node tree, attachments, and the bulk base64 bypass. See :mod:`edoc.signing.verif
 
 from __future__ import annotations
 
+import hashlib
 import pyexpat
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from edoc._hashing import ParallelHash
 from edoc.errors import (
     DisallowedAlgorithmError,
     ForbiddenXMLError,
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from edoc.signing.verifier import VerifyPolicy
 
 _CHUNK = 256 * 1024
+_PIECE = 16 * 1024  # expat's feed outside bulk text: little base64 goes through it
 _XML_CLARK = f"{{{XML_NS}}}"
 
 
@@ -136,7 +137,9 @@ class _Pass:
             "exc": Canonicalizer(self.buffers["exc"].extend, exclusive=True),
             "inc": Canonicalizer(self.buffers["inc"].extend, exclusive=False),
         }
-        self.hasher: ParallelHash | None = None
+        self.hasher: Any = None  # hashlib's, once the Reference's DigestMethod is read
+        self.digested = 0
+        """Bytes of canonical form hashed so far."""
         self.signature: _Captured | None = None
         self.signature_ns: str | None = None
         self.signature_depth = 0  # > 0 while inside the Signature
@@ -146,6 +149,10 @@ class _Pass:
         self.bulk_ok = False
         """True inside an attachment's ContentTransferEncoded once the digest is chosen: its
         plain base64 text may then bypass expat (see :func:`_parse`)."""
+        self.bulk_from = 0
+        self.fed = 0
+        """Bytes given to expat so far (bypassed bytes are not)."""
+        """expat's byte index of that ContentTransferEncoded's start tag."""
         self.line_offset = 0
         self.namespace_errors: list[tuple[int, str]] = []
         """(line, message) for each undeclared prefix, as the reader's tree parser reports."""
@@ -243,6 +250,8 @@ class _Pass:
             and self.target.decoder is not None
             and tag == n.q(n.CONTENT_TRANSFER_ENCODED)
         )
+        if self.bulk_ok:
+            self.bulk_from = self.parser.CurrentByteIndex
 
     def _signature_start(self, tag: str, parent: str | None) -> None:
         if self.signature_done:
@@ -291,11 +300,21 @@ class _Pass:
         for c in self.c14n.values():
             c.end(qname)
 
-    def bulk(self, content: bytes) -> None:
-        """Plain base64 text of an attachment, read without expat: no markup, no ``&``, no
-        CR and no ``>`` in it, so its canonical form is the bytes themselves."""
+    def bulk(self, content: memoryview) -> bool:
+        """Base64 of an attachment, read without expat: digested and decoded as it is, if it
+        holds the base64 alphabet only (its canonical form is then the bytes themselves).
+        False, having done nothing, for anything else."""
+        assert self.target.decoder is not None
+        if not self.target.decoder.feed_plain(content):
+            return False
+        self.digest(content)
+        return True
+
+    def bulk_text(self, content: bytes) -> None:
+        """Plain text of an attachment, read without expat: no markup, no ``&``, no CR and no
+        ``>`` in it, so its canonical form is the bytes themselves (wrapped base64)."""
         self.target.data(content.decode("ascii"))
-        self.digest_out(content)
+        self.digest(content)
         if b"\n" in content:  # memchr first: counting scans 20x slower, and base64 is one line
             self.line_offset += content.count(b"\n")
 
@@ -322,12 +341,17 @@ class _Pass:
         info = reference_info(self.signature, self.signature_ns, self.policy)  # type: ignore[arg-type]
         kind = "exc" if info.reference_c14n is CanonicalizationMethod.EXC_C14N else "inc"
         self.info = info
-        self.hasher = ParallelHash(info.digest.hash_name)
-        self.hasher.update(bytes(self.buffers[kind]))
+        self.hasher = hashlib.new(info.digest.hash_name)
+        self.digest(self.buffers[kind])
         chosen = self.c14n[kind]
-        chosen.out = self.digest_out = self.hasher.update
+        chosen.out = self.digest
         self.c14n = {kind: chosen}
         self.buffers = {}
+
+    def digest(self, data: bytes | bytearray | memoryview) -> None:
+        """Hash canonical bytes (in this thread: a second one costs more CPU than it saves)."""
+        self.digested += len(data)
+        self.hasher.update(data)
 
 
 def _canonical(sig: _Captured, index: int, method: CanonicalizationMethod) -> bytes:
@@ -364,13 +388,7 @@ def _parse(stream: BinaryIO, run: _Pass, limits: Limits) -> None:
                     "package larger than Limits.max_bytes", limit="max_bytes", value=total,
                     maximum=limits.max_bytes, source=run.source,
                 )  # fmt: skip
-            if run.bulk_ok and quiet_tail:
-                chunk = _bypass(run, chunk)
-                if not chunk:
-                    continue
-            p.Parse(chunk, False)
-            tail = chunk[chunk.rfind(b">") + 1 :]
-            quiet_tail = b"<" not in tail and b"&" not in tail and b"\r" not in tail
+            quiet_tail = _feed(p, run, chunk, quiet_tail)
         p.Parse(b"", True)
         run.target.shutdown()
     except pyexpat.ExpatError as exc:
@@ -383,21 +401,70 @@ def _parse(stream: BinaryIO, run: _Pass, limits: Limits) -> None:
 
 
 _NOT_PLAIN = (b"&", b"\r", b">")
+_HELD = (b"&", b"\r", b"]")  # what expat may hold back at the end of a feed
 
 
-def _bypass(run: _Pass, chunk: bytes) -> bytes:
-    """Hand an attachment's plain base64 straight to the digest and the decoder.
+def _feed(p: Any, run: _Pass, chunk: bytes, quiet: bool) -> bool:
+    """Parse one chunk; return whether expat then stands in an attachment's text with
+    nothing held back (its next bytes may then bypass it, see :func:`_bypass`).
+
+    Outside such text expat gets :data:`_PIECE` bytes at a time, so that the base64 after a
+    ContentTransferEncoded start tag goes through it for at most that long. Once a bypass is
+    refused, the rest of the chunk goes to expat in one feed (each attempt scans ahead).
+    """
+    size = len(chunk)
+    view = memoryview(chunk)
+    pos = 0
+    may_bypass = True
+    while pos < size:
+        if quiet and may_bypass and run.bulk_ok:
+            stop = _bypass(run, chunk, view, pos)
+            if stop < 0:
+                may_bypass = False
+            else:  # up to markup (expat goes on from its '<') or to the end of the chunk
+                pos, quiet = stop, stop == size
+            continue
+        end = min(size, pos + _PIECE) if may_bypass else size
+        fed = run.fed
+        p.Parse(view[pos:end], False)
+        run.fed += end - pos
+        quiet = _in_text(run, chunk, pos, end, quiet, fed)
+        pos = end
+    return quiet
+
+
+def _in_text(run: _Pass, chunk: bytes, start: int, end: int, quiet: bool, fed: int) -> bool:
+    """After expat parsed ``chunk[start:end]`` (its bytes from index ``fed`` on): whether it
+    stands in the text of the bulk ContentTransferEncoded with nothing held back. True only
+    if the last ``<`` is that element's start tag (or there is none and expat stood there
+    before), and no ``&``, CR or ``]`` follows it (expat holds those back)."""
+    lt = chunk.rfind(b"<", start, end)
+    if lt >= 0:
+        if not run.bulk_ok or lt - start != run.bulk_from - fed:
+            return False
+        start = lt
+    elif not quiet:
+        return False
+    return all(chunk.find(c, start, end) < 0 for c in _HELD) and chunk[start:end].isascii()
+
+
+def _bypass(run: _Pass, chunk: bytes, view: memoryview, pos: int) -> int:
+    """Hand an attachment's plain base64 straight to the digest and the decoder; return
+    where expat must go on, or -1 if these bytes must go through expat.
 
     expat tokenises about 4x slower than base64 and SHA-256 run, so the bulk of an
-    attachment skips it when that is provably equivalent: expat's last event was the start
-    of a ContentTransferEncoded inside an Attachment, the previous chunk ended in plain text,
-    and the bytes up to the next ``<`` hold no ``&``, CR or ``>`` (the only characters whose
-    canonical form differs from the bytes) and are ASCII. Anything else goes to expat as
-    usual. Returns what expat must still parse.
+    attachment skips it when that is provably equivalent: expat stands in the text of a
+    ContentTransferEncoded inside an Attachment with nothing held back (:func:`_in_text`),
+    and the bytes up to the next ``<`` are base64 only (decoded and digested as they are,
+    :meth:`_Pass.bulk`), or else hold no ``&``, CR or ``>`` (the only characters whose
+    canonical form differs from the bytes) and are ASCII. Anything else goes to expat.
     """
-    end = chunk.find(b"<")
-    content = chunk if end < 0 else chunk[:end]
+    end = chunk.find(b"<", pos)
+    stop = len(chunk) if end < 0 else end
+    if stop == pos or run.bulk(view[pos:stop]):
+        return stop
+    content = chunk[pos:stop]
     if any(c in content for c in _NOT_PLAIN) or not content.isascii():
-        return chunk
-    run.bulk(content)
-    return b"" if end < 0 else chunk[end:]
+        return -1
+    run.bulk_text(content)
+    return stop

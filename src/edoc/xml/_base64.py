@@ -22,7 +22,7 @@ def encode(data: bytes) -> bytes:
     return binascii.b2a_base64(data, newline=False)
 
 
-def decode_strict(data: str | bytes) -> bytes:
+def decode_strict(data: str | bytes | memoryview) -> bytes:
     """Decode standard base64 whose length is a multiple of 4; raise ``ValueError`` on any
     character outside the alphabet or misplaced padding."""
     if _pyb is not None:
