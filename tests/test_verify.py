@@ -238,8 +238,9 @@ def test_sha1_needs_the_legacy_policy_and_is_reported(
                         digest="http://www.w3.org/2000/09/xmldsig#sha1")  # fmt: skip
     with pytest.raises(DisallowedAlgorithmError, match="rsa-sha1"):
         verify(out, trust=trust)
-    with pytest.warns(LegacyAlgorithmWarning):
+    with pytest.warns(LegacyAlgorithmWarning) as caught:
         result = verify(out, trust=trust, policy=VerifyPolicy.legacy())
+    assert {w.filename for w in caught} == {__file__}  # the caller's line, not edoc's
     assert result.algorithm is SignatureMethod.RSA_SHA1
     assert any("weak algorithm" in f for f in result.findings)
 

@@ -13,10 +13,10 @@ from edoc.errors import (
     LimitExceededError,
     ParseError,
     SignatureProfileError,
-    shorten,
 )
 from edoc.limits import Limits
 from edoc.signing._c14n import XML_NS, Attr, Canonicalizer, Scope
+from edoc.signing._captured import Captured, End, Event, Pi, Start, Text, replay
 from edoc.signing._signed_info import reference_info
 from edoc.signing.algorithms import CanonicalizationMethod
 from edoc.xml import names as n
@@ -28,96 +28,11 @@ if TYPE_CHECKING:
 _CHUNK = 256 * 1024
 _PIECE = 16 * 1024  # expat's feed outside bulk text: little base64 goes through it
 _XML_CLARK = f"{{{XML_NS}}}"
-
-
-class _Captured:
-    """The Signature subtree's events, kept to read and canonicalise SignedInfo.
-
-    A start event is ``("start", qname, tag, declarations, attributes, c14n attributes)``:
-    each element keeps only the namespaces it declares; :meth:`replay` rebuilds what is in
-    scope from :attr:`outer_scope` on the way down.
-    """
-
-    def __init__(self, outer_scope: dict[str, str], outer_xml: list[Attr]) -> None:
-        self.events: list[tuple[Any, ...]] = []
-        self.objects: list[int] = []
-        """Event indices of the Signature's own ``Object`` children (not in :meth:`elements`)."""
-        self.outer_scope = outer_scope
-        """The namespaces in scope on the Signature."""
-        self.outer_xml = outer_xml
-        """The ``xml:*`` attributes in force on the Signature's parent, nearest first."""
-
-    def elements(self, ns: str) -> list[tuple[int, str, dict[str, str], str, int]]:
-        """(event index, local name, attributes, text, depth) of every element outside the
-        Signature's own Objects, in order. One pass: each element's direct text is gathered
-        while its events go by."""
-        found: list[tuple[int, str, dict[str, str], list[str], int]] = []
-        stack: list[list[str] | None] = []  # per open element: its text parts (None: skipped)
-        skipping = 0  # the depth of the Object being skipped
-        self.objects = []
-        prefix = f"{{{ns}}}"
-        for i, ev in enumerate(self.events):
-            kind = ev[0]
-            if kind == "text":
-                top = stack[-1] if stack else None
-                if top is not None:
-                    top.append(ev[1])
-            elif kind == "end":
-                if skipping == len(stack):
-                    skipping = 0
-                stack.pop()
-            elif kind == "start":
-                depth = len(stack) + 1
-                if skipping:
-                    stack.append(None)
-                elif depth == 2 and ev[2] == f"{{{n.DSIG_NS}}}Object" and ns == n.DSIG_NS:
-                    self.objects.append(i)
-                    skipping = depth
-                    stack.append(None)
-                elif ev[2].startswith(prefix):
-                    parts: list[str] = []
-                    stack.append(parts)
-                    found.append((i, ev[2][len(prefix):], ev[4], parts, depth))
-                else:
-                    raise SignatureProfileError(
-                        f"foreign element {shorten(ev[2])} inside Signature", reason="profile"
-                    )
-        return [(i, local, attrib, "".join(parts), d) for i, local, attrib, parts, d in found]
-
-    def replay(self, start: int, c14n: Canonicalizer) -> None:
-        """Canonicalise the element whose start event is ``events[start]``, as the apex of a
-        node-set: with every namespace in scope on it and the ``xml:*`` attributes of its
-        ancestors (which C14N 1.0 renders, and exclusive C14N does not)."""
-        scope = Scope(self.outer_scope)
-        xml = Scope()
-        events = self.events
-        for i in range(start):  # the apex's ancestors inside the Signature
-            ev = events[i]
-            if ev[0] == "start":
-                scope.push(ev[3])
-                xml.push({q: v for u, q, v in ev[5] if u == XML_NS})
-            elif ev[0] == "end":
-                scope.pop()
-                xml.pop()
-        inherited = [(XML_NS, q, v) for q, v in xml.map.items()]
-        inherited += [a for a in self.outer_xml if a[1] not in xml.map]
-        depth = 0
-        for i in range(start, len(events)):
-            ev = events[i]
-            if ev[0] == "start":
-                scope.push(ev[3])
-                c14n.start(ev[1], ev[3], ev[5], scope.map, inherited=inherited)
-                depth += 1
-            elif ev[0] == "end":
-                c14n.end(ev[1])
-                scope.pop()
-                depth -= 1
-                if depth == 0:
-                    return
-            elif ev[0] == "text":
-                c14n.text(ev[1])
-            elif ev[0] == "pi":
-                c14n.pi(ev[1], ev[2])
+_DSIG = f"{{{n.DSIG_NS}}}"
+_SIGNATURE = n.q(n.SIGNATURE, n.DSIG_NS)
+_EDXML_SIGNATURE = n.q(n.SIGNATURE)
+_HEADER = n.q(n.HEADER)
+_CTE = n.q(n.CONTENT_TRANSFER_ENCODED)
 
 
 class _Pass:
@@ -132,15 +47,16 @@ class _Pass:
         self.lines: dict[int, int] = {}
         self.scope = Scope({"xml": XML_NS})
         self.tags: list[str] = []
-        self.buffers = {"exc": bytearray(), "inc": bytearray()}
-        self.c14n: dict[str, Canonicalizer] = {
-            "exc": Canonicalizer(self.buffers["exc"].extend, exclusive=True),
-            "inc": Canonicalizer(self.buffers["inc"].extend, exclusive=False),
-        }
+        self.early: list[Event] | None = []
+        """The package's events before the Signature, kept until its Reference names the
+        canonicalisation (then replayed once into :attr:`c14n`)."""
+        self.c14n: Canonicalizer | None = None
         self.hasher: Any = None  # hashlib's, once the Reference's DigestMethod is read
         self.digested = 0
         """Bytes of canonical form hashed so far."""
-        self.signature: _Captured | None = None
+        self.canonical = bytearray()
+        """The canonicaliser's output not hashed yet (see :meth:`flush`)."""
+        self.signature: Captured | None = None
         self.signature_ns: str | None = None
         self.signature_depth = 0  # > 0 while inside the Signature
         self.signature_done = False
@@ -224,31 +140,33 @@ class _Pass:
             attrs_c14n.append((clark[1:].partition("}")[0] if clark[0] == "{" else "", k, v))
         parent = self.tags[-1] if self.tags else None
         self.tags.append(tag)
-        is_signature = tag == n.q(n.SIGNATURE, n.DSIG_NS) or (
-            tag == n.q(n.SIGNATURE) and parent == n.q(n.HEADER)
-        )
+        is_signature = tag == _SIGNATURE or (tag == _EDXML_SIGNATURE and parent == _HEADER)
         if self.signature_depth == 0 and is_signature:
             self._signature_start(tag, parent)
-        elif self.signature_depth == 0 and tag.startswith(f"{{{n.DSIG_NS}}}"):
+        elif self.signature_depth == 0 and tag.startswith(_DSIG):
             raise self.profile(f"xmldsig element {qname} outside the Signature")
         if self.signature_depth:
             self.signature_depth += 1
             assert self.signature is not None
-            self.signature.events.append(("start", qname, tag, decls, attrib, attrs_c14n))
+            self.signature.events.append(Start(qname, tag, decls, attrib, attrs_c14n))
             return  # the Signature is not part of the package model or of the digest
-        for id_name in ("Id", "ID", "id"):
-            if id_name in attrib:
-                self.ids.add(attrib[id_name])
-        if self.after_signature_in_header and parent == n.q(n.HEADER):
+        if attrib:
+            for id_name in ("Id", "ID", "id"):
+                if id_name in attrib:
+                    self.ids.add(attrib[id_name])
+        if self.after_signature_in_header and parent == _HEADER:
             raise self.profile("the Signature is not the last child of edXMLHeader")
         self.target.start(tag, attrib)
         self.lines[self.target.count - 1] = self.line() or 0
-        for c in self.c14n.values():
-            c.start(qname, decls, attrs_c14n, scope)
+        if self.c14n is not None:
+            self.c14n.start(qname, decls, attrs_c14n, scope)
+        else:
+            assert self.early is not None
+            self.early.append(Start(qname, tag, decls, attrib, attrs_c14n))
         self.bulk_ok = (
             self.hasher is not None
             and self.target.decoder is not None
-            and tag == n.q(n.CONTENT_TRANSFER_ENCODED)
+            and tag == _CTE
         )
         if self.bulk_ok:
             self.bulk_from = self.parser.CurrentByteIndex
@@ -256,7 +174,7 @@ class _Pass:
     def _signature_start(self, tag: str, parent: str | None) -> None:
         if self.signature_done:
             raise self.profile("a second Signature")
-        if parent != n.q(n.HEADER):
+        if parent != _HEADER:
             raise self.profile("the Signature is not in edXMLHeader")
         ns = tag[1:].partition("}")[0]
         if ns == n.NS and not self.policy.edxml_dialect:
@@ -265,7 +183,7 @@ class _Pass:
                 "verify with VerifyPolicy.legacy() to accept it",
                 reason="edxml-dialect",
             )
-        self.signature = _Captured(dict(self.scope.map), self._xml_in_force())
+        self.signature = Captured(dict(self.scope.map), self._xml_in_force())
         self.signature_ns = ns
         self.signature_depth = 1
 
@@ -285,7 +203,7 @@ class _Pass:
         self.scope.pop()
         if self.signature_depth:
             assert self.signature is not None
-            self.signature.events.append(("end", qname))
+            self.signature.events.append(End(qname))
             self.signature_depth -= 1
             if self.signature_depth == 1:  # the Signature element itself just closed
                 self.signature_depth = 0
@@ -293,12 +211,15 @@ class _Pass:
                 self.after_signature_in_header = True
                 self._choose_digest()
             return
-        if tag == n.q(n.HEADER):
+        if tag == _HEADER:
             self.after_signature_in_header = False
         self.bulk_ok = False
         self.target.end(tag)
-        for c in self.c14n.values():
-            c.end(qname)
+        if self.c14n is not None:
+            self.c14n.end(qname)
+        else:
+            assert self.early is not None
+            self.early.append(End(qname))
 
     def bulk(self, content: memoryview) -> bool:
         """Base64 of an attachment, read without expat: digested and decoded as it is, if it
@@ -321,40 +242,55 @@ class _Pass:
     def data(self, text: str) -> None:
         if self.signature_depth:
             assert self.signature is not None
-            self.signature.events.append(("text", text))
+            self.signature.events.append(Text(text))
             return
         self.target.data(text)
-        for c in self.c14n.values():
-            c.text(text)
+        if self.c14n is not None:
+            self.c14n.text(text)
+        else:
+            assert self.early is not None
+            self.early.append(Text(text))
 
     def pi(self, target: str, data: str) -> None:
         if self.signature_depth:
             assert self.signature is not None
-            self.signature.events.append(("pi", target, data))
+            self.signature.events.append(Pi(target, data))
             return
-        for c in self.c14n.values():
-            c.pi(target, data)
+        if self.c14n is not None:
+            self.c14n.pi(target, data)
+        else:
+            assert self.early is not None
+            self.early.append(Pi(target, data))
 
     # -- the Reference --------------------------------------------------------------
     def _choose_digest(self) -> None:
-        """Read the Reference's transforms; keep one canonicaliser, feed it to the hash."""
-        info = reference_info(self.signature, self.signature_ns, self.policy)  # type: ignore[arg-type]
-        kind = "exc" if info.reference_c14n is CanonicalizationMethod.EXC_C14N else "inc"
+        """Read the Reference's transforms; canonicalise what came before into the hash."""
+        assert self.signature is not None
+        assert self.signature_ns is not None
+        info = reference_info(self.signature, self.signature_ns, self.policy)
         self.info = info
         self.hasher = hashlib.new(info.digest.hash_name)
-        self.digest(self.buffers[kind])
-        chosen = self.c14n[kind]
-        chosen.out = self.digest
-        self.c14n = {kind: chosen}
-        self.buffers = {}
+        exclusive = info.reference_c14n is CanonicalizationMethod.EXC_C14N
+        self.c14n = Canonicalizer(self.canonical.extend, exclusive=exclusive)
+        assert self.early is not None
+        replay(self.early, 0, self.c14n, Scope({"xml": XML_NS}))
+        self.early = None
 
     def digest(self, data: bytes | bytearray | memoryview) -> None:
         """Hash canonical bytes (in this thread: a second one costs more CPU than it saves)."""
+        self.flush()
         self.digested += len(data)
         self.hasher.update(data)
 
+    def flush(self) -> None:
+        """Hash what the canonicaliser wrote: once per expat feed, not once per event."""
+        if self.canonical:
+            self.digested += len(self.canonical)
+            self.hasher.update(self.canonical)
+            del self.canonical[:]
 
-def _canonical(sig: _Captured, index: int, method: CanonicalizationMethod) -> bytes:
+
+def _canonical(sig: Captured, index: int, method: CanonicalizationMethod) -> bytes:
     out = bytearray()
     exclusive = method is CanonicalizationMethod.EXC_C14N
     sig.replay(index, Canonicalizer(out.extend, exclusive=exclusive))
@@ -390,6 +326,7 @@ def _parse(stream: BinaryIO, run: _Pass, limits: Limits) -> None:
                 )  # fmt: skip
             quiet_tail = _feed(p, run, chunk, quiet_tail)
         p.Parse(b"", True)
+        run.flush()
         run.target.shutdown()
     except pyexpat.ExpatError as exc:
         raise ParseError(
@@ -428,6 +365,7 @@ def _feed(p: Any, run: _Pass, chunk: bytes, quiet: bool) -> bool:
         fed = run.fed
         p.Parse(view[pos:end], False)
         run.fed += end - pos
+        run.flush()
         quiet = _in_text(run, chunk, pos, end, quiet, fed)
         pos = end
     return quiet
