@@ -15,7 +15,7 @@ from edoc.errors import (
     SignatureProfileError,
 )
 from edoc.limits import Limits
-from edoc.signing._c14n import XML_NS, Attr, Canonicalizer, Scope
+from edoc.signing._c14n import XML_NS, Attr, Canonicalizer, Scope, declarations, resolve
 from edoc.signing._captured import Captured, End, Event, Pi, Start, Text, replay
 from edoc.signing._signed_info import reference_info
 from edoc.signing.algorithms import CanonicalizationMethod
@@ -103,20 +103,15 @@ class _Pass:
         """Clark name of an element (``owner`` None) or of an attribute of ``owner``. An
         undeclared prefix is recorded, as libxml2 words it, and dropped, as lxml drops it:
         the reader then reads the name as it does on its own path (docs/reading.md)."""
-        prefix, sep, local = qname.partition(":")
-        if not sep:
-            if owner is not None:
-                return qname
-            uri = scope.get("", "")
-            return f"{{{uri}}}{qname}" if uri else qname
-        uri = scope.get(prefix, "")
-        if not uri:
-            where = f"on {local}" if owner is None else f"for {local} on {owner.rpartition(':')[2]}"
-            self.namespace_errors.append(
-                (self.line() or 0, f"Namespace prefix {prefix} {where} is not defined")
-            )
-            return local
-        return f"{{{uri}}}{local}"
+        clark = resolve(qname, scope, attribute=owner is not None)
+        if clark is not None:
+            return clark
+        prefix, _, local = qname.partition(":")
+        where = f"on {local}" if owner is None else f"for {local} on {owner.rpartition(':')[2]}"
+        self.namespace_errors.append(
+            (self.line() or 0, f"Namespace prefix {prefix} {where} is not defined")
+        )
+        return local
 
     def start(self, qname: str, attributes: dict[str, str]) -> None:
         if len(attributes) > self.target.limits.max_attributes:
@@ -125,8 +120,7 @@ class _Pass:
                 "Limits.max_attributes", limit="max_attributes", value=len(attributes),
                 maximum=self.target.limits.max_attributes, line=self.line(), source=self.source,
             )  # fmt: skip
-        decls = {k[6:] if k.startswith("xmlns:") else "": v for k, v in attributes.items()
-                 if k == "xmlns" or k.startswith("xmlns:")}  # fmt: skip
+        decls = declarations(attributes)
         self.scope.push(decls)
         scope = self.scope.map
         tag = self._resolve(qname, scope)
