@@ -111,10 +111,10 @@ def test_time_grows_with_the_size(case: WorstCase, material: dict[str, Any]) -> 
 def test_xades_text_pieces_are_joined_once() -> None:
     """The XAdES reader's tree alone (verify's parse hides a quadratic join below a few MB:
     copying is fast, but not free at 800,000 pieces)."""
-    from edoc.signing._xades_read import tree
+    from edoc.signing._captured import End, Event, Start, Text, tree
 
-    def events(pieces: int) -> list[tuple[Any, ...]]:
-        return [("start", "Q", "{urn:x}Q", {}, {}, []), *([("text", "a")] * pieces), ("end", "Q")]
+    def events(pieces: int) -> list[Event]:
+        return [Start("Q", "{urn:x}Q", {}, {}, []), *([Text("a")] * pieces), End("Q")]
 
     small, large = events(200_000), events(800_000)
     assert tree(large, 0).text == "a" * 800_000

@@ -8,10 +8,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import attrs
 import pytest
 
 import edoc
-from conftest import make_package
+from conftest import make_package, read_edoc
 from edoc.errors import (
     DigestMismatchError,
     DisallowedAlgorithmError,
@@ -517,3 +518,87 @@ def _wrap_base64(data: bytes, eol: bytes) -> bytes:
     end = data.index(b"</edXML:ContentTransferEncoded>")
     b64 = data[start:end]
     return data[:start] + eol.join(b64[i : i + 76] for i in range(0, len(b64), 76)) + data[end:]
+
+
+
+def _signed_blob(pki: Path, tmp_path: Path, blob: bytes) -> Path:
+    pkg = edoc.EdocPackage(
+        header=_package().header, attachments=[edoc.Attachment.from_bytes(blob, name="a.bin")]
+    )
+    out = tmp_path / "big.edxml"
+    sign_package(pkg, out, key=load_pem(pki / "rsa2048.pem"))
+    return out
+
+
+@pytest.mark.parametrize(
+    "boundary", [16 * 1024, 32 * 1024, 256 * 1024, 512 * 1024 + 16 * 1024],
+    ids=["first-piece", "second-piece", "first-chunk", "after-a-bypass"],
+)  # fmt: skip
+@pytest.mark.parametrize("comment", [b"<!-- a > b -->", b"<?pi a > b?>", b"<![CDATA[AA>AA]]>"])
+def test_markup_with_a_gt_across_a_feed_boundary_is_not_read_as_text(
+    pki: Path, tmp_path: Path, trust: TrustStore, boundary: int, comment: bytes
+) -> None:
+    """A comment, PI or CDATA section in the base64 whose ``>`` lies before the end of one
+    expat feed (16 KiB pieces, 256 KiB chunks) and whose end after it: what follows the
+    ``>`` is not text yet, so it must not bypass expat. A comment is outside the signed
+    canonical form, so planting one after signing keeps the signature valid; a PI is in it,
+    and the CDATA's ``>`` is text whose canonical form is ``&gt;``: digest mismatches."""
+    import hashlib
+
+    blob = bytes(700 * 1024)  # zeros: base64 'AAAA…'
+    out = _signed_blob(pki, tmp_path, blob)
+    data = out.read_bytes()
+    at = boundary - comment.index(b">") - 2  # the feed ends one byte after the '>'
+    assert _b64_start(data) < at
+    assert data[at - 4 : at + 4] == b"AAAAAAAA"
+    out.write_bytes(data[:at] + comment + data[at:])
+    if not comment.startswith(b"<!--"):
+        with pytest.raises(DigestMismatchError):
+            verify(out, trust=trust, spool_dir=tmp_path)
+        return
+    result = verify(out, trust=trust, spool_dir=tmp_path)
+    assert isinstance(result.package, edoc.EdocPackage)
+    with result.package.attachments[0].open() as fh:
+        assert hashlib.sha256(fh.read()).hexdigest() == hashlib.sha256(blob).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("cut", "mangle"),
+    [(1, b"QQ=="), (2, b"QQ=="), (3, b"QQ=="), (-40000, b"QQ=="), (-40000, b"AA!A"), (1, b"\xc3\xa9AA"),
+     (3, b"A\xc3\xa9A"), (-40000, b"AAA")],
+    ids=["padding-1|3", "padding-2|2", "padding-3|1", "padding-inside", "bad-character", "non-ascii-1|3",
+         "non-ascii-3|1", "length-not-a-multiple-of-4"],
+)  # fmt: skip
+def test_bad_base64_is_broken_content_as_edoc_read_says(
+    pki: Path, tmp_path: Path, trust: TrustStore, cut: int, mangle: bytes
+) -> None:
+    """Verify and read give the same verdict on an attachment whose base64 goes wrong
+    inside the bulk text: the package verifies (xmlsec1 signed that text) and the
+    attachment is broken, for the same reason. ``cut`` > 0: the bad group starts ``cut``
+    bytes before the second 256 KiB chunk of the signed file (a group-aligned offset,
+    the header padded to make it one); < 0: that far after it."""
+    if XMLSEC1 is None:
+        pytest.skip("xmlsec1 is not installed (Debian xmlsec1)")
+    chunk = 256 * 1024
+    at = chunk - cut
+    for pad in range(4):  # the header length that puts a group boundary at `at`
+        header = attrs.evolve(_package().header, subject="V/v" + " x" * pad)
+        pkg = edoc.EdocPackage(
+            header=header, attachments=[edoc.Attachment.from_bytes(bytes(700 * 1024), name="a.bin")]
+        )
+        unsigned = edoc.to_bytes(pkg)
+        start = _b64_start(_xmlsec1_sign(pki, tmp_path, unsigned).read_bytes())
+        if (at - start) % 4 == 0:
+            break
+    i = _b64_start(unsigned) + at - start  # the same base64 character in the unsigned bytes
+    out = _xmlsec1_sign(pki, tmp_path, unsigned[:i] + mangle + unsigned[i + 4 :])
+    assert out.read_bytes()[at : at + len(mangle)] == mangle  # where the test means it
+    read_reason = read_edoc(out, spool_dir=tmp_path).attachments[0].broken
+    assert read_reason is not None
+    assert read_reason.startswith("attachment content is not valid")
+    result = verify(out, trust=trust, spool_dir=tmp_path)
+    assert isinstance(result.package, edoc.EdocPackage)
+    assert result.package.attachments[0].broken == read_reason
+
+def _b64_start(data: bytes) -> int:
+    return data.index(b'">', data.index(b"ContentTransferEncoded xmlns")) + 2

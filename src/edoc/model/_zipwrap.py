@@ -28,7 +28,7 @@ import zipfile
 from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from edoc.errors import InputError, LimitExceededError
-from edoc.model.attachment import AttachmentContent
+from edoc.model.attachment import ZIP_TYPE, AttachmentContent, is_zip_type
 
 if TYPE_CHECKING:
     from edoc.model.attachment import Attachment
@@ -37,7 +37,6 @@ __all__ = ["REFERENCE_UNWRAPPED_EXTENSIONS", "ZipEntryContent", "reference_entry
 
 REFERENCE_UNWRAPPED_EXTENSIONS = frozenset({".pdf", ".doc", ".docx", ".xsl", ".xslx", ".zip"})
 """Extensions the reference builder embeds as they are; it wraps every other file."""
-ZIP_TYPE = "application/zip"
 _UUID_NAME = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.[A-Za-z0-9]{1,16})", re.I
 )
@@ -52,7 +51,7 @@ def reference_entry(
     Raises :class:`~edoc.errors.LimitExceededError` when the entry's declared size is over
     ``max_bytes``.
     """
-    if content_type.split(";")[0].strip().lower() != ZIP_TYPE:
+    if not is_zip_type(content_type):
         return None
     if os.path.splitext(name)[1].lower() == ".zip":
         return None

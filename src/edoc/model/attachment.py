@@ -56,6 +56,14 @@ def guess_content_type(name: str) -> str:
     return _CONTENT_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+ZIP_TYPE = "application/zip"
+
+
+def is_zip_type(content_type: str) -> bool:
+    """Whether ``content_type`` is ``application/zip`` (parameters and case aside)."""
+    return content_type.split(";")[0].strip().lower() == ZIP_TYPE
+
+
 class AttachmentContent(abc.ABC):
     """Where an attachment's bytes are: opened for reading when the writer needs them."""
 
@@ -200,11 +208,13 @@ class Attachment:
         ``Limits().max_attachment_bytes``) caps that size: over it,
         :class:`~edoc.errors.LimitExceededError`.
         """
+        if self.unwrapped_from is not None or self.broken is not None or not is_zip_type(
+            self.content_type
+        ):
+            return None  # before the imports: zipfile costs ms on a process's first package
         from edoc.limits import Limits
         from edoc.model import _zipwrap
 
-        if self.unwrapped_from is not None or self.broken is not None:
-            return None
         cap = Limits().max_attachment_bytes if max_bytes is None else max_bytes
         entry = _zipwrap.reference_entry(self.content, self.name, self.content_type, cap)
         if entry is None:

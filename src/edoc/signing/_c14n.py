@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["XML_NS", "Attr", "Canonicalizer", "Scope"]
+__all__ = ["XML_NS", "Attr", "Canonicalizer", "Scope", "declarations", "resolve"]
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
@@ -27,6 +27,27 @@ _ATTR = str.maketrans(
 
 Attr = tuple[str, str, str]
 """(namespace URI or "", qualified name as written, value) of an ordinary attribute."""
+
+
+def declarations(attributes: Mapping[str, str]) -> dict[str, str]:
+    """The namespace declarations among an expat start tag's attributes (names as written):
+    prefix, ``""`` for the default, to URI."""
+    return {k[6:] if k.startswith("xmlns:") else "": v for k, v in attributes.items()
+            if k == "xmlns" or k.startswith("xmlns:")}  # fmt: skip
+
+
+def resolve(qname: str, scope: Mapping[str, str], *, attribute: bool = False) -> str | None:
+    """Clark name of an element (or, ``attribute``, of an attribute: an unprefixed one is
+    in no namespace) written ``qname`` where ``scope`` is in force; ``None`` if its prefix is
+    not declared."""
+    prefix, sep, local = qname.partition(":")
+    if not sep:
+        if attribute:
+            return qname
+        uri = scope.get("", "")
+        return f"{{{uri}}}{qname}" if uri else qname
+    uri = scope.get(prefix, "")
+    return f"{{{uri}}}{local}" if uri else None
 
 
 class Scope:

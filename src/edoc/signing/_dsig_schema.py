@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from edoc.errors import SignatureProfileError, shorten
+from edoc.signing._captured import End, Event, Start, Text
 
 __all__ = ["check"]
 
@@ -78,7 +79,7 @@ def _refuse(message: str) -> SignatureProfileError:
     return SignatureProfileError(f"{message} (the XML-DSig schema forbids it)", reason="profile")
 
 
-def check(events: list[tuple[Any, ...]], ns: str) -> None:
+def check(events: list[Event], ns: str) -> None:
     """Refuse a captured Signature (in namespace ``ns``) that its schema does not allow.
 
     Call it after the profile's own checks, which name the usual mistakes more plainly.
@@ -87,13 +88,12 @@ def check(events: list[tuple[Any, ...]], ns: str) -> None:
     # Per open element: [local name, children so far, holds text]; None inside an Object.
     stack: list[list[Any] | None] = []
     for ev in events:
-        kind = ev[0]
-        if kind == "start":
+        if type(ev) is Start:
             parent = stack[-1] if stack else None
             if stack and parent is None:
                 stack.append(None)  # inside an Object: XAdES is checked elsewhere
                 continue
-            local = ev[2][len(prefix) :] if ev[2].startswith(prefix) else ev[2]
+            local = ev.tag[len(prefix) :] if ev.tag.startswith(prefix) else ev.tag
             if parent is not None:
                 parent[1].append(local)
             if local == "Object" and len(stack) == 1:
@@ -105,14 +105,14 @@ def check(events: list[tuple[Any, ...]], ns: str) -> None:
             else:
                 where = f" in {parent[0]}" if parent is not None else ""
                 raise _refuse(f"{shorten(local)}{where} is not an element of the Signature")
-            for name in ev[4]:
+            for name in ev.attrib:
                 if name not in allowed:
                     raise _refuse(f"{local} carries the attribute {shorten(name)}")
-        elif kind == "text":
+        elif type(ev) is Text:
             top = stack[-1] if stack else None
-            if top is not None and not top[2] and ev[1].strip():
+            if top is not None and not top[2] and ev.text.strip():
                 top[2] = True
-        elif kind == "end":
+        elif type(ev) is End:
             top = stack.pop()
             if top is None:
                 continue

@@ -3,13 +3,11 @@ algorithms, KeyInfo) and the check of SignatureValue. See :mod:`edoc.signing.ver
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import attrs
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
@@ -24,22 +22,22 @@ from edoc.errors import (
     warn_caller,
 )
 from edoc.signing import _dsig_schema, _xades_read
-from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod, SignatureMethod
+from edoc.signing._captured import Element
+from edoc.signing.algorithms import (
+    HASHES,
+    CanonicalizationMethod,
+    DigestMethod,
+    SignatureMethod,
+)
 from edoc.xml import names as n
 
 if TYPE_CHECKING:
-    from edoc.signing._verify_pass import _Captured
+    from edoc.signing._captured import Captured
     from edoc.signing.verifier import VerifyPolicy
 
 
 _ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 _SDK_EXC_C14N_TYPO = "http://www.w3.org/TR/xml-exc-c14n#"
-_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 
 
 @attrs.frozen(kw_only=True)
@@ -70,48 +68,76 @@ def _b64(text: str, what: str) -> bytes:
         raise InvalidSignatureError(f"{what} is {exc}", reason="format") from None
 
 
-def _references(
-    els: list[tuple[int, str, dict[str, str], str, int]],
-) -> list[list[tuple[int, str, dict[str, str], str, int]]]:
+def _references(els: list[Element]) -> list[list[Element]]:
     """Each Reference (a SignedInfo child) with its descendants, in order."""
-    groups: list[list[tuple[int, str, dict[str, str], str, int]]] = []
-    current: list[tuple[int, str, dict[str, str], str, int]] | None = None
+    groups: list[list[Element]] = []
+    current: list[Element] | None = None
     for e in els:  # document order: a Reference's descendants follow it
-        if e[1] == "Reference":
-            if e[4] != 3:
+        if e.local == "Reference":
+            if e.depth != 3:
                 raise SignatureProfileError("a Reference outside SignedInfo", reason="profile")
             current = [e]
             groups.append(current)
-        elif e[4] <= 3:
+        elif e.depth <= 3:
             current = None
         elif current is not None:
             current.append(e)
     for g in groups:
-        local = [x[1] for x in g[1:]]
+        local = [x.local for x in g[1:]]
         for single in ("DigestMethod", "DigestValue"):
             if local.count(single) != 1:
                 raise SignatureProfileError(
                     f"a Reference has {local.count(single)} {single}", reason="profile"
                 )
-        if local.count("Transforms") > 1 or set(local) - {
-            "Transforms",
-            "Transform",
-            "DigestMethod",
-            "DigestValue",
-        }:
+        if local.count("Transforms") > 1 or set(local) - set(_REFERENCE_PARTS):
             raise SignatureProfileError(f"a Reference holds {local}", reason="profile")
     return groups
 
 
-def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo:
+_REFERENCE_PARTS = ("Transforms", "Transform", "DigestMethod", "DigestValue")
+
+
+def reference_info(sig: Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo:
     """Check the Signature's shape against the pinned profile and read its values."""
     els = sig.elements(ns)
-    names = [e[1] for e in els]
+    _check_outline([e.local for e in els])
+    groups = _references(els)
+    main, properties = _the_references(els, groups, sig, policy)
+    by = {e.local: e for e in els if e.local in _SINGLES}
+    by.update({e.local: e for e in main})
     notes: list[str] = []
-    for forbidden in ("Object", "Manifest", "RetrievalMethod", "KeyInfoReference", "XPath", "XSLT"):
+    reference_c14n = _reference_c14n(main, policy, notes)
+    c14n, method, digest = _algorithms(by, policy, notes)
+    if ns == n.NS:
+        notes.append("the Signature is in the edXML namespace (legacy dialect)")
+    _dsig_schema.check(sig.events, ns)
+    certificates = _certificates(els)  # first: a placeholder is named before bad values
+    return _SignedInfo(
+        c14n=c14n,
+        method=method,
+        digest=digest,
+        digest_value=_b64(by["DigestValue"].text, "DigestValue"),
+        reference_c14n=reference_c14n,
+        signature_value=_b64(by["SignatureValue"].text, "SignatureValue"),
+        certificates=certificates,
+        signed_info_index=by["SignedInfo"].start,
+        signature_value_index=by["SignatureValue"].start,
+        notes=tuple(notes),
+        properties=properties,
+        object_index=sig.objects[0] if sig.objects else None,
+    )
+
+
+_FORBIDDEN = ("Object", "Manifest", "RetrievalMethod", "KeyInfoReference", "XPath", "XSLT")
+_SINGLES = ("SignedInfo", "SignatureValue", "CanonicalizationMethod", "SignatureMethod")
+
+
+def _check_outline(names: list[str]) -> None:
+    """No forbidden element, one of each single one, SignedInfo first."""
+    for forbidden in _FORBIDDEN:
         if forbidden in names:
             raise SignatureProfileError(f"the Signature carries {forbidden}", reason="profile")
-    for single in ("SignedInfo", "SignatureValue", "CanonicalizationMethod", "SignatureMethod"):
+    for single in _SINGLES:
         if names.count(single) > 1:
             raise SignatureProfileError(
                 f"the Signature has {names.count(single)} {single}", reason="profile"
@@ -122,10 +148,15 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
         raise SignatureProfileError(
             "SignedInfo is not the Signature's first child", reason="profile"
         )
-    groups = _references(els)
+
+
+def _the_references(
+    els: list[Element], groups: list[list[Element]], sig: Captured, policy: VerifyPolicy
+) -> tuple[list[Element], _xades_read.PropertiesReference | None]:
+    """The whole-package Reference (``URI=""``, with its descendants) and the XAdES
+    SignedProperties Reference when there is a second one (which needs the one Object)."""
     inside = sum(len(g) - 1 for g in groups)
-    reference_parts = ("Transforms", "Transform", "DigestMethod", "DigestValue")
-    if sum(names.count(x) for x in reference_parts) != inside:
+    if sum(1 for e in els if e.local in _REFERENCE_PARTS) != inside:
         raise SignatureProfileError(
             "a DigestMethod, DigestValue or Transform outside a Reference", reason="profile"
         )
@@ -133,7 +164,7 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
         raise SignatureProfileError("the Signature has no Reference", reason="profile")
     if len(groups) > 2:
         raise SignatureProfileError(f"the Signature has {len(groups)} Reference", reason="profile")
-    main = [g for g in groups if g[0][2].get("URI") == ""]
+    main = [g for g in groups if g[0].attrib.get("URI") == ""]
     if len(main) > 1:
         raise SignatureProfileError(
             f'the Signature has {len(main)} References with URI=""; the second one may only '
@@ -141,7 +172,7 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
             reason="profile",
         )
     if not main:
-        uri = groups[0][0][2].get("URI")
+        uri = groups[0][0].attrib.get("URI")
         raise SignatureProfileError(
             f"the Reference URI is {shorten(str(uri))!r}; edXML signatures cover the whole package "
             '(URI="")',
@@ -159,37 +190,41 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
             "QualifyingProperties in this Signature",
             reason="profile",
         )  # fmt: skip
-    ref = main[0]
-    els = [e for e in els if e[1] != "Reference" or e is ref[0]]
-    by = {e[1]: e for e in els if e[1] in ("SignedInfo", "SignatureValue", "CanonicalizationMethod",
-                                          "SignatureMethod")}  # fmt: skip
-    by.update({e[1]: e for e in ref})
+    return main[0], properties
 
-    def algorithm(local: str) -> str:
-        return by[local][2].get("Algorithm", "")
 
-    transforms = [e[2].get("Algorithm", "") for e in ref if e[1] == "Transform"]
+def _reference_c14n(
+    ref: list[Element], policy: VerifyPolicy, notes: list[str]
+) -> CanonicalizationMethod:
+    """The transforms: enveloped-signature, then C14N 1.0 (the default) or exclusive C14N."""
+    transforms = [e.attrib.get("Algorithm", "") for e in ref if e.local == "Transform"]
     if not transforms or transforms[0] != _ENVELOPED or len(transforms) > 2:
         raise SignatureProfileError(
             f"transforms must be enveloped-signature then a C14N, not {transforms}",
             reason="profile",
         )
-    reference_c14n = CanonicalizationMethod.C14N
-    if len(transforms) == 2:
-        t = transforms[1]
-        if t == _SDK_EXC_C14N_TYPO and policy.edxml_dialect:
-            notes.append(f"the transform URI {t} is the reference SDK's typo for exclusive C14N")
-            t = CanonicalizationMethod.EXC_C14N.value
-        try:
-            reference_c14n = CanonicalizationMethod(t)
-        except ValueError:
-            raise DisallowedAlgorithmError(
-                f"transform {shorten(t)} is not allowed", reason="algorithm"
-            ) from None
+    if len(transforms) == 1:
+        return CanonicalizationMethod.C14N
+    t = transforms[1]
+    if t == _SDK_EXC_C14N_TYPO and policy.edxml_dialect:
+        notes.append(f"the transform URI {t} is the reference SDK's typo for exclusive C14N")
+        t = CanonicalizationMethod.EXC_C14N.value
     try:
-        c14n = CanonicalizationMethod(algorithm("CanonicalizationMethod"))
-        method = SignatureMethod(algorithm("SignatureMethod"))
-        digest = DigestMethod(algorithm("DigestMethod"))
+        return CanonicalizationMethod(t)
+    except ValueError:
+        raise DisallowedAlgorithmError(
+            f"transform {shorten(t)} is not allowed", reason="algorithm"
+        ) from None
+
+
+def _algorithms(
+    by: dict[str, Element], policy: VerifyPolicy, notes: list[str]
+) -> tuple[CanonicalizationMethod, SignatureMethod, DigestMethod]:
+    """SignedInfo's canonicalisation, the signature and digest methods, as the policy allows."""
+    try:
+        c14n = CanonicalizationMethod(by["CanonicalizationMethod"].attrib.get("Algorithm", ""))
+        method = SignatureMethod(by["SignatureMethod"].attrib.get("Algorithm", ""))
+        digest = DigestMethod(by["DigestMethod"].attrib.get("Algorithm", ""))
     except ValueError as exc:
         raise DisallowedAlgorithmError(f"unknown algorithm: {exc}", reason="algorithm") from None
     if method not in policy.signature_methods:
@@ -206,19 +241,21 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
         if legacy.legacy:
             notes.append(f"weak algorithm accepted by policy: {legacy.value}")
             warn_caller(f"edoc accepted {legacy.value}", LegacyAlgorithmWarning)
-    if ns == n.NS:
-        notes.append("the Signature is in the edXML namespace (legacy dialect)")
-    _dsig_schema.check(sig.events, ns)
+    return c14n, method, digest
+
+
+def _certificates(els: list[Element]) -> tuple[x509.Certificate, ...]:
+    """The X509Certificate values, each a certificate (a placeholder is refused)."""
     certs = []
     for e in els:
-        if e[1] == "X509Certificate":
+        if e.local == "X509Certificate":
             try:
-                cert = load_certificate(_b64(e[3], "X509Certificate"))
+                cert = load_certificate(_b64(e.text, "X509Certificate"))
             except InvalidSignatureError:
                 cert = None
             if cert is None:
                 raise InvalidSignatureError(
-                    f"X509Certificate {shorten(e[3].strip(), 20)!r} is not a certificate "
+                    f"X509Certificate {shorten(e.text.strip(), 20)!r} is not a certificate "
                     "(a placeholder?): the signature cannot be verified",
                     reason="placeholder-certificate",
                 )
@@ -227,20 +264,7 @@ def reference_info(sig: _Captured, ns: str, policy: VerifyPolicy) -> _SignedInfo
         raise InvalidSignatureError(
             "the Signature carries no X509Certificate", reason="no-certificate"
         )
-    return _SignedInfo(
-        c14n=c14n,
-        method=method,
-        digest=digest,
-        digest_value=_b64(by["DigestValue"][3], "DigestValue"),
-        reference_c14n=reference_c14n,
-        signature_value=_b64(by["SignatureValue"][3], "SignatureValue"),
-        certificates=tuple(certs),
-        signed_info_index=by["SignedInfo"][0],
-        signature_value_index=by["SignatureValue"][0],
-        notes=tuple(notes),
-        properties=properties,
-        object_index=sig.objects[0] if sig.objects else None,
-    )
+    return tuple(certs)
 
 
 def _check_signature(
@@ -253,7 +277,7 @@ def _check_signature(
             "the certificate's public key is of a type edoc cannot verify with",
             reason="key-type",
         ) from None
-    algorithm = _HASHES[info.method.hash_name]()
+    algorithm = HASHES[info.method.hash_name]()
     try:
         if isinstance(key, rsa.RSAPublicKey) and info.method.family in ("rsa", "rsa-pss"):
             if not policy.min_rsa_bits <= key.key_size <= policy.max_rsa_bits:

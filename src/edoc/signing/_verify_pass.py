@@ -3,13 +3,14 @@ node tree, attachments, and the bulk base64 bypass. See :mod:`edoc.signing.verif
 
 from __future__ import annotations
 
+import hashlib
 import pyexpat
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from edoc._hashing import ParallelHash
-from edoc.errors import DisallowedAlgorithmError, ParseError, SignatureProfileError, shorten
+from edoc.errors import DisallowedAlgorithmError, ParseError, SignatureProfileError
 from edoc.limits import Limits
-from edoc.signing._c14n import XML_NS, Attr, Canonicalizer, Scope
+from edoc.signing._c14n import XML_NS, Attr, Canonicalizer, Scope, declarations, resolve
+from edoc.signing._captured import Captured, End, Event, Pi, Start, Text, replay
 from edoc.signing._signed_info import reference_info
 from edoc.signing.algorithms import CanonicalizationMethod
 from edoc.xml import names as n
@@ -20,97 +21,13 @@ if TYPE_CHECKING:
     from edoc.signing.verifier import VerifyPolicy
 
 _CHUNK = 256 * 1024
+_PIECE = 16 * 1024  # expat's feed outside bulk text: little base64 goes through it
 _XML_CLARK = f"{{{XML_NS}}}"
-
-
-class _Captured:
-    """The Signature subtree's events, kept to read and canonicalise SignedInfo.
-
-    A start event is ``("start", qname, tag, declarations, attributes, c14n attributes)``:
-    each element keeps only the namespaces it declares; :meth:`replay` rebuilds what is in
-    scope from :attr:`outer_scope` on the way down.
-    """
-
-    def __init__(self, outer_scope: dict[str, str], outer_xml: list[Attr]) -> None:
-        self.events: list[tuple[Any, ...]] = []
-        self.objects: list[int] = []
-        """Event indices of the Signature's own ``Object`` children (not in :meth:`elements`)."""
-        self.outer_scope = outer_scope
-        """The namespaces in scope on the Signature."""
-        self.outer_xml = outer_xml
-        """The ``xml:*`` attributes in force on the Signature's parent, nearest first."""
-
-    def elements(self, ns: str) -> list[tuple[int, str, dict[str, str], str, int]]:
-        """(event index, local name, attributes, text, depth) of every element outside the
-        Signature's own Objects, in order. One pass: each element's direct text is gathered
-        while its events go by."""
-        found: list[tuple[int, str, dict[str, str], list[str], int]] = []
-        stack: list[list[str] | None] = []  # per open element: its text parts (None: skipped)
-        skipping = 0  # the depth of the Object being skipped
-        self.objects = []
-        prefix = f"{{{ns}}}"
-        for i, ev in enumerate(self.events):
-            kind = ev[0]
-            if kind == "text":
-                top = stack[-1] if stack else None
-                if top is not None:
-                    top.append(ev[1])
-            elif kind == "end":
-                if skipping == len(stack):
-                    skipping = 0
-                stack.pop()
-            elif kind == "start":
-                depth = len(stack) + 1
-                if skipping:
-                    stack.append(None)
-                elif depth == 2 and ev[2] == f"{{{n.DSIG_NS}}}Object" and ns == n.DSIG_NS:
-                    self.objects.append(i)
-                    skipping = depth
-                    stack.append(None)
-                elif ev[2].startswith(prefix):
-                    parts: list[str] = []
-                    stack.append(parts)
-                    found.append((i, ev[2][len(prefix):], ev[4], parts, depth))
-                else:
-                    raise SignatureProfileError(
-                        f"foreign element {shorten(ev[2])} inside Signature", reason="profile"
-                    )
-        return [(i, local, attrib, "".join(parts), d) for i, local, attrib, parts, d in found]
-
-    def replay(self, start: int, c14n: Canonicalizer) -> None:
-        """Canonicalise the element whose start event is ``events[start]``, as the apex of a
-        node-set: with every namespace in scope on it and the ``xml:*`` attributes of its
-        ancestors (which C14N 1.0 renders, and exclusive C14N does not)."""
-        scope = Scope(self.outer_scope)
-        xml = Scope()
-        events = self.events
-        for i in range(start):  # the apex's ancestors inside the Signature
-            ev = events[i]
-            if ev[0] == "start":
-                scope.push(ev[3])
-                xml.push({q: v for u, q, v in ev[5] if u == XML_NS})
-            elif ev[0] == "end":
-                scope.pop()
-                xml.pop()
-        inherited = [(XML_NS, q, v) for q, v in xml.map.items()]
-        inherited += [a for a in self.outer_xml if a[1] not in xml.map]
-        depth = 0
-        for i in range(start, len(events)):
-            ev = events[i]
-            if ev[0] == "start":
-                scope.push(ev[3])
-                c14n.start(ev[1], ev[3], ev[5], scope.map, inherited=inherited)
-                depth += 1
-            elif ev[0] == "end":
-                c14n.end(ev[1])
-                scope.pop()
-                depth -= 1
-                if depth == 0:
-                    return
-            elif ev[0] == "text":
-                c14n.text(ev[1])
-            elif ev[0] == "pi":
-                c14n.pi(ev[1], ev[2])
+_DSIG = f"{{{n.DSIG_NS}}}"
+_SIGNATURE = n.q(n.SIGNATURE, n.DSIG_NS)
+_EDXML_SIGNATURE = n.q(n.SIGNATURE)
+_HEADER = n.q(n.HEADER)
+_CTE = n.q(n.CONTENT_TRANSFER_ENCODED)
 
 
 class _Pass:
@@ -125,13 +42,16 @@ class _Pass:
         self.lines: dict[int, int] = {}
         self.scope = Scope({"xml": XML_NS})
         self.tags: list[str] = []
-        self.buffers = {"exc": bytearray(), "inc": bytearray()}
-        self.c14n: dict[str, Canonicalizer] = {
-            "exc": Canonicalizer(self.buffers["exc"].extend, exclusive=True),
-            "inc": Canonicalizer(self.buffers["inc"].extend, exclusive=False),
-        }
-        self.hasher: ParallelHash | None = None
-        self.signature: _Captured | None = None
+        self.early: list[Event] | None = []
+        """The package's events before the Signature, kept until its Reference names the
+        canonicalisation (then replayed once into :attr:`c14n`)."""
+        self.c14n: Canonicalizer | None = None
+        self.hasher: Any = None  # hashlib's, once the Reference's DigestMethod is read
+        self.digested = 0
+        """Bytes of canonical form hashed so far."""
+        self.canonical = bytearray()
+        """The canonicaliser's output not hashed yet (see :meth:`flush`)."""
+        self.signature: Captured | None = None
         self.signature_ns: str | None = None
         self.signature_depth = 0  # > 0 while inside the Signature
         self.signature_done = False
@@ -140,6 +60,10 @@ class _Pass:
         self.bulk_ok = False
         """True inside an attachment's ContentTransferEncoded once the digest is chosen: its
         plain base64 text may then bypass expat (see :func:`_parse`)."""
+        self.bulk_from = 0
+        self.fed = 0
+        """Bytes given to expat so far (bypassed bytes are not)."""
+        """expat's byte index of that ContentTransferEncoded's start tag."""
         self.line_offset = 0
         self.namespace_errors: list[tuple[int, str]] = []
         """(line, message) for each undeclared prefix, as the reader's tree parser reports."""
@@ -167,27 +91,21 @@ class _Pass:
         """Clark name of an element (``owner`` None) or of an attribute of ``owner``. An
         undeclared prefix is recorded, as libxml2 words it, and dropped, as lxml drops it:
         the reader then reads the name as it does on its own path (docs/reading.md)."""
-        prefix, sep, local = qname.partition(":")
-        if not sep:
-            if owner is not None:
-                return qname
-            uri = scope.get("", "")
-            return f"{{{uri}}}{qname}" if uri else qname
-        uri = scope.get(prefix, "")
-        if not uri:
-            where = f"on {local}" if owner is None else f"for {local} on {owner.rpartition(':')[2]}"
-            self.namespace_errors.append(
-                (self.line() or 0, f"Namespace prefix {prefix} {where} is not defined")
-            )
-            return local
-        return f"{{{uri}}}{local}"
+        clark = resolve(qname, scope, attribute=owner is not None)
+        if clark is not None:
+            return clark
+        prefix, _, local = qname.partition(":")
+        where = f"on {local}" if owner is None else f"for {local} on {owner.rpartition(':')[2]}"
+        self.namespace_errors.append(
+            (self.line() or 0, f"Namespace prefix {prefix} {where} is not defined")
+        )
+        return local
 
     def start(self, qname: str, attributes: dict[str, str]) -> None:
         _guard.check_attributes(  # expat reports xmlns* as attributes: all are counted
             len(attributes), self.target.limits, qname, line=self.line, source=self.source,
         )  # fmt: skip
-        decls = {k[6:] if k.startswith("xmlns:") else "": v for k, v in attributes.items()
-                 if k == "xmlns" or k.startswith("xmlns:")}  # fmt: skip
+        decls = declarations(attributes)
         self.scope.push(decls)
         scope = self.scope.map
         tag = self._resolve(qname, scope)
@@ -201,37 +119,41 @@ class _Pass:
             attrs_c14n.append((clark[1:].partition("}")[0] if clark[0] == "{" else "", k, v))
         parent = self.tags[-1] if self.tags else None
         self.tags.append(tag)
-        is_signature = tag == n.q(n.SIGNATURE, n.DSIG_NS) or (
-            tag == n.q(n.SIGNATURE) and parent == n.q(n.HEADER)
-        )
+        is_signature = tag == _SIGNATURE or (tag == _EDXML_SIGNATURE and parent == _HEADER)
         if self.signature_depth == 0 and is_signature:
             self._signature_start(tag, parent)
-        elif self.signature_depth == 0 and tag.startswith(f"{{{n.DSIG_NS}}}"):
+        elif self.signature_depth == 0 and tag.startswith(_DSIG):
             raise self.profile(f"xmldsig element {qname} outside the Signature")
         if self.signature_depth:
             self.signature_depth += 1
             assert self.signature is not None
-            self.signature.events.append(("start", qname, tag, decls, attrib, attrs_c14n))
+            self.signature.events.append(Start(qname, tag, decls, attrib, attrs_c14n))
             return  # the Signature is not part of the package model or of the digest
-        for id_name in ("Id", "ID", "id"):
-            if id_name in attrib:
-                self.ids.add(attrib[id_name])
-        if self.after_signature_in_header and parent == n.q(n.HEADER):
+        if attrib:
+            for id_name in ("Id", "ID", "id"):
+                if id_name in attrib:
+                    self.ids.add(attrib[id_name])
+        if self.after_signature_in_header and parent == _HEADER:
             raise self.profile("the Signature is not the last child of edXMLHeader")
         self.target.start(tag, attrib)
         self.lines[self.target.count - 1] = self.line() or 0
-        for c in self.c14n.values():
-            c.start(qname, decls, attrs_c14n, scope)
+        if self.c14n is not None:
+            self.c14n.start(qname, decls, attrs_c14n, scope)
+        else:
+            assert self.early is not None
+            self.early.append(Start(qname, tag, decls, attrib, attrs_c14n))
         self.bulk_ok = (
             self.hasher is not None
             and self.target.decoder is not None
-            and tag == n.q(n.CONTENT_TRANSFER_ENCODED)
+            and tag == _CTE
         )
+        if self.bulk_ok:
+            self.bulk_from = self.parser.CurrentByteIndex
 
     def _signature_start(self, tag: str, parent: str | None) -> None:
         if self.signature_done:
             raise self.profile("a second Signature")
-        if parent != n.q(n.HEADER):
+        if parent != _HEADER:
             raise self.profile("the Signature is not in edXMLHeader")
         ns = tag[1:].partition("}")[0]
         if ns == n.NS and not self.policy.edxml_dialect:
@@ -240,7 +162,7 @@ class _Pass:
                 "verify with VerifyPolicy.legacy() to accept it",
                 reason="edxml-dialect",
             )
-        self.signature = _Captured(dict(self.scope.map), self._xml_in_force())
+        self.signature = Captured(dict(self.scope.map), self._xml_in_force())
         self.signature_ns = ns
         self.signature_depth = 1
 
@@ -260,7 +182,7 @@ class _Pass:
         self.scope.pop()
         if self.signature_depth:
             assert self.signature is not None
-            self.signature.events.append(("end", qname))
+            self.signature.events.append(End(qname))
             self.signature_depth -= 1
             if self.signature_depth == 1:  # the Signature element itself just closed
                 self.signature_depth = 0
@@ -268,53 +190,86 @@ class _Pass:
                 self.after_signature_in_header = True
                 self._choose_digest()
             return
-        if tag == n.q(n.HEADER):
+        if tag == _HEADER:
             self.after_signature_in_header = False
         self.bulk_ok = False
         self.target.end(tag)
-        for c in self.c14n.values():
-            c.end(qname)
+        if self.c14n is not None:
+            self.c14n.end(qname)
+        else:
+            assert self.early is not None
+            self.early.append(End(qname))
 
-    def bulk(self, content: bytes) -> None:
-        """Plain base64 text of an attachment, read without expat: no markup, no ``&``, no
-        CR and no ``>`` in it, so its canonical form is the bytes themselves."""
+    def bulk(self, content: memoryview) -> bool:
+        """Base64 of an attachment, read without expat: digested and decoded as it is, if it
+        holds the base64 alphabet only (its canonical form is then the bytes themselves).
+        False, having done nothing, for anything else."""
+        assert self.target.decoder is not None
+        if not self.target.decoder.feed_plain(content):
+            return False
+        self.digest(content)
+        return True
+
+    def bulk_text(self, content: bytes) -> None:
+        """Plain text of an attachment, read without expat: no markup, no ``&``, no CR and no
+        ``>`` in it, so its canonical form is the bytes themselves (wrapped base64)."""
         self.target.data(content.decode("ascii"))
-        self.digest_out(content)
+        self.digest(content)
         if b"\n" in content:  # memchr first: counting scans 20x slower, and base64 is one line
             self.line_offset += content.count(b"\n")
 
     def data(self, text: str) -> None:
         if self.signature_depth:
             assert self.signature is not None
-            self.signature.events.append(("text", text))
+            self.signature.events.append(Text(text))
             return
         self.target.data(text)
-        for c in self.c14n.values():
-            c.text(text)
+        if self.c14n is not None:
+            self.c14n.text(text)
+        else:
+            assert self.early is not None
+            self.early.append(Text(text))
 
     def pi(self, target: str, data: str) -> None:
         if self.signature_depth:
             assert self.signature is not None
-            self.signature.events.append(("pi", target, data))
+            self.signature.events.append(Pi(target, data))
             return
-        for c in self.c14n.values():
-            c.pi(target, data)
+        if self.c14n is not None:
+            self.c14n.pi(target, data)
+        else:
+            assert self.early is not None
+            self.early.append(Pi(target, data))
 
     # -- the Reference --------------------------------------------------------------
     def _choose_digest(self) -> None:
-        """Read the Reference's transforms; keep one canonicaliser, feed it to the hash."""
-        info = reference_info(self.signature, self.signature_ns, self.policy)  # type: ignore[arg-type]
-        kind = "exc" if info.reference_c14n is CanonicalizationMethod.EXC_C14N else "inc"
+        """Read the Reference's transforms; canonicalise what came before into the hash."""
+        assert self.signature is not None
+        assert self.signature_ns is not None
+        info = reference_info(self.signature, self.signature_ns, self.policy)
         self.info = info
-        self.hasher = ParallelHash(info.digest.hash_name)
-        self.hasher.update(bytes(self.buffers[kind]))
-        chosen = self.c14n[kind]
-        chosen.out = self.digest_out = self.hasher.update
-        self.c14n = {kind: chosen}
-        self.buffers = {}
+        self.hasher = hashlib.new(info.digest.hash_name)
+        exclusive = info.reference_c14n is CanonicalizationMethod.EXC_C14N
+        self.c14n = Canonicalizer(self.canonical.extend, exclusive=exclusive)
+        assert self.early is not None
+        replay(self.early, 0, self.c14n, Scope({"xml": XML_NS}))
+        self.early = None
+
+    def digest(self, data: bytes | bytearray | memoryview) -> None:
+        """Hash canonical bytes (in this thread: a second one costs more CPU than it saves)."""
+        self.flush()
+        self.digested += len(data)
+        self.hasher.update(data)
+
+    def flush(self) -> None:
+        """Hash what the canonicaliser wrote: once per expat feed, not once per event."""
+        if self.canonical:
+            self.digested += len(self.canonical)
+            self.hasher.update(self.canonical)
+            del self.canonical[:]
 
 
-def _canonical(sig: _Captured, index: int, method: CanonicalizationMethod) -> bytes:
+def _canonical(sig: Captured, index: int, method: CanonicalizationMethod) -> bytes:
     out = bytearray()
     exclusive = method is CanonicalizationMethod.EXC_C14N
     sig.replay(index, Canonicalizer(out.extend, exclusive=exclusive))
@@ -344,14 +299,9 @@ def _parse(stream: BinaryIO, run: _Pass, limits: Limits) -> None:
             first = False
             total += len(chunk)
             _guard.check_bytes(total, limits, run.source)
-            if run.bulk_ok and quiet_tail:
-                chunk = _bypass(run, chunk)
-                if not chunk:
-                    continue
-            p.Parse(chunk, False)
-            tail = chunk[chunk.rfind(b">") + 1 :]
-            quiet_tail = b"<" not in tail and b"&" not in tail and b"\r" not in tail
+            quiet_tail = _feed(p, run, chunk, quiet_tail)
         p.Parse(b"", True)
+        run.flush()
         run.target.shutdown()
     except pyexpat.ExpatError as exc:
         raise ParseError(
@@ -363,21 +313,71 @@ def _parse(stream: BinaryIO, run: _Pass, limits: Limits) -> None:
 
 
 _NOT_PLAIN = (b"&", b"\r", b">")
+_HELD = (b"&", b"\r", b"]")  # what expat may hold back at the end of a feed
 
 
-def _bypass(run: _Pass, chunk: bytes) -> bytes:
-    """Hand an attachment's plain base64 straight to the digest and the decoder.
+def _feed(p: Any, run: _Pass, chunk: bytes, quiet: bool) -> bool:
+    """Parse one chunk; return whether expat then stands in an attachment's text with
+    nothing held back (its next bytes may then bypass it, see :func:`_bypass`).
+
+    Outside such text expat gets :data:`_PIECE` bytes at a time, so that the base64 after a
+    ContentTransferEncoded start tag goes through it for at most that long. Once a bypass is
+    refused, the rest of the chunk goes to expat in one feed (each attempt scans ahead).
+    """
+    size = len(chunk)
+    view = memoryview(chunk)
+    pos = 0
+    may_bypass = True
+    while pos < size:
+        if quiet and may_bypass and run.bulk_ok:
+            stop = _bypass(run, chunk, view, pos)
+            if stop < 0:
+                may_bypass = False
+            else:  # up to markup (expat goes on from its '<') or to the end of the chunk
+                pos, quiet = stop, stop == size
+            continue
+        end = min(size, pos + _PIECE) if may_bypass else size
+        fed = run.fed
+        p.Parse(view[pos:end], False)
+        run.fed += end - pos
+        run.flush()
+        quiet = _in_text(run, chunk, pos, end, quiet, fed)
+        pos = end
+    return quiet
+
+
+def _in_text(run: _Pass, chunk: bytes, start: int, end: int, quiet: bool, fed: int) -> bool:
+    """After expat parsed ``chunk[start:end]`` (its bytes from index ``fed`` on): whether it
+    stands in the text of the bulk ContentTransferEncoded with nothing held back. True only
+    if the last ``<`` is that element's start tag (or there is none and expat stood there
+    before), and no ``&``, CR or ``]`` follows it (expat holds those back)."""
+    lt = chunk.rfind(b"<", start, end)
+    if lt >= 0:
+        if not run.bulk_ok or lt - start != run.bulk_from - fed:
+            return False
+        start = lt
+    elif not quiet:
+        return False
+    return all(chunk.find(c, start, end) < 0 for c in _HELD) and chunk[start:end].isascii()
+
+
+def _bypass(run: _Pass, chunk: bytes, view: memoryview, pos: int) -> int:
+    """Hand an attachment's plain base64 straight to the digest and the decoder; return
+    where expat must go on, or -1 if these bytes must go through expat.
 
     expat tokenises about 4x slower than base64 and SHA-256 run, so the bulk of an
-    attachment skips it when that is provably equivalent: expat's last event was the start
-    of a ContentTransferEncoded inside an Attachment, the previous chunk ended in plain text,
-    and the bytes up to the next ``<`` hold no ``&``, CR or ``>`` (the only characters whose
-    canonical form differs from the bytes) and are ASCII. Anything else goes to expat as
-    usual. Returns what expat must still parse.
+    attachment skips it when that is provably equivalent: expat stands in the text of a
+    ContentTransferEncoded inside an Attachment with nothing held back (:func:`_in_text`),
+    and the bytes up to the next ``<`` are base64 only (decoded and digested as they are,
+    :meth:`_Pass.bulk`), or else hold no ``&``, CR or ``>`` (the only characters whose
+    canonical form differs from the bytes) and are ASCII. Anything else goes to expat.
     """
-    end = chunk.find(b"<")
-    content = chunk if end < 0 else chunk[:end]
+    end = chunk.find(b"<", pos)
+    stop = len(chunk) if end < 0 else end
+    if stop == pos or run.bulk(view[pos:stop]):
+        return stop
+    content = chunk[pos:stop]
     if any(c in content for c in _NOT_PLAIN) or not content.isascii():
-        return chunk
-    run.bulk(content)
-    return b"" if end < 0 else chunk[end:]
+        return -1
+    run.bulk_text(content)
+    return stop

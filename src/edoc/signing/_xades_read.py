@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Callable
-from typing import Any
 
 import attrs
 from asn1crypto import cms
@@ -27,6 +26,7 @@ from edoc.errors import (
     SignatureProfileError,
     shorten,
 )
+from edoc.signing._captured import Element, Event, Start, tree
 from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod
 from edoc.signing.timestamp import TimeStampInfo, TimeStampTokenError, verify_token
 from edoc.signing.xades import (
@@ -35,6 +35,7 @@ from edoc.signing.xades import (
     XadesError,
     XadesInfo,
 )
+from edoc.xml._events import Node
 from edoc.xml.names import DSIG_NS
 
 __all__ = ["PropertiesReference", "check", "properties_reference"]
@@ -42,10 +43,6 @@ __all__ = ["PropertiesReference", "check", "properties_reference"]
 CLOCK_SKEW = dt.timedelta(minutes=5)
 """How far a signer's clock may run ahead of the TSA's before SigningTime after genTime is
 refused."""
-
-Element = tuple[int, str, dict[str, str], str, int]
-"""(event index, local name, attributes, text, depth) of a captured xmldsig element."""
-
 
 @attrs.frozen(kw_only=True)
 class PropertiesReference:
@@ -62,7 +59,7 @@ def properties_reference(
 ) -> PropertiesReference:
     """The SignedProperties Reference: ``Type`` SignedProperties, ``URI="#id"``, no transform
     or one C14N."""
-    head = group[0][2]
+    head = group[0].attrib
     uri = head.get("URI", "")
     if head.get("Type") != SIGNED_PROPERTIES_TYPE or not uri.startswith("#") or len(uri) < 2:
         raise SignatureProfileError(
@@ -70,14 +67,15 @@ def properties_reference(
             "Reference: edXML signatures cover the whole package",
             reason="profile",
         )
-    transforms = [e[2].get("Algorithm", "") for e in group if e[1] == "Transform"]
+    transforms = [e.attrib.get("Algorithm", "") for e in group if e.local == "Transform"]
     if len(transforms) > 1:
         raise SignatureProfileError(
             f"the SignedProperties Reference has transforms {transforms}", reason="profile"
         )
     try:
         c14n = CanonicalizationMethod(transforms[0]) if transforms else CanonicalizationMethod.C14N
-        digest = DigestMethod(next(e for e in group if e[1] == "DigestMethod")[2].get("Algorithm"))
+        method = next(e for e in group if e.local == "DigestMethod")
+        digest = DigestMethod(method.attrib.get("Algorithm"))
     except ValueError as exc:
         raise DisallowedAlgorithmError(f"unknown algorithm: {exc}", reason="algorithm") from None
     if digest not in digest_methods:
@@ -85,14 +83,14 @@ def properties_reference(
             f"digest method {digest.value} is not allowed by the verification policy",
             reason="algorithm",
         )
-    value = next(e for e in group if e[1] == "DigestValue")[3]
+    value = next(e for e in group if e.local == "DigestValue").text
     return PropertiesReference(
         target=uri[1:], c14n=c14n, digest=digest, digest_value=_base64(value, "DigestValue")
     )
 
 
 def check(
-    events: list[tuple[Any, ...]],
+    events: list[Event],
     *,
     object_index: int,
     signature_value_index: int,
@@ -108,7 +106,7 @@ def check(
     event ``index``; ``package_ids`` the Id attributes outside the Signature.
     """
     ref = reference
-    ids = [ev[4].get("Id") for ev in events if ev[0] == "start"]
+    ids = [ev.attrib.get("Id") for ev in events if type(ev) is Start]
     if ids.count(ref.target) != 1 or ref.target in package_ids:
         raise SignatureProfileError(
             f"the Id {shorten(ref.target)!r} of the SignedProperties is not unique",
@@ -121,9 +119,9 @@ def check(
         )
     qualifying = obj.children[0]
     signing_time, policy_id, stamp = read_properties(
-        qualifying, events[0][4].get("Id"), ref.target, signer, digest_methods
+        qualifying, _start(events[0]).attrib.get("Id"), ref.target, signer, digest_methods
     )
-    signed = qualifying.need(XADES_NS, "SignedProperties")
+    signed = _need(qualifying, XADES_NS, "SignedProperties")
     digest = hashlib.new(ref.digest.hash_name, canonical(signed.index, ref.c14n)).digest()
     if not hmac.compare_digest(digest, ref.digest_value):
         raise DigestMismatchError(
@@ -146,72 +144,38 @@ def check(
     )
 
 
-@attrs.define
-class Node:
-    """An element of the captured Signature: tag (Clark), attributes, direct text, children."""
-
-    tag: str
-    attrib: dict[str, str]
-    index: int
-    """Its start event's index in the captured events (to replay it for C14N)."""
-    text: str = ""
-    children: list[Node] = attrs.field(factory=list)
-
-    @property
-    def local(self) -> str:
-        return self.tag.rpartition("}")[2]
-
-    def only(self, ns: str, *names: str) -> list[Node]:
-        """The children, refused unless each is one of ``names`` in ``ns``, in that order."""
-        order = {name: i for i, name in enumerate(names)}
-        last = -1
-        for child in self.children:
-            if not child.tag.startswith(f"{{{ns}}}") or child.local not in order:
-                raise XadesError(
-                    f"unexpected {shorten(child.tag)} in {self.local}", reason="xades-profile"
-                )
-            if order[child.local] < last:
-                raise XadesError(
-                    f"{child.local} out of order in {self.local}", reason="xades-profile"
-                )
-            last = order[child.local]
-        return self.children
-
-    def child(self, ns: str, name: str) -> Node | None:
-        found = [c for c in self.children if c.tag == f"{{{ns}}}{name}"]
-        if len(found) > 1:
-            raise XadesError(f"{self.local} has {len(found)} {name}", reason="xades-profile")
-        return found[0] if found else None
-
-    def need(self, ns: str, name: str) -> Node:
-        found = self.child(ns, name)
-        if found is None:
-            raise XadesError(f"{self.local} has no {name}", reason="xades-profile")
-        return found
+def _start(ev: Event) -> Start:
+    assert type(ev) is Start
+    return ev
 
 
-def tree(events: list[tuple[Any, ...]], start: int) -> Node:
-    """The element whose start event is ``events[start]``, as a :class:`Node` tree."""
-    stack: list[tuple[Node, list[str]]] = []  # open elements with their text pieces
-    root: Node | None = None
-    for i in range(start, len(events)):
-        ev = events[i]
-        if ev[0] == "start":
-            node = Node(ev[2], ev[4], i)
-            if stack:
-                stack[-1][0].children.append(node)
-            else:
-                root = node
-            stack.append((node, []))
-        elif ev[0] == "end":
-            node, parts = stack.pop()
-            node.text = "".join(parts)  # joined once: += per piece is quadratic in pieces
-            if not stack:
-                break
-        elif ev[0] == "text" and stack:
-            stack[-1][1].append(ev[1])
-    assert root is not None
-    return root
+def _only(node: Node, ns: str, *names: str) -> list[Node]:
+    """The children, refused unless each is one of ``names`` in ``ns``, in that order."""
+    order = {name: i for i, name in enumerate(names)}
+    last = -1
+    for child in node.children:
+        if not child.tag.startswith(f"{{{ns}}}") or child.local not in order:
+            raise XadesError(
+                f"unexpected {shorten(child.tag)} in {node.local}", reason="xades-profile"
+            )
+        if order[child.local] < last:
+            raise XadesError(f"{child.local} out of order in {node.local}", reason="xades-profile")
+        last = order[child.local]
+    return node.children
+
+
+def _child(node: Node, ns: str, name: str) -> Node | None:
+    found = node.children_named(f"{{{ns}}}{name}")
+    if len(found) > 1:
+        raise XadesError(f"{node.local} has {len(found)} {name}", reason="xades-profile")
+    return found[0] if found else None
+
+
+def _need(node: Node, ns: str, name: str) -> Node:
+    found = _child(node, ns, name)
+    if found is None:
+        raise XadesError(f"{node.local} has no {name}", reason="xades-profile")
+    return found
 
 
 def _base64(text: str, what: str) -> bytes:
@@ -222,7 +186,7 @@ def _base64(text: str, what: str) -> bytes:
 
 
 def _digest_method(node: Node, allowed: frozenset[DigestMethod]) -> DigestMethod:
-    algorithm = node.need(DSIG_NS, "DigestMethod").attrib.get("Algorithm", "")
+    algorithm = _need(node, DSIG_NS, "DigestMethod").attrib.get("Algorithm", "")
     try:
         method = DigestMethod(algorithm)
     except ValueError:
@@ -253,22 +217,22 @@ def _signing_time(text: str) -> dt.datetime:
 def _check_signing_certificate(
     node: Node, signer: x509.Certificate, allowed: frozenset[DigestMethod]
 ) -> None:
-    certs = node.only(XADES_NS, "Cert")
+    certs = _only(node, XADES_NS, "Cert")
     if not certs:
         raise XadesError("SigningCertificateV2 names no certificate", reason="xades-profile")
     first = certs[0]  # the signer's own certificate comes first (EN 319 132-1 5.2.2)
-    first.only(XADES_NS, "CertDigest", "IssuerSerialV2")
-    cert_digest = first.need(XADES_NS, "CertDigest")
-    cert_digest.only(DSIG_NS, "DigestMethod", "DigestValue")
+    _only(first, XADES_NS, "CertDigest", "IssuerSerialV2")
+    cert_digest = _need(first, XADES_NS, "CertDigest")
+    _only(cert_digest, DSIG_NS, "DigestMethod", "DigestValue")
     method = _digest_method(cert_digest, allowed)
-    value = _base64(cert_digest.need(DSIG_NS, "DigestValue").text, "CertDigest/DigestValue")
+    value = _base64(_need(cert_digest, DSIG_NS, "DigestValue").text, "CertDigest/DigestValue")
     der = signer.public_bytes(serialization.Encoding.DER)
     if not hmac.compare_digest(value, hashlib.new(method.hash_name, der).digest()):
         raise XadesError(
             "SigningCertificateV2 does not name the certificate that signed (CertDigest differs)",
             reason="xades-signing-certificate",
         )
-    serial = first.child(XADES_NS, "IssuerSerialV2")
+    serial = _child(first, XADES_NS, "IssuerSerialV2")
     if serial is not None:
         try:
             parsed = cms.IssuerSerial.load(_base64(serial.text, "IssuerSerialV2"))
@@ -288,15 +252,15 @@ def _check_signing_certificate(
 
 
 def _policy_id(node: Node, allowed: frozenset[DigestMethod]) -> str | None:
-    node.only(XADES_NS, "SignaturePolicyId", "SignaturePolicyImplied")
-    if node.child(XADES_NS, "SignaturePolicyImplied") is not None:
+    _only(node, XADES_NS, "SignaturePolicyId", "SignaturePolicyImplied")
+    if _child(node, XADES_NS, "SignaturePolicyImplied") is not None:
         return None
-    pid = node.need(XADES_NS, "SignaturePolicyId")
-    pid.only(XADES_NS, "SigPolicyId", "Transforms", "SigPolicyHash", "SigPolicyQualifiers")
-    ident = pid.need(XADES_NS, "SigPolicyId").need(XADES_NS, "Identifier").text.strip()
-    policy_hash = pid.need(XADES_NS, "SigPolicyHash")
+    pid = _need(node, XADES_NS, "SignaturePolicyId")
+    _only(pid, XADES_NS, "SigPolicyId", "Transforms", "SigPolicyHash", "SigPolicyQualifiers")
+    ident = _need(_need(pid, XADES_NS, "SigPolicyId"), XADES_NS, "Identifier").text.strip()
+    policy_hash = _need(pid, XADES_NS, "SigPolicyHash")
     _digest_method(policy_hash, allowed)
-    _base64(policy_hash.need(DSIG_NS, "DigestValue").text, "SigPolicyHash/DigestValue")
+    _base64(_need(policy_hash, DSIG_NS, "DigestValue").text, "SigPolicyHash/DigestValue")
     if not ident:
         raise XadesError("SigPolicyId has an empty Identifier", reason="xades-format")
     return ident
@@ -316,39 +280,39 @@ def read_properties(
             "QualifyingProperties Target does not point at this Signature's Id",
             reason="xades-profile",
         )
-    qualifying.only(XADES_NS, "SignedProperties", "UnsignedProperties")
-    signed = qualifying.need(XADES_NS, "SignedProperties")
+    _only(qualifying, XADES_NS, "SignedProperties", "UnsignedProperties")
+    signed = _need(qualifying, XADES_NS, "SignedProperties")
     if signed.attrib.get("Id") != signed_properties_id:
         raise XadesError(
             "the signed Reference does not point at SignedProperties", reason="xades-profile"
         )
-    signed.only(XADES_NS, "SignedSignatureProperties", "SignedDataObjectProperties")
-    ssp = signed.need(XADES_NS, "SignedSignatureProperties")
-    ssp.only(XADES_NS, "SigningTime", "SigningCertificate", "SigningCertificateV2",
+    _only(signed, XADES_NS, "SignedSignatureProperties", "SignedDataObjectProperties")
+    ssp = _need(signed, XADES_NS, "SignedSignatureProperties")
+    _only(ssp, XADES_NS, "SigningTime", "SigningCertificate", "SigningCertificateV2",
              "SignaturePolicyIdentifier", "SignatureProductionPlace",
              "SignatureProductionPlaceV2", "SignerRole", "SignerRoleV2")  # fmt: skip
-    if ssp.child(XADES_NS, "SigningCertificate") is not None:
+    if _child(ssp, XADES_NS, "SigningCertificate") is not None:
         raise XadesError(
             "SigningCertificate (SHA-1 era, XAdES 1.3.2) is not accepted: use SigningCertificateV2",
             reason="xades-profile",
         )
-    signing_cert = ssp.child(XADES_NS, "SigningCertificateV2")
+    signing_cert = _child(ssp, XADES_NS, "SigningCertificateV2")
     if signing_cert is None:
         raise XadesError(
             "SignedSignatureProperties has no SigningCertificateV2", reason="xades-profile"
         )
     _check_signing_certificate(signing_cert, signer, allowed)
-    time_node = ssp.child(XADES_NS, "SigningTime")
+    time_node = _child(ssp, XADES_NS, "SigningTime")
     signing_time = _signing_time(time_node.text) if time_node is not None else None
-    policy_node = ssp.child(XADES_NS, "SignaturePolicyIdentifier")
+    policy_node = _child(ssp, XADES_NS, "SignaturePolicyIdentifier")
     policy = _policy_id(policy_node, allowed) if policy_node is not None else None
     stamp = None
-    unsigned = qualifying.child(XADES_NS, "UnsignedProperties")
+    unsigned = _child(qualifying, XADES_NS, "UnsignedProperties")
     if unsigned is not None:
-        unsigned.only(XADES_NS, "UnsignedSignatureProperties")
-        usp = unsigned.need(XADES_NS, "UnsignedSignatureProperties")
-        usp.only(XADES_NS, "SignatureTimeStamp")
-        stamp = usp.child(XADES_NS, "SignatureTimeStamp")
+        _only(unsigned, XADES_NS, "UnsignedSignatureProperties")
+        usp = _need(unsigned, XADES_NS, "UnsignedSignatureProperties")
+        _only(usp, XADES_NS, "SignatureTimeStamp")
+        stamp = _child(usp, XADES_NS, "SignatureTimeStamp")
         if stamp is None:
             raise XadesError("UnsignedSignatureProperties is empty", reason="xades-profile")
     return signing_time, policy, stamp
@@ -362,7 +326,7 @@ def timestamp_c14n(stamp: Node) -> CanonicalizationMethod:
                              f"{{{XADES_NS}}}EncapsulatedTimeStamp"):  # fmt: skip
             raise XadesError(f"unexpected {shorten(child.tag)} in SignatureTimeStamp",
                              reason="xades-profile")  # fmt: skip
-    method = stamp.child(DSIG_NS, "CanonicalizationMethod")
+    method = _child(stamp, DSIG_NS, "CanonicalizationMethod")
     if method is None:
         return CanonicalizationMethod.C14N
     try:
@@ -375,7 +339,7 @@ def timestamp_c14n(stamp: Node) -> CanonicalizationMethod:
 
 def check_timestamp(stamp: Node, signature_value_c14n: bytes) -> TimeStampInfo:
     """The SignatureTimeStamp's token, checked over the canonical SignatureValue element."""
-    token = _base64(stamp.need(XADES_NS, "EncapsulatedTimeStamp").text, "EncapsulatedTimeStamp")
+    token = _base64(_need(stamp, XADES_NS, "EncapsulatedTimeStamp").text, "EncapsulatedTimeStamp")
     try:
         return verify_token(token, signature_value_c14n)
     except TimeStampTokenError as exc:

@@ -5,8 +5,17 @@ from __future__ import annotations
 import enum
 
 import attrs
+from cryptography.hazmat.primitives import hashes
 
-__all__ = ["CanonicalizationMethod", "DigestMethod", "SignatureMethod", "SigningPolicy"]
+__all__ = ["HASHES", "CanonicalizationMethod", "DigestMethod", "SignatureMethod", "SigningPolicy"]
+
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+"""cryptography's hash for each hashlib name a method here may use (``hash_name``)."""
 
 
 class DigestMethod(enum.Enum):

@@ -11,22 +11,15 @@ from typing import Protocol, runtime_checkable
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from edoc.errors import InputError, KeyLoadError
-from edoc.signing.algorithms import SignatureMethod
+from edoc.signing.algorithms import HASHES, SignatureMethod
 
 __all__ = ["FileKey", "KeyLoadError", "SigningKey", "load_pem", "load_pkcs12"]
-
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 
 
 @runtime_checkable
@@ -81,7 +74,7 @@ class FileKey:
         return self._certificates
 
     def sign(self, data: bytes, method: SignatureMethod) -> bytes:
-        algorithm = _HASHES[method.hash_name]()
+        algorithm = HASHES[method.hash_name]()
         if isinstance(self._key, rsa.RSAPrivateKey):
             if method.family == "rsa":
                 return self._key.sign(data, padding.PKCS1v15(), algorithm)

@@ -20,12 +20,12 @@ from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from edoc.errors import Reason, TimeStampError, TimeStampTokenError, shorten
 from edoc.signing._fetch import Fetcher, FetchFailed, public_url
+from edoc.signing.algorithms import HASHES
 
 __all__ = [
     "TimeStampAuthority",
@@ -35,11 +35,8 @@ __all__ = [
     "verify_token",
 ]
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
+_HASHES = {name: h for name, h in HASHES.items() if name != "sha1"}
+"""The hashes a time-stamp may use (SHA-1 is not one)."""
 
 
 @attrs.frozen(kw_only=True)

@@ -158,7 +158,7 @@ def _conclude(
     info: _SignedInfo = run.info
     assert run.hasher is not None
     digest = run.hasher.digest()
-    if run.hasher.size == 0:  # CVE-2025-66568: never accept the digest of nothing
+    if run.digested == 0:  # CVE-2025-66568: never accept the digest of nothing
         raise InvalidSignatureError(
             "the canonical form is empty: nothing was digested", reason="c14n"
         )

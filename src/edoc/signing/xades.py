@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from edoc.errors import XadesError
-from edoc.signing._c14n import Attr, Canonicalizer, Scope
+from edoc.signing._c14n import Attr, Canonicalizer, Scope, declarations, resolve
 from edoc.signing.algorithms import CanonicalizationMethod, DigestMethod
 from edoc.signing.timestamp import TimeStampInfo
 
@@ -181,13 +181,16 @@ def canonical_fragment(text: str, scope: dict[str, str], *, exclusive: bool = Tr
     p = pyexpat.ParserCreate()
 
     def start(qname: str, attributes: dict[str, str]) -> None:
-        decls = {k[6:]: v for k, v in attributes.items() if k == "xmlns" or k.startswith("xmlns:")}
+        decls = declarations(attributes)
         names.push(decls)
-        plain: list[Attr] = [
-            (names.map[k.partition(":")[0]] if ":" in k else "", k, v)
-            for k, v in attributes.items()
-            if not (k == "xmlns" or k.startswith("xmlns:"))
-        ]
+        plain: list[Attr] = []
+        for k, v in attributes.items():
+            if k == "xmlns" or k.startswith("xmlns:"):
+                continue
+            clark = resolve(k, names.map, attribute=True)
+            if clark is None:
+                raise ValueError(f"undeclared prefix in {k!r}")  # edoc's own markup only
+            plain.append((clark[1:].partition("}")[0] if clark[0] == "{" else "", k, v))
         c14n.start(qname, decls, plain, names.map)
 
     def end(qname: str) -> None:

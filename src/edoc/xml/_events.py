@@ -206,9 +206,7 @@ class _Decoder:
             self.fail("data after the '=' padding")
             return
         pad = 2 if chunk.endswith("==") else 1 if chunk.endswith("=") else 0
-        self.padded = pad > 0
-        self.size += cut // 4 * 3 - pad
-        _guard.check_attachment_bytes(self.size, self.limits, self.node)
+        self._count(cut, pad)
         self.wait()
         if self.broken is not None:
             return
@@ -216,6 +214,38 @@ class _Decoder:
             self._decode_and_write(chunk)  # small attachments: a thread is not worth it
         else:
             self.future = self.pool().submit(self._decode_and_write, chunk)
+
+    def _count(self, cut: int, pad: int) -> None:
+        """Account ``cut`` base64 characters ending in ``pad`` ``=``; enforce the limit."""
+        self.padded = pad > 0
+        self.size += cut // 4 * 3 - pad
+        _guard.check_attachment_bytes(self.size, self.limits, self.node)
+
+    def feed_plain(self, data: memoryview) -> bool:
+        """Decode ``data`` here and now if it is base64 alphabet only (no white space), as
+        :meth:`feed` would, without copying it to a ``str``; return False, having changed
+        nothing, for anything else (the caller then takes :meth:`feed`). The verifier's
+        bulk path: one strict decode per chunk validates and decodes at once."""
+        if self.broken is not None or self.padded or len(data) < 8:
+            return False  # broken, data after the padding, or too little: feed's words
+        k = -len(self.pending) % 4  # characters that complete the pending group
+        cut = k + (len(data) - k) // 4 * 4
+        tail = bytes(data[cut:]).translate(None, b" \t\r\n")  # as feed drops it
+        try:
+            group = self.pending + bytes(data[:k]).decode("ascii")
+            if "=" in group or not tail.isascii():
+                return False  # padding before more data, or not base64: feed words it
+            head = _base64.decode_strict(group)
+            body = _base64.decode_strict(data[k:cut])  # refuses all but the alphabet
+        except (ValueError, UnicodeDecodeError):
+            return False
+        self._count(len(group) + cut - k, bytes(data[cut - 2 : cut]).count(b"="))
+        self.wait()
+        if self.broken is None:
+            self.spool.write(head)
+            self.spool.write(body)
+        self.pending = tail.decode("ascii")
+        return True
 
     def _decode_and_write(self, chunk: str) -> None:
         try:
