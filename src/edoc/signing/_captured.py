@@ -13,7 +13,7 @@ from typing import NamedTuple
 from edoc.errors import SignatureProfileError, shorten
 from edoc.signing._c14n import XML_NS, Attr, Canonicalizer, Scope
 from edoc.xml import names as n
-from edoc.xml._events import Node
+from edoc.xml.parsed import Node
 
 __all__ = ["Captured", "Element", "End", "Event", "Pi", "Start", "Text", "replay", "tree"]
 

@@ -35,8 +35,8 @@ from edoc.signing.xades import (
     XadesError,
     XadesInfo,
 )
-from edoc.xml._events import Node
 from edoc.xml.names import DSIG_NS
+from edoc.xml.parsed import Node
 
 __all__ = ["PropertiesReference", "check", "properties_reference"]
 
