@@ -127,14 +127,6 @@ def _second_signature(read: Verdict, verified: Verdict) -> bool:
 
 
 # Cases where the front ends disagree today, each a known defect for another branch.
-KNOWN_DISAGREEMENTS = {
-    "C9-fuzz-invalid-x509-version": "verify refuses the certificate when the Signature closes "
-    "(InvalidSignatureError), before it reaches the syntax error further on that read and "
-    "validate report (ParseError): the expat pass should finish the parse before a refusal "
-    "on trust (signing/_verify_pass.py, the verify branch)",
-}
-
-
 def _made(case: Case, c: Ctx) -> tuple[bytes, Any] | None:
     made = case.make(c)
     extra = None
@@ -175,8 +167,6 @@ _HEAVY = {
 def test_corpus_case(case: Case, ctx: Ctx, work: Path) -> None:
     if "vectors" in case.needs and not VECTORS.is_dir():
         pytest.skip(f"the shared vectors are not at {VECTORS}")
-    if case.name in KNOWN_DISAGREEMENTS:
-        pytest.xfail(KNOWN_DISAGREEMENTS[case.name])
     made = _made(case, ctx)
     if made is None:
         pytest.skip("the case's input is not a document")

@@ -7,7 +7,12 @@ import hashlib
 import pyexpat
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from edoc.errors import DisallowedAlgorithmError, ParseError, SignatureProfileError
+from edoc.errors import (
+    DisallowedAlgorithmError,
+    InvalidSignatureError,
+    ParseError,
+    SignatureProfileError,
+)
 from edoc.limits import Limits
 from edoc.signing._c14n import XML_NS, Attr, Canonicalizer, Scope, declarations, resolve
 from edoc.signing._captured import Captured, End, Event, Pi, Start, Text, replay
@@ -61,14 +66,17 @@ class _Pass:
         """True inside an attachment's ContentTransferEncoded once the digest is chosen: its
         plain base64 text may then bypass expat (see :func:`_parse`)."""
         self.bulk_from = 0
+        """expat's byte index of that ContentTransferEncoded's start tag."""
         self.fed = 0
         """Bytes given to expat so far (bypassed bytes are not)."""
-        """expat's byte index of that ContentTransferEncoded's start tag."""
         self.line_offset = 0
         self.namespace_errors: list[tuple[int, str]] = []
         """(line, message) for each undeclared prefix, as the reader's tree parser reports."""
         self.ids: set[str] = set()
         """Id attributes in the package outside the Signature (a #id must not match one)."""
+        self.refused: InvalidSignatureError | None = None
+        """The Signature's refusal, raised once the whole document has parsed: a document
+        that is not well-formed further on is refused as such, as ``edoc.read`` refuses it."""
 
     # -- errors -------------------------------------------------------------------
     def line(self) -> int | None:
@@ -246,7 +254,14 @@ class _Pass:
         """Read the Reference's transforms; canonicalise what came before into the hash."""
         assert self.signature is not None
         assert self.signature_ns is not None
-        info = reference_info(self.signature, self.signature_ns, self.policy)
+        try:
+            info = reference_info(self.signature, self.signature_ns, self.policy)
+        except InvalidSignatureError as exc:
+            self.refused = exc  # read on, hashing nothing, to the end of the document
+            self.hasher = hashlib.sha256()
+            self.c14n = _Discard(lambda _: None, exclusive=True)
+            self.early = None
+            return
         self.info = info
         self.hasher = hashlib.new(info.digest.hash_name)
         exclusive = info.reference_c14n is CanonicalizationMethod.EXC_C14N
@@ -267,6 +282,22 @@ class _Pass:
             self.digested += len(self.canonical)
             self.hasher.update(self.canonical)
             del self.canonical[:]
+
+
+class _Discard(Canonicalizer):
+    """Canonicalises nothing: the rest of a document whose Signature is already refused."""
+
+    def start(self, *_: Any, **__: Any) -> None:
+        pass
+
+    def end(self, qname: str) -> None:
+        pass
+
+    def text(self, data: str) -> None:
+        pass
+
+    def pi(self, target: str, data: str) -> None:
+        pass
 
 
 def _canonical(sig: Captured, index: int, method: CanonicalizationMethod) -> bytes:
@@ -308,6 +339,8 @@ def _parse(stream: BinaryIO, run: _Pass, limits: Limits) -> None:
             f"not well-formed XML: {pyexpat.ErrorString(exc.code)}",
             line=exc.lineno, column=exc.offset + 1, source=run.source,
         ) from None  # fmt: skip
+    if run.refused is not None:
+        raise run.refused
     if run.signature is not None and not run.signature_done:
         raise run.profile("the Signature is not closed")
 
