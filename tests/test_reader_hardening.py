@@ -109,8 +109,11 @@ def test_comments_and_cdata_inside_text_do_not_truncate(
     valid: bytes, package: edoc.EdocPackage
 ) -> None:
     subject = package.header.subject
+    assert subject is not None
     data = _replace(
-        valid, subject, subject[:5] + "<!--x--><?pi data?>" + "<![CDATA[" + subject[5:] + "]]>"  # type: ignore[arg-type, index]
+        valid,
+        subject,
+        subject[:5] + "<!--x--><?pi data?>" + "<![CDATA[" + subject[5:] + "]]>",
     )
     assert read_edoc(data).header.subject == subject
 

@@ -520,7 +520,6 @@ def _wrap_base64(data: bytes, eol: bytes) -> bytes:
     return data[:start] + eol.join(b64[i : i + 76] for i in range(0, len(b64), 76)) + data[end:]
 
 
-
 def _signed_blob(pki: Path, tmp_path: Path, blob: bytes) -> Path:
     pkg = edoc.EdocPackage(
         header=_package().header, attachments=[edoc.Attachment.from_bytes(blob, name="a.bin")]
@@ -599,6 +598,7 @@ def test_bad_base64_is_broken_content_as_edoc_read_says(
     result = verify(out, trust=trust, spool_dir=tmp_path)
     assert isinstance(result.package, edoc.EdocPackage)
     assert result.package.attachments[0].broken == read_reason
+
 
 def _b64_start(data: bytes) -> int:
     return data.index(b'">', data.index(b"ContentTransferEncoded xmlns")) + 2

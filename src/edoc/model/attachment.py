@@ -208,8 +208,10 @@ class Attachment:
         ``Limits().max_attachment_bytes``) caps that size: over it,
         :class:`~edoc.errors.LimitExceededError`.
         """
-        if self.unwrapped_from is not None or self.broken is not None or not is_zip_type(
-            self.content_type
+        if (
+            self.unwrapped_from is not None
+            or self.broken is not None
+            or not is_zip_type(self.content_type)
         ):
             return None  # before the imports: zipfile costs ms on a process's first package
         from edoc.limits import Limits

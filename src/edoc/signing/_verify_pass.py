@@ -150,11 +150,7 @@ class _Pass:
         else:
             assert self.early is not None
             self.early.append(Start(qname, tag, decls, attrib, attrs_c14n))
-        self.bulk_ok = (
-            self.hasher is not None
-            and self.target.decoder is not None
-            and tag == _CTE
-        )
+        self.bulk_ok = self.hasher is not None and self.target.decoder is not None and tag == _CTE
         if self.bulk_ok:
             self.bulk_from = self.parser.CurrentByteIndex
 

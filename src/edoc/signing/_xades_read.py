@@ -44,6 +44,7 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 """How far a signer's clock may run ahead of the TSA's before SigningTime after genTime is
 refused."""
 
+
 @attrs.frozen(kw_only=True)
 class PropertiesReference:
     """The XAdES Reference to SignedProperties."""

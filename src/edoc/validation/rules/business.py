@@ -127,5 +127,3 @@ def business_present(ctx: Context) -> Iterator[Finding]:
             "TraceHeaderList has no Bussiness block",
             "TraceHeaderList không có khối Bussiness",
         )
-
-
