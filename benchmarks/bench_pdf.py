@@ -101,8 +101,12 @@ def main(argv: list[str] | None = None) -> int:
                 assert checker.check(att).passed
 
             fns: dict[str, Callable[[], object]] = {
-                "envelope only": envelope, "envelope + PDF": both, "PDF alone (edoc)": alone}
+                "envelope only": envelope,
+                "envelope + PDF": both,
+                "PDF alone (edoc)": alone,
+            }
             if pdfsig:
+
                 def peer(pdf: Path = pdf) -> None:
                     out = subprocess.run([pdfsig, "-nocert", str(pdf)], capture_output=True,
                                          text=True, check=False, timeout=600).stdout  # fmt: skip
@@ -113,14 +117,17 @@ def main(argv: list[str] | None = None) -> int:
             row = {name: statistics.median(t) for name, t in times.items()}
             # the added cost: the median of the per-round differences (the same round's load)
             row["added"] = statistics.median(
-                b - a for a, b in zip(times["envelope only"], times["envelope + PDF"], strict=True))
+                b - a for a, b in zip(times["envelope only"], times["envelope + PDF"], strict=True)
+            )
             row["pdf bytes"] = float(pdf.stat().st_size)
             row["package bytes"] = float(pkg.stat().st_size)
             rows[label] = row
             pdf.unlink()
             pkg.unlink()
-    print(f"{'size':>6} {'envelope ms':>12} {'env+PDF ms':>11} {'added ms':>9} "
-          f"{'added ÷ env':>11} {'PDF alone ms':>13} {'pdfsig ms':>10} {'edoc ÷ pdfsig':>13}")
+    print(
+        f"{'size':>6} {'envelope ms':>12} {'env+PDF ms':>11} {'added ms':>9} "
+        f"{'added ÷ env':>11} {'PDF alone ms':>13} {'pdfsig ms':>10} {'edoc ÷ pdfsig':>13}"
+    )
     for label, r in rows.items():
         added = r["added"]
         sig = r.get("pdfsig")
@@ -129,9 +136,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['PDF alone (edoc)'] * 1e3:13.1f} "
               + (f"{sig * 1e3:10.1f} {r['PDF alone (edoc)'] / sig:13.2f}" if sig else
                  f"{'-':>10} {'-':>13}"))  # fmt: skip
-    print(f"\n{args.repeat} interleaved rounds (median); edoc {edoc.__version__}; Python "
-          f"{sys.version.split()[0]}; revocation off. pdfsig is a whole command (process "
-          "start included); the edoc lines are in-process.")
+    print(
+        f"\n{args.repeat} interleaved rounds (median); edoc {edoc.__version__}; Python "
+        f"{sys.version.split()[0]}; revocation off. pdfsig is a whole command (process "
+        "start included); the edoc lines are in-process."
+    )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     return 0

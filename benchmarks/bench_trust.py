@@ -126,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'operation':44} {'median ms':>10} {'÷ openssl verify':>17}")
     for name, sec in figures.items():
         print(f"{name:44} {sec * 1e3:10.2f} {sec / peer:17.2f}")
-    print(f"\nrepeat {args.repeat}; edoc {edoc.__version__}; Python {sys.version.split()[0]}; "
-          f"{subprocess.run([openssl, 'version'], capture_output=True, text=True).stdout.strip()}")
+    print(
+        f"\nrepeat {args.repeat}; edoc {edoc.__version__}; Python {sys.version.split()[0]}; "
+        f"{subprocess.run([openssl, 'version'], capture_output=True, text=True).stdout.strip()}"
+    )
     print("edoc in-process lines exclude process start; openssl and CLI lines include it.")
     if args.json:
         args.json.write_text(json.dumps({k: v * 1e3 for k, v in figures.items()}, indent=2))

@@ -118,20 +118,20 @@ def _truncate(data: bytes, signer: signers.SimpleSigner, cut: int = 40) -> bytes
     a, b, c, d = (int(x) for x in m.groups())
     new = f"/ByteRange [{a} {b} {c} {d - cut}]".encode()
     new = new.ljust(len(m.group(0)))
-    data = data[: m.start()] + new + data[m.end():]
+    data = data[: m.start()] + new + data[m.end() :]
     digest = hashes.Hash(hashes.SHA256())
-    digest.update(data[a: a + b])
-    digest.update(data[c: c + d - cut])
+    digest.update(data[a : a + b])
+    digest.update(data[c : c + d - cut])
     cms = asyncio.run(signer.async_sign(digest.finalize(), "sha256"))
     hexed = cms.dump().hex().encode()
     width = c - b - 2  # the <...> between the ranges
     assert len(hexed) <= width
-    return data[: b + 1] + hexed.ljust(width, b"0") + data[c - 1:]  # type: ignore[no-any-return]
+    return data[: b + 1] + hexed.ljust(width, b"0") + data[c - 1 :]  # type: ignore[no-any-return]
 
 
 def _tamper(data: bytes) -> bytes:
     i = data.index(b"Quyet dinh so 7816") + len(b"Quyet dinh so ")
-    return data[:i] + b"8" + data[i + 1:]
+    return data[:i] + b"8" + data[i + 1 :]
 
 
 def make_pdfs(pki: TrustPKI, d: Path, *, pad: int = 0) -> dict[str, Path]:
@@ -164,10 +164,12 @@ def make_pdfs(pki: TrustPKI, d: Path, *, pad: int = 0) -> dict[str, Path]:
         "modified": _modify(intact),
         "twice": sign_pdf(intact, _signer(seal.key, seal.cert, []), "Seal"),
         "truncated": _truncate(intact, good),
-        "foreign": sign_pdf(base, _signer(foreign.key, foreign.cert, [foreign_root.cert]),
-                            "Signer"),
-        "revoked": sign_pdf(base, _signer(revoked_key, revoked_chain[0], revoked_chain[1:]),
-                            "Signer"),
+        "foreign": sign_pdf(
+            base, _signer(foreign.key, foreign.cert, [foreign_root.cert]), "Signer"
+        ),
+        "revoked": sign_pdf(
+            base, _signer(revoked_key, revoked_chain[0], revoked_chain[1:]), "Signer"
+        ),
         "stamped": out.getvalue(),
         "tampered": _tamper(intact),
     }
@@ -176,8 +178,6 @@ def make_pdfs(pki: TrustPKI, d: Path, *, pad: int = 0) -> dict[str, Path]:
         paths[name] = d / f"{name}.pdf"
         paths[name].write_bytes(data)
     return paths
-
-
 
 
 def _rsa_tsa(root: Issued) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:

@@ -312,12 +312,20 @@ def make_trust_pki(d: Path) -> TrustPKI:
         "root": _issue("edoc test OCSP (Root CA)", root, ca=False, ku=responder_ku, eku=ocsp_eku),
     }
     root_kw: dict[str, Any] = {
-        "ocsp": f"http://127.0.0.1:{root_ocsp_port}", "crl": f"{base}/root.crl"
+        "ocsp": f"http://127.0.0.1:{root_ocsp_port}",
+        "crl": f"{base}/root.crl",
     }
     tsas = {  # under the root, naming its responder and CRL; "tsa-revoked" is revoked
-        name: _issue(f"edoc test {name.upper()}", root, ca=False, ku=_ku(digital_signature=True),
-                     before=NOW - 300 * DAY, eku=[ExtendedKeyUsageOID.TIME_STAMPING],
-                     eku_critical=True, **root_kw)
+        name: _issue(
+            f"edoc test {name.upper()}",
+            root,
+            ca=False,
+            ku=_ku(digital_signature=True),
+            before=NOW - 300 * DAY,
+            eku=[ExtendedKeyUsageOID.TIME_STAMPING],
+            eku_critical=True,
+            **root_kw,
+        )
         for name in ("tsa", "tsa-revoked")
     }
     for name, t in tsas.items():

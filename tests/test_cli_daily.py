@@ -352,9 +352,7 @@ def test_python_api_rough_edges(built: Path) -> None:
         "EdocPackage(document_id='000.00.00.G22,2025/09/30,7816/VPCP-TTĐT', "
         "subject='V/v kết nối, liên thông phần mềm quản lý văn bản', attachments=1)"
     )
-    status = edoc.StatusPackage.reply_to(
-        pkg, code=edoc.StatusCode.RECEIVED, from_=pkg.header.to[0]
-    )
+    status = edoc.StatusPackage.reply_to(pkg, code=edoc.StatusCode.RECEIVED, from_=pkg.header.to[0])
     assert repr(status) == (
         "StatusPackage(status_code='01', from_='000.00.00.H41', "
         "response_for='000.00.00.G22,2025/09/30,7816/VPCP-TTĐT')"

@@ -120,6 +120,7 @@ def test_xades_text_pieces_are_joined_once() -> None:
     assert tree(large, 0).text == "a" * 800_000
     _assert_linear("xades tree", lambda: tree(small, 0), lambda: tree(large, 0), 4.0)
 
+
 def test_positions_counted_on_the_way_down_are_the_positions() -> None:
     """Node.path and ElementPaths give the XPath-like positions written here by hand."""
     from edoc.xml.reader import parse_document

@@ -144,7 +144,10 @@ def test_a_truncated_byte_range_is_a_valid_signature_over_too_little(
 def test_without_a_verifier_only_integrity_is_checked(pdfs: dict[str, Path]) -> None:
     (sig,) = _check(PdfChecker(None), pdfs["intact"]).signatures
     assert (sig.indication, sig.sub_indication, sig.reason) == (
-        U, S.NO_CERTIFICATE_CHAIN_FOUND, "no-trust-store")
+        U,
+        S.NO_CERTIFICATE_CHAIN_FOUND,
+        "no-trust-store",
+    )
     assert sig.chain == ()
     assert sig.fetches == ()
 
@@ -254,7 +257,8 @@ def test_validate_rules(pki: TrustPKI, pdfs: dict[str, Path]) -> None:
     unsigned = _pkg_with(("a.pdf", pdfs["unsigned"].read_bytes()))
     assert _rules(validate(unsigned)) == [("EDX-PDF-001", "warning")]
     assert _rules(validate(unsigned, pdf=PdfRules(require_signed=True))) == [
-        ("EDX-PDF-001", "error")]
+        ("EDX-PDF-001", "error")
+    ]
     assert _rules(validate(unsigned, pdf=PdfRules(enabled=False))) == []
     broken = _pkg_with(("a.pdf", pdfs["tampered"].read_bytes()),
                        ("b.pdf", pdfs["modified"].read_bytes()),
@@ -354,8 +358,10 @@ def _xref_bomb(compressed: bytes) -> bytes:
     """The file's only cross-reference section is a stream that inflates without end."""
     out = bytearray(b"%PDF-1.7\n")
     at = len(out)
-    out += (b"1 0 obj\n<< /Type /XRef /Size 2 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode "
-            b"/Length %d >>\nstream\n" % len(compressed) + compressed + b"\nendstream\nendobj\n")
+    out += (
+        b"1 0 obj\n<< /Type /XRef /Size 2 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode "
+        b"/Length %d >>\nstream\n" % len(compressed) + compressed + b"\nendstream\nendobj\n"
+    )
     out += b"startxref\n%d\n%%%%EOF\n" % at
     return bytes(out)
 
@@ -379,7 +385,8 @@ def test_hostile_pdfs_are_errors_and_the_rest_is_checked(
     for name in ("cycle", "signature-garbage"):
         d = by[name]
         assert d.error_reason == "pdf-malformed" or [s.reason for s in d.signatures] == [
-            "pdf-format"], (name, d)
+            "pdf-format"
+        ], (name, d)
     assert "PdfDecodeLimitError" in (by["object-stream-bomb"].error or "")
     assert by["intact"].passed
     assert all(d.seconds < 30 for d in docs)
@@ -395,7 +402,8 @@ def test_limits(pdfs: dict[str, Path]) -> None:
     late = PdfChecker(None, limits=PdfLimits(max_seconds=0)).check(att)
     assert late.error_reason == "pdf-timeout"
     few = PdfChecker(None, limits=PdfLimits(max_signatures=1)).check(
-        edoc.Attachment.from_path(pdfs["twice"]))
+        edoc.Attachment.from_path(pdfs["twice"])
+    )
     assert few.error_reason == "pdf-too-large"
     assert len(few.signatures) == 1
 

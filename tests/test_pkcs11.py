@@ -602,7 +602,9 @@ def test_uri_parsing() -> None:
 
 def test_without_python_pkcs11_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pkcs11", None)
-    with pytest.raises(TokenError, match=r"needs python-pkcs11: pip install 'edoc-edxml\[pkcs11\]'") as e:  # noqa: E501
+    with pytest.raises(
+        TokenError, match=r"needs python-pkcs11: pip install 'edoc-edxml\[pkcs11\]'"
+    ) as e:  # noqa: E501
         Pkcs11Key.open("pkcs11:token=VPCP;object=van-thu", pin="1234", module=__file__)
     assert e.value.reason == "backend"
 

@@ -110,7 +110,9 @@ def test_comments_and_cdata_inside_text_do_not_truncate(
 ) -> None:
     subject = package.header.subject
     data = _replace(
-        valid, subject, subject[:5] + "<!--x--><?pi data?>" + "<![CDATA[" + subject[5:] + "]]>"  # type: ignore[arg-type, index]
+        valid,
+        subject,
+        subject[:5] + "<!--x--><?pi data?>" + "<![CDATA[" + subject[5:] + "]]>",  # type: ignore[arg-type, index]
     )
     assert read_edoc(data).header.subject == subject
 

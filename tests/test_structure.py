@@ -361,8 +361,10 @@ def test_every_reason_in_the_source_is_an_enum_member() -> None:
 
 
 def test_the_reason_scan_catches_a_typo() -> None:
-    tree = ast.parse('raise E("x", reason="digest-mismatc")\nif e.reason == "revokd": pass\n'
-                     'B = frozenset({"pdf-format", "pdf-coverage", "pdf-modifed"})\nprint(reason)')
+    tree = ast.parse(
+        'raise E("x", reason="digest-mismatc")\nif e.reason == "revokd": pass\n'
+        'B = frozenset({"pdf-format", "pdf-coverage", "pdf-modifed"})\nprint(reason)'
+    )
     found = sorted(str(c.value) for c in _reason_literals(tree))
     assert found == ["digest-mismatc", "pdf-coverage", "pdf-format", "pdf-modifed", "revokd"]
 

@@ -497,8 +497,6 @@ def warn_caller(message: str, category: type[Warning]) -> None:
     """Warn, naming the first frame outside edoc as the warning's place: the caller's line,
     however deep inside edoc (parser callbacks included) the cause was found."""
     level, frame = 1, sys._getframe(0)
-    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(
-        _EDOC_DIR
-    ):
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_EDOC_DIR):
         frame, level = frame.f_back, level + 1  # type: ignore[assignment]
     warnings.warn(message, category, stacklevel=level)

@@ -64,8 +64,10 @@ def test_run_passes_when_every_required_vector_passes(tmp_path: Path) -> None:
     proc = _edoc("conformance", "run", "validator", "--seed", "1", "--only", "invalid-EDX-READ-CID",
                  "--only", "invalid-EDX-HDR-001", "--cmd", script_cmd("reject_all.py"))  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "FAIL invalid-EDX-READ-CID (invalid, optional): expected warn, the validator " \
+    assert (
+        "FAIL invalid-EDX-READ-CID (invalid, optional): expected warn, the validator "
         "rejected it (exit 1)" in proc.stdout
+    )
 
 
 def test_unknown_only_pattern_is_a_usage_error() -> None:
@@ -96,8 +98,6 @@ def test_large_attachment_is_generated_to_size(tmp_path: Path) -> None:
     data = pkg.attachments[0].read_bytes()
     assert len(data) == 1024 * 1024
     assert data.startswith(b"%PDF-1.7\n")
-
-
 
 
 def test_receiver_run_reports_a_silent_receiver(tmp_path: Path) -> None:

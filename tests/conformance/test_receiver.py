@@ -72,7 +72,6 @@ class ReferenceReceiver(threading.Thread):
             hub.send(Outgoing(payload=out, kind="status"))
         item.ack("done")
 
-
     def _answer_status(self, hub: HubTransport, path: Path, message_id: str) -> None:
         import datetime as dt
 

@@ -114,8 +114,10 @@ def test_match_rule_fails_a_rejection_that_names_no_rule(
                                match_rule=True)  # fmt: skip
     assert plain.status is Status.PASS
     assert matched.status is Status.FAIL
-    assert matched.reason == ("the validator rejected it (exit 1) as expected, but its output "
-                              "does not name rule EDX-HDR-001")
+    assert matched.reason == (
+        "the validator rejected it (exit 1) as expected, but its output "
+        "does not name rule EDX-HDR-001"
+    )
 
 
 def test_a_validator_past_the_timeout_fails(quick_suite: list[Vector], workshop: Workshop) -> None:

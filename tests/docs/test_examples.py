@@ -27,6 +27,7 @@ for _b in RUNNABLE:
     if _b.skip is None:
         BY_PAGE.setdefault(_b.page, []).append(_b)
 
+
 def _has_command(words: str) -> bool:
     args = words.split()
     assert args[0] == "edoc", words

@@ -33,14 +33,20 @@ def _template(signed_info: str, reference: str) -> str:
             "<SignatureValue/><KeyInfo><X509Data><X509Certificate/></X509Data></KeyInfo></Signature>")  # fmt: skip
 
 
-def _xmlsec1_signed(*edits: tuple[bytes, bytes], signed_info: str = C14N, reference: str = C14N) -> Any:
+def _xmlsec1_signed(
+    *edits: tuple[bytes, bytes], signed_info: str = C14N, reference: str = C14N
+) -> Any:
     """The unsigned sample with ``edits`` (old, new) applied, signed by ``xmlsec1 --sign``."""
 
     def make(c: Ctx) -> bytes:
         data = c.unsigned
         for old, new in edits:
             data = rep(data, old, new)
-        data = rep(data, b"</edXML:edXMLHeader>", _template(signed_info, reference) + "</edXML:edXMLHeader>")
+        data = rep(
+            data,
+            b"</edXML:edXMLHeader>",
+            _template(signed_info, reference) + "</edXML:edXMLHeader>",
+        )
         (c.work / "tpl.xml").write_bytes(data)
         key = c.pki / "rsa2048.pem"
         r = subprocess.run(["xmlsec1", "--sign", "--privkey-pem", f"{key},{key}", "--output", str(c.work / "s.xml"),
@@ -66,7 +72,13 @@ def _xmlsec1_xades(c: Ctx) -> bytes:
     policy = attrs.evolve(SigningPolicy.default(), properties_c14n=CanonicalizationMethod.C14N)
     sign_package(sample(), out, key=c.key("rsa2048"), xades="bes", policy=policy)
     data = rep(out.getvalue(), _ROOT, b'<edXML xml:lang="vi" xmlns=')
-    data = re.sub(rb"<X509Data>.*?</X509Data>", b"<X509Data><X509Certificate/></X509Data>", data, count=1, flags=re.S)
+    data = re.sub(
+        rb"<X509Data>.*?</X509Data>",
+        b"<X509Data><X509Certificate/></X509Data>",
+        data,
+        count=1,
+        flags=re.S,
+    )
     (c.work / "tpl.xml").write_bytes(data)
     key = c.pki / "rsa2048.pem"
     r = subprocess.run(["xmlsec1", "--sign", "--privkey-pem", f"{key},{key}", "--id-attr:Id", XADES_ID_ATTR,
@@ -106,21 +118,186 @@ def _sig(c: Ctx, old: bytes, new: bytes) -> bytes:
 
 
 CASES = [
-    Case("S12", "xmlsec1-c14n-root-xml-lang", "xmlsec1 signs with C14N 1.0 a package whose root carries xml:lang", "verify", _xmlsec1_signed(_root('xml:lang="vi"')), Accepted(_verified(), _INHERIT), differential=True, needs=("xmlsec1",)),
-    Case("S12", "xmlsec1-c14n-root-xml-space", "the same with xml:space", "verify", _xmlsec1_signed(_root('xml:space="preserve"')), Accepted(_verified(), _INHERIT), differential=True, needs=("xmlsec1",)),
-    Case("S12", "xmlsec1-c14n-root-xml-base", "the same with xml:base (inherited as written in C14N 1.0; C14N 1.1 would fix it up)", "verify", _xmlsec1_signed(_root('xml:base="http://example.org/edoc/"')), Accepted(_verified(), _INHERIT), differential=True, needs=("xmlsec1",)),
-    Case("S12", "xmlsec1-c14n-nearest-xml-lang", "xml:lang and xml:space on the root, another xml:lang on edXMLHeader: the nearest wins", "verify", _xmlsec1_signed(_root('xml:space="default" xml:lang="vi"'), (_HEADER, b'<edXML:edXMLHeader xml:lang="en">')), Accepted(_verified(), _INHERIT), differential=True, needs=("xmlsec1",)),
-    Case("S12", "xmlsec1-c14n-signed-info-only", "C14N 1.0 for SignedInfo, exclusive C14N for the document, xml:lang on the envelope", "verify", _xmlsec1_signed((b"<edXML:edXMLEnvelope ", b'<edXML:edXMLEnvelope xml:lang="vi" '), reference=EXC), Accepted(_verified(), _INHERIT), differential=True, needs=("xmlsec1",)),
-    Case("S12", "xmlsec1-xades-c14n-properties-xml-lang", "XAdES SignedProperties digested with C14N 1.0 under a root carrying xml:lang, re-signed by xmlsec1 (the SignedProperties apex inherits it)", "verify", _xmlsec1_xades, Accepted(_xades_level, _INHERIT.replace("SignedInfo", "SignedProperties")), differential=True, needs=("xmlsec1",)),
-    Case("S12", "xmlsec1-exc-c14n-root-xml-lang", "exclusive C14N throughout, xml:lang on the root: not inherited", "verify", _xmlsec1_signed(_root('xml:lang="vi"'), signed_info=EXC, reference=EXC), Accepted(_verified(), "exclusive C14N renders no inherited xml:* attribute"), differential=True, needs=("xmlsec1",)),
-    Case("S6", "xml-lang-on-signature", "xml:lang added to the Signature element (outside what exclusive C14N signs)", "verify", lambda c: _sig(c, b"<Signature ", b'<Signature xml:lang="vi" '), _SCHEMA, before_crypto=True, differential=True),
-    Case("S6", "xml-lang-on-c14n-signature", "xml:lang added to the Signature of an xmlsec1 signature made with C14N 1.0 (which would inherit it into SignedInfo)", "verify", lambda c: rep(_xmlsec1_signed()(c), b"<Signature ", b'<Signature xml:lang="vi" '), _SCHEMA, before_crypto=True, differential=True, needs=("xmlsec1",)),
-    Case("S6", "foreign-attribute-on-signature", "a foreign-namespace attribute on the Signature element", "verify", lambda c: _sig(c, b"<Signature ", b'<Signature xmlns:x="urn:x" x:note="edited" '), _SCHEMA, before_crypto=True, differential=True),
-    Case("S6", "key-info-before-signature-value", "KeyInfo moved before SignatureValue", "verify", lambda c: re.sub(rb"(<SignatureValue>.*?</SignatureValue>)(<KeyInfo>.*?</KeyInfo>)", rb"\2\1", c.signed, count=1, flags=re.S), _SCHEMA, before_crypto=True, differential=True),
-    Case("S6", "two-key-infos", "a second KeyInfo after the first", "verify", lambda c: re.sub(rb"(<KeyInfo>.*?</KeyInfo>)", rb"\1\1", c.signed, count=1, flags=re.S), _SCHEMA, before_crypto=True, differential=True),
-    Case("S6", "xml-lang-on-signature-value", "xml:lang on SignatureValue (not signed)", "verify", lambda c: _sig(c, b"<SignatureValue>", b'<SignatureValue xml:lang="vi">'), _SCHEMA, before_crypto=True, differential=True),
-    Case("S6", "attribute-on-x509-certificate", "an attribute the schema does not define on X509Certificate", "verify", lambda c: _sig(c, b"<X509Certificate>", b'<X509Certificate Id="c">'), _SCHEMA, before_crypto=True, differential=True),
-    Case("S6", "text-in-x509-data", "text inside X509Data, whose content is element-only", "verify", lambda c: _sig(c, b"<X509Data>", b"<X509Data>see below"), _SCHEMA, before_crypto=True, differential=True),
-    Case("S6", "unknown-element-in-key-info", "an element of the xmldsig namespace the schema does not define, in KeyInfo", "verify", lambda c: _sig(c, b"<KeyInfo>", b"<KeyInfo><KeyHint>rsa</KeyHint>"), _SCHEMA, before_crypto=True, differential=True),
-    Case("S6", "certificate-outside-x509-data", "X509Certificate directly in KeyInfo", "verify", lambda c: _sig(c, b"</KeyInfo>", b"<X509Certificate>AAAA</X509Certificate></KeyInfo>"), _SCHEMA, before_crypto=True, differential=True),
+    Case(
+        "S12",
+        "xmlsec1-c14n-root-xml-lang",
+        "xmlsec1 signs with C14N 1.0 a package whose root carries xml:lang",
+        "verify",
+        _xmlsec1_signed(_root('xml:lang="vi"')),
+        Accepted(_verified(), _INHERIT),
+        differential=True,
+        needs=("xmlsec1",),
+    ),
+    Case(
+        "S12",
+        "xmlsec1-c14n-root-xml-space",
+        "the same with xml:space",
+        "verify",
+        _xmlsec1_signed(_root('xml:space="preserve"')),
+        Accepted(_verified(), _INHERIT),
+        differential=True,
+        needs=("xmlsec1",),
+    ),
+    Case(
+        "S12",
+        "xmlsec1-c14n-root-xml-base",
+        "the same with xml:base (inherited as written in C14N 1.0; C14N 1.1 would fix it up)",
+        "verify",
+        _xmlsec1_signed(_root('xml:base="http://example.org/edoc/"')),
+        Accepted(_verified(), _INHERIT),
+        differential=True,
+        needs=("xmlsec1",),
+    ),
+    Case(
+        "S12",
+        "xmlsec1-c14n-nearest-xml-lang",
+        "xml:lang and xml:space on the root, another xml:lang on edXMLHeader: the nearest wins",
+        "verify",
+        _xmlsec1_signed(
+            _root('xml:space="default" xml:lang="vi"'),
+            (_HEADER, b'<edXML:edXMLHeader xml:lang="en">'),
+        ),
+        Accepted(_verified(), _INHERIT),
+        differential=True,
+        needs=("xmlsec1",),
+    ),
+    Case(
+        "S12",
+        "xmlsec1-c14n-signed-info-only",
+        "C14N 1.0 for SignedInfo, exclusive C14N for the document, xml:lang on the envelope",
+        "verify",
+        _xmlsec1_signed(
+            (b"<edXML:edXMLEnvelope ", b'<edXML:edXMLEnvelope xml:lang="vi" '), reference=EXC
+        ),
+        Accepted(_verified(), _INHERIT),
+        differential=True,
+        needs=("xmlsec1",),
+    ),
+    Case(
+        "S12",
+        "xmlsec1-xades-c14n-properties-xml-lang",
+        "XAdES SignedProperties digested with C14N 1.0 under a root carrying xml:lang, re-signed by xmlsec1 (the SignedProperties apex inherits it)",
+        "verify",
+        _xmlsec1_xades,
+        Accepted(_xades_level, _INHERIT.replace("SignedInfo", "SignedProperties")),
+        differential=True,
+        needs=("xmlsec1",),
+    ),
+    Case(
+        "S12",
+        "xmlsec1-exc-c14n-root-xml-lang",
+        "exclusive C14N throughout, xml:lang on the root: not inherited",
+        "verify",
+        _xmlsec1_signed(_root('xml:lang="vi"'), signed_info=EXC, reference=EXC),
+        Accepted(_verified(), "exclusive C14N renders no inherited xml:* attribute"),
+        differential=True,
+        needs=("xmlsec1",),
+    ),
+    Case(
+        "S6",
+        "xml-lang-on-signature",
+        "xml:lang added to the Signature element (outside what exclusive C14N signs)",
+        "verify",
+        lambda c: _sig(c, b"<Signature ", b'<Signature xml:lang="vi" '),
+        _SCHEMA,
+        before_crypto=True,
+        differential=True,
+    ),
+    Case(
+        "S6",
+        "xml-lang-on-c14n-signature",
+        "xml:lang added to the Signature of an xmlsec1 signature made with C14N 1.0 (which would inherit it into SignedInfo)",
+        "verify",
+        lambda c: rep(_xmlsec1_signed()(c), b"<Signature ", b'<Signature xml:lang="vi" '),
+        _SCHEMA,
+        before_crypto=True,
+        differential=True,
+        needs=("xmlsec1",),
+    ),
+    Case(
+        "S6",
+        "foreign-attribute-on-signature",
+        "a foreign-namespace attribute on the Signature element",
+        "verify",
+        lambda c: _sig(c, b"<Signature ", b'<Signature xmlns:x="urn:x" x:note="edited" '),
+        _SCHEMA,
+        before_crypto=True,
+        differential=True,
+    ),
+    Case(
+        "S6",
+        "key-info-before-signature-value",
+        "KeyInfo moved before SignatureValue",
+        "verify",
+        lambda c: re.sub(
+            rb"(<SignatureValue>.*?</SignatureValue>)(<KeyInfo>.*?</KeyInfo>)",
+            rb"\2\1",
+            c.signed,
+            count=1,
+            flags=re.S,
+        ),
+        _SCHEMA,
+        before_crypto=True,
+        differential=True,
+    ),
+    Case(
+        "S6",
+        "two-key-infos",
+        "a second KeyInfo after the first",
+        "verify",
+        lambda c: re.sub(rb"(<KeyInfo>.*?</KeyInfo>)", rb"\1\1", c.signed, count=1, flags=re.S),
+        _SCHEMA,
+        before_crypto=True,
+        differential=True,
+    ),
+    Case(
+        "S6",
+        "xml-lang-on-signature-value",
+        "xml:lang on SignatureValue (not signed)",
+        "verify",
+        lambda c: _sig(c, b"<SignatureValue>", b'<SignatureValue xml:lang="vi">'),
+        _SCHEMA,
+        before_crypto=True,
+        differential=True,
+    ),
+    Case(
+        "S6",
+        "attribute-on-x509-certificate",
+        "an attribute the schema does not define on X509Certificate",
+        "verify",
+        lambda c: _sig(c, b"<X509Certificate>", b'<X509Certificate Id="c">'),
+        _SCHEMA,
+        before_crypto=True,
+        differential=True,
+    ),
+    Case(
+        "S6",
+        "text-in-x509-data",
+        "text inside X509Data, whose content is element-only",
+        "verify",
+        lambda c: _sig(c, b"<X509Data>", b"<X509Data>see below"),
+        _SCHEMA,
+        before_crypto=True,
+        differential=True,
+    ),
+    Case(
+        "S6",
+        "unknown-element-in-key-info",
+        "an element of the xmldsig namespace the schema does not define, in KeyInfo",
+        "verify",
+        lambda c: _sig(c, b"<KeyInfo>", b"<KeyInfo><KeyHint>rsa</KeyHint>"),
+        _SCHEMA,
+        before_crypto=True,
+        differential=True,
+    ),
+    Case(
+        "S6",
+        "certificate-outside-x509-data",
+        "X509Certificate directly in KeyInfo",
+        "verify",
+        lambda c: _sig(c, b"</KeyInfo>", b"<X509Certificate>AAAA</X509Certificate></KeyInfo>"),
+        _SCHEMA,
+        before_crypto=True,
+        differential=True,
+    ),
 ]

@@ -44,7 +44,9 @@ class HostileHub:
             def do_POST(self) -> None:
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n) if n else b""
-                hub.requests.append(bytes(self.requestline, "latin-1") + b"\r\n" + bytes(self.headers) + body)
+                hub.requests.append(
+                    bytes(self.requestline, "latin-1") + b"\r\n" + bytes(self.headers) + body
+                )
                 hub.answer(self)
 
             def log_message(self, *args: object) -> None:
@@ -101,7 +103,9 @@ class HostileHub:
                 return
         elif m == "bad-entries":  # issue 17: one bad entry must not stop the others
             if h.path == "/getReceivedEdocList":
-                send(b'{"status":"OK","data":[{"docId":"a\\r\\nX-Evil: 1"},{"docId":["x"]},7,{"docId":"good-1"}]}')
+                send(
+                    b'{"status":"OK","data":[{"docId":"a\\r\\nX-Evil: 1"},{"docId":["x"]},7,{"docId":"good-1"}]}'
+                )
             elif h.path == "/getEdoc":
                 send(b'{"status":"OK","data":"PGVkWE1MLz4="}')
             else:
@@ -126,9 +130,13 @@ def _fetch(mode: str, **options: Any) -> Any:
         def run() -> Any:
             c.hostile_hub.mode = mode
             options.setdefault("timeout", 2.0)
-            with HubTransport(c.hostile_hub.url, "vxp.saas.a", "s3cr3t-hub-Q", retries=0, **options) as t:
+            with HubTransport(
+                c.hostile_hub.url, "vxp.saas.a", "s3cr3t-hub-Q", retries=0, **options
+            ) as t:
                 return t.fetch("doc-1", c.work)
+
         return run
+
     return make
 
 
@@ -140,11 +148,18 @@ def _header_injection(c: Ctx) -> Any:
         p = c.work / "p.edxml"
         p.write_bytes(c.unsigned)
         c.hostile_hub.mode = "ok"
-        with HubTransport(c.hostile_hub.url, "vxp.saas.a", "s3cr3t-hub-Q", retries=0, timeout=2.0) as t:
+        with HubTransport(
+            c.hostile_hub.url, "vxp.saas.a", "s3cr3t-hub-Q", retries=0, timeout=2.0
+        ) as t:
             try:
-                return t.send(Outgoing(payload=p, sender="000.00.00.G22\r\nX-Evil: 1", to=("000.00.00.H41",)))
+                return t.send(
+                    Outgoing(payload=p, sender="000.00.00.G22\r\nX-Evil: 1", to=("000.00.00.H41",))
+                )
             finally:
-                assert not any(b"\r\nX-Evil" in r for r in c.hostile_hub.requests), "CRLF reached the wire"
+                assert not any(b"\r\nX-Evil" in r for r in c.hostile_hub.requests), (
+                    "CRLF reached the wire"
+                )
+
     return run
 
 
@@ -159,6 +174,7 @@ def _upload_name(c: Ctx) -> Any:
         with hub as t, contextlib.suppress(edoc.errors.EdocError):
             t.send(p)
         return c.hostile_hub.requests
+
     return run
 
 
@@ -190,6 +206,7 @@ def _poison(c: Ctx) -> Any:
                         outcomes.append(type(exc).__name__)
                         msg.ack(Outcome.FAIL)
         return outcomes, box
+
     return run
 
 
@@ -207,7 +224,9 @@ def _url_in_document(c: Ctx) -> Any:
     def run() -> Any:
         box = c.work / "box"
         p = c.work / "u.edxml"
-        p.write_bytes(rep(c.unsigned, b"<edXML:Subject>V/v", f"<edXML:Subject>{c.canary.url}/endpoint V/v"))
+        p.write_bytes(
+            rep(c.unsigned, b"<edXML:Subject>V/v", f"<edXML:Subject>{c.canary.url}/endpoint V/v")
+        )
         DirectoryTransport(c.work / "peer", outbox=box / "inbox").send(p)
         with DirectoryTransport(box) as t:
             for msg in t.receive(max_messages=1):
@@ -217,6 +236,7 @@ def _url_in_document(c: Ctx) -> Any:
                 validate(msg.path)
                 msg.ack(Outcome.DONE)
         return c.canary.hits
+
     return run
 
 
@@ -234,19 +254,130 @@ def _te(name: str) -> Any:
 
 
 CASES = [
-    Case("T1", "gzip-bomb", "getEdoc answered with a 64 MiB JSON gzipped to 64 KiB; max_bytes 8 MiB", "call", _fetch("gzip-bomb", max_bytes=8 << 20), Refused(_te("TransportLimitError"), "larger than max_bytes"), max_rss_mb=64, needs=("httpx",)),
-    Case("T1", "oversized-json", "getEdoc answered with 256 MiB of base64, chunked; max_bytes 8 MiB", "call", _fetch("oversized", max_bytes=8 << 20), Refused(_te("TransportLimitError"), "larger than max_bytes"), max_rss_mb=64, needs=("httpx",)),
-    Case("T2", "slow-drip", "a hub that trickles one byte every 0.2 s (never trips the 2 s read timeout); max_seconds 2", "call", _fetch("trickle", max_seconds=2.0), Refused(_te("TransportTimeout"), "longer than max_seconds"), timeout=15, needs=("httpx",)),
-    Case("T2", "redirect", "a 302 to http://127.0.0.2: never followed", "call", _fetch("redirect"), Refused(_te("RejectedError"), "HTTP 302"), needs=("httpx",)),
-    Case("T3", "duplicate-data", 'getEdoc answered {"data":"A","data":"B"}', "call", _fetch("dup-keys"), Refused(_te("ProtocolError"), "'data' twice"), needs=("httpx",)),
-    Case("T3", "duplicate-status", 'getEdoc answered {"status":"FAIL","status":"OK"}', "call", _fetch("dup-status"), Refused(_te("ProtocolError"), "'status' twice"), needs=("httpx",)),
-    Case("T3", "numeric-status", "a numeric status", "call", _fetch("numeric-status"), Refused(_te("ProtocolError"), "status that is not text"), needs=("httpx",)),
-    Case("T3", "non-base64-data", "data that is not base64", "call", _fetch("bad-base64"), Refused(_te("ProtocolError"), "not the expected JSON"), needs=("httpx",)),
-    Case("T3", "error-code-with-data", "ErrorCode 12 with data present: refused, no file kept", "call", _fetch("error-with-data"), Refused(_te("RejectedError"), "ErrorCode 12"), needs=("httpx",)),
-    Case("T4", "crlf-in-header", "a sender OrganId carrying CRLF and a header", "call", _header_injection, Refused(edoc.errors.InputError, "'from' value holds a line break or NUL"), needs=("httpx",)),
-    Case("T5", "upload-filename", "the payload file named with a quote, CRLF and ;name=", "call", _upload_name, Accepted(_upload_name_safe, "the upload is the raw file (hub-wire.md §2): its name never reaches the wire"), needs=("httpx",)),
-    Case("T6", "poison-message-folder", "a malformed package in a folder inbox: one typed error, then failed/, never redelivered", "call", _poison, Accepted(_poison_dead_lettered, "a typed error leads to FAILED (the folder transport's dead letter); AMQP dead-lettering is pending edoc-edxml[amqp]")),
-    Case("T7", "url-in-document", "a received package whose Subject holds the canary's URL", "call", _url_in_document, Accepted(_no_call, "endpoints come only from configuration")),
+    Case(
+        "T1",
+        "gzip-bomb",
+        "getEdoc answered with a 64 MiB JSON gzipped to 64 KiB; max_bytes 8 MiB",
+        "call",
+        _fetch("gzip-bomb", max_bytes=8 << 20),
+        Refused(_te("TransportLimitError"), "larger than max_bytes"),
+        max_rss_mb=64,
+        needs=("httpx",),
+    ),
+    Case(
+        "T1",
+        "oversized-json",
+        "getEdoc answered with 256 MiB of base64, chunked; max_bytes 8 MiB",
+        "call",
+        _fetch("oversized", max_bytes=8 << 20),
+        Refused(_te("TransportLimitError"), "larger than max_bytes"),
+        max_rss_mb=64,
+        needs=("httpx",),
+    ),
+    Case(
+        "T2",
+        "slow-drip",
+        "a hub that trickles one byte every 0.2 s (never trips the 2 s read timeout); max_seconds 2",
+        "call",
+        _fetch("trickle", max_seconds=2.0),
+        Refused(_te("TransportTimeout"), "longer than max_seconds"),
+        timeout=15,
+        needs=("httpx",),
+    ),
+    Case(
+        "T2",
+        "redirect",
+        "a 302 to http://127.0.0.2: never followed",
+        "call",
+        _fetch("redirect"),
+        Refused(_te("RejectedError"), "HTTP 302"),
+        needs=("httpx",),
+    ),
+    Case(
+        "T3",
+        "duplicate-data",
+        'getEdoc answered {"data":"A","data":"B"}',
+        "call",
+        _fetch("dup-keys"),
+        Refused(_te("ProtocolError"), "'data' twice"),
+        needs=("httpx",),
+    ),
+    Case(
+        "T3",
+        "duplicate-status",
+        'getEdoc answered {"status":"FAIL","status":"OK"}',
+        "call",
+        _fetch("dup-status"),
+        Refused(_te("ProtocolError"), "'status' twice"),
+        needs=("httpx",),
+    ),
+    Case(
+        "T3",
+        "numeric-status",
+        "a numeric status",
+        "call",
+        _fetch("numeric-status"),
+        Refused(_te("ProtocolError"), "status that is not text"),
+        needs=("httpx",),
+    ),
+    Case(
+        "T3",
+        "non-base64-data",
+        "data that is not base64",
+        "call",
+        _fetch("bad-base64"),
+        Refused(_te("ProtocolError"), "not the expected JSON"),
+        needs=("httpx",),
+    ),
+    Case(
+        "T3",
+        "error-code-with-data",
+        "ErrorCode 12 with data present: refused, no file kept",
+        "call",
+        _fetch("error-with-data"),
+        Refused(_te("RejectedError"), "ErrorCode 12"),
+        needs=("httpx",),
+    ),
+    Case(
+        "T4",
+        "crlf-in-header",
+        "a sender OrganId carrying CRLF and a header",
+        "call",
+        _header_injection,
+        Refused(edoc.errors.InputError, "'from' value holds a line break or NUL"),
+        needs=("httpx",),
+    ),
+    Case(
+        "T5",
+        "upload-filename",
+        "the payload file named with a quote, CRLF and ;name=",
+        "call",
+        _upload_name,
+        Accepted(
+            _upload_name_safe,
+            "the upload is the raw file (hub-wire.md §2): its name never reaches the wire",
+        ),
+        needs=("httpx",),
+    ),
+    Case(
+        "T6",
+        "poison-message-folder",
+        "a malformed package in a folder inbox: one typed error, then failed/, never redelivered",
+        "call",
+        _poison,
+        Accepted(
+            _poison_dead_lettered,
+            "a typed error leads to FAILED (the folder transport's dead letter); AMQP dead-lettering is pending edoc-edxml[amqp]",
+        ),
+    ),
+    Case(
+        "T7",
+        "url-in-document",
+        "a received package whose Subject holds the canary's URL",
+        "call",
+        _url_in_document,
+        Accepted(_no_call, "endpoints come only from configuration"),
+    ),
 ]
 
 __all__ = ["CASES", "HostileHub"]

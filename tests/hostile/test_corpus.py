@@ -104,9 +104,7 @@ def _run(case: Case, ctx: Ctx, made: Any) -> Any:
 
 
 def _params() -> list[Any]:
-    return [
-        pytest.param(c, id=c.name, marks=[pytest.mark.slow] if c.slow else []) for c in CASES
-    ]
+    return [pytest.param(c, id=c.name, marks=[pytest.mark.slow] if c.slow else []) for c in CASES]
 
 
 @pytest.mark.parametrize("case", _params())
@@ -208,4 +206,3 @@ def test_every_class_of_the_spec_is_covered() -> None:
 def test_case_names_are_unique() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names))
-

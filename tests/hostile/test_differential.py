@@ -35,7 +35,7 @@ _WEAK = "xmlsec1 1.2 accepts SHA-1 and RSA-1024 by default; edoc needs VerifyPol
 _KEYINFO = "xmlsec1 ignores KeyInfo children it does not need once X509Data gives the key (no fetch was made: the canary saw 0 requests); edoc's profile refuses them outright"
 _SCHEMA = "xmlsec1 does not hold the Signature to the XML-DSig schema: it skips attributes, text and KeyInfo children it does not read, and this edit lies outside what exclusive C14N signs; edoc refuses what the schema forbids"
 XMLSEC1_VERIFIES = {
-    "S2-resigned-by-xmlsec1": "the cryptography holds for what the Reference names (#x, the envelope) and xmlsec1 does not ask what was left out: the swapped attachment is unsigned; edoc requires URI=\"\"",
+    "S2-resigned-by-xmlsec1": 'the cryptography holds for what the Reference names (#x, the envelope) and xmlsec1 does not ask what was left out: the swapped attachment is unsigned; edoc requires URI=""',
     "S4-moved-to-root": _PLACE,
     "S4-moved-to-body": _PLACE,
     "S4-moved-to-message-header": _PLACE,
@@ -44,7 +44,18 @@ XMLSEC1_VERIFIES = {
     "C4-rsa-sha1": _WEAK,
     "C4-sha1-digest": _WEAK,
     "C4-rsa-1024": _WEAK,
-    **{f"S6-{v}": _SCHEMA for v in ("xml-lang-on-signature", "foreign-attribute-on-signature", "xml-lang-on-signature-value", "attribute-on-x509-certificate", "text-in-x509-data", "unknown-element-in-key-info", "certificate-outside-x509-data")},
+    **{
+        f"S6-{v}": _SCHEMA
+        for v in (
+            "xml-lang-on-signature",
+            "foreign-attribute-on-signature",
+            "xml-lang-on-signature-value",
+            "attribute-on-x509-certificate",
+            "text-in-x509-data",
+            "unknown-element-in-key-info",
+            "certificate-outside-x509-data",
+        )
+    },
 }
 
 # Cases where xmlsec1 itself reaches the network (the corpus canary on loopback counts it);
@@ -64,7 +75,11 @@ def xmlsec1_verdict(data: bytes, ca: Path, work: Path) -> tuple[bool, str]:
     if first:
         why = f"{first.group(1)}: {first.group(2).strip()}"
     else:
-        lines = [ln for ln in r.stderr.splitlines() if ln.startswith("Error:") and "failed to verify" not in ln]
+        lines = [
+            ln
+            for ln in r.stderr.splitlines()
+            if ln.startswith("Error:") and "failed to verify" not in ln
+        ]
         why = lines[0] if lines else "failed"
     return r.returncode == 0, why.replace("|", "/")[:110]
 
@@ -107,12 +122,16 @@ def test_xmlsec1_agrees_or_the_reason_is_known(case: Case, ctx: Ctx, tmp_path: P
     assert (ours == "verified") == edoc_accepts, ours
     reason = XMLSEC1_VERIFIES.get(case.name)
     agree = ok == edoc_accepts
-    ROWS.append(f"| {case.name} | {ours} | {'verified' if ok else 'refused: ' + why} | {'yes' if agree else 'no: ' + (reason or '?')} |")
+    ROWS.append(
+        f"| {case.name} | {ours} | {'verified' if ok else 'refused: ' + why} | {'yes' if agree else 'no: ' + (reason or '?')} |"
+    )
     print(ROWS[-1])
     if edoc_accepts:
         assert ok, f"xmlsec1 refuses what edoc accepts: {why}"
     elif reason is not None:
         assert ok, f"xmlsec1 now refuses {case.name} ({why}): drop it from XMLSEC1_VERIFIES"
     else:
-        assert not ok, f"xmlsec1 verifies {case.name}, which edoc refuses: record why in XMLSEC1_VERIFIES"
+        assert not ok, (
+            f"xmlsec1 verifies {case.name}, which edoc refuses: record why in XMLSEC1_VERIFIES"
+        )
     assert isinstance(case.expect, (Refused, Accepted))

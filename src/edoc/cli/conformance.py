@@ -207,8 +207,11 @@ def run_group() -> None:
 @click.option("--cmd", required=True, help='The validator command, e.g. "their-validator {file}".')
 @click.option("--verify-cmd", help="The command for signature vectors ({file}, {ca}).")
 @click.option("--match-rule", is_flag=True, help="A rejection must name the vector's rule id.")
-@click.option("--rule-map", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML or JSON: suite rule id -> your product's codes (implies --match-rule).")
+@click.option(
+    "--rule-map",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML or JSON: suite rule id -> your product's codes (implies --match-rule).",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True)
 def validator_command(
     seed: int | None, only: tuple[str, ...], size: str, timeout: float, output: Path | None,
@@ -310,16 +313,36 @@ def receiver_command(
 
 @run_group.command("sender")
 @_hub_options
-@click.option("--recipient", "recipients", multiple=True, default=("000.00.00.H41",),
-              show_default=True, help="An OrganId the kit receives for (repeat).")
+@click.option(
+    "--recipient",
+    "recipients",
+    multiple=True,
+    default=("000.00.00.H41",),
+    show_default=True,
+    help="An OrganId the kit receives for (repeat).",
+)
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many packages.")
-@click.option("--duration", type=click.FloatRange(min=0.1), default=300.0, show_default=True,
-              help="Stop after this many seconds.")
-@click.option("--trust", "trust", type=click.Path(exists=True, path_type=Path),
-              help="CA certificates (PEM) your signatures chain to: signed packages are verified.")
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0.1),
+    default=300.0,
+    show_default=True,
+    help="Stop after this many seconds.",
+)
+@click.option(
+    "--trust",
+    "trust",
+    type=click.Path(exists=True, path_type=Path),
+    help="CA certificates (PEM) your signatures chain to: signed packages are verified.",
+)
 @click.option("--require-signature", is_flag=True, help="An unsigned package fails.")
-@click.option("--linger", type=click.FloatRange(min=0), default=5.0, show_default=True,
-              help="Seconds the hub stays up after the last package (to fetch the answers).")
+@click.option(
+    "--linger",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="Seconds the hub stays up after the last package (to fetch the answers).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 def sender_command(
     hub_host: str, hub_port: int, system_id: str | None, secret_env: str,

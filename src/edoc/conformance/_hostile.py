@@ -45,9 +45,7 @@ def _xxe(s: Seeded) -> Made:
 
 
 def _laughs(s: Seeded) -> Made:
-    ents = ['<!ENTITY l0 "ha">'] + [
-        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)
-    ]
+    ents = ['<!ENTITY l0 "ha">'] + [f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)]
     return _doctype(s, f"<!DOCTYPE edXML [{''.join(ents)}]>", "&l9;")
 
 

@@ -222,8 +222,13 @@ def invalid_vectors() -> list[Vector]:
                 required=error,
                 kind="status" if rule_id in _STATUS_RULES else "edoc",
                 mode="verify" if verify else "validate",
-                tags=("signature",) if verify else ("change",) if rule_id in _CHANGE_RULES
-                else ("pdf",) if pdf else (),
+                tags=("signature",)
+                if verify
+                else ("change",)
+                if rule_id in _CHANGE_RULES
+                else ("pdf",)
+                if pdf
+                else (),
             )
         )
     out.append(
@@ -237,4 +242,3 @@ def invalid_vectors() -> list[Vector]:
         )
     )  # fmt: skip
     return out
-

@@ -110,11 +110,11 @@ def signed_pdf(*, tamper: bool = False) -> bytes:
     end = start + _CONTENTS + 2
     ranges = b"/ByteRange [0 %010d %010d %010d]" % (start, end, len(data) - end)
     at = data.index(placeholder)
-    data[at:at + len(placeholder)] = ranges
+    data[at : at + len(placeholder)] = ranges
     key, cert = _signer()
     digest = hashlib.sha256(bytes(data[:start]) + bytes(data[end:])).digest()
     hexed = _cms(digest, key, cert).hex().encode()
-    data[start + 1:start + 1 + len(hexed)] = hexed
+    data[start + 1 : start + 1 + len(hexed)] = hexed
     if tamper:
         at = data.index(b"edoc conformance kit")
         data[at] = ord("E")

@@ -47,9 +47,15 @@ def _cert(
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-                encipher_only=False, decipher_only=False,
+                digital_signature=not ca,
+                content_commitment=not ca,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=ca,
+                crl_sign=ca,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )

@@ -69,10 +69,16 @@ def _full_header(s: Seeded) -> Made:
     return header(
         pkg,
         due_date=dt.date(2015, 10, 15),
-        signer_info=SignerInfo(competence="TL. Bộ trưởng", position="Chánh Văn phòng",
-                               full_name="Nguyễn Văn A"),
-        other_info=OtherInfo(priority=Priority.URGENT, sphere_of_promulgation="Toàn quốc",
-                             typer_notation="TVC", promulgation_amount=10, page_amount=2),
+        signer_info=SignerInfo(
+            competence="TL. Bộ trưởng", position="Chánh Văn phòng", full_name="Nguyễn Văn A"
+        ),
+        other_info=OtherInfo(
+            priority=Priority.URGENT,
+            sphere_of_promulgation="Toàn quốc",
+            typer_notation="TVC",
+            promulgation_amount=10,
+            page_amount=2,
+        ),
         steering_type=SteeringType.STEERING,
         to_places=("Các Bộ, cơ quan ngang Bộ", "Lưu: VT"),
         content="Thực hiện ý kiến chỉ đạo của Thủ tướng Chính phủ.",
@@ -81,8 +87,10 @@ def _full_header(s: Seeded) -> Made:
 
 def _several_recipients(s: Seeded) -> Made:
     pkg = base_package(s)
-    return header(pkg, to=[*pkg.header.to, Organization(organ_id="000.00.00.H40",
-                                                        organ_name="UBND tỉnh Nghệ An")])
+    return header(
+        pkg,
+        to=[*pkg.header.to, Organization(organ_id="000.00.00.H40", organ_name="UBND tỉnh Nghệ An")],
+    )
 
 
 def _revocation(s: Seeded) -> Made:
@@ -122,7 +130,7 @@ def _status(code: StatusCode) -> Vector:
         expect=Expect.ACCEPT,
         make=make,
         clause=f"QCVN 102:2016 status package, StatusCode {code.value} "
-               "(the nine codes of QĐ 28/2018/QĐ-TTg)",
+        "(the nine codes of QĐ 28/2018/QĐ-TTg)",
         kind="status",
         tags=("status",),
     )
@@ -205,4 +213,3 @@ def valid_vectors(*, many: int, large: int) -> list[Vector]:
     out += [_status(code) for code in StatusCode]
     out += [_signed("rsa"), _signed("ec"), _many(many), _large(large)]
     return out
-

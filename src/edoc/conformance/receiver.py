@@ -179,9 +179,7 @@ def run_receiver(
     return [skipped.get(v.id) or results[v.id] for v in vectors]  # type: ignore[misc]
 
 
-def _take_answer(
-    hub: KitHub, delivery: Delivery, path: Path, by_number: dict[str, _Watch]
-) -> None:
+def _take_answer(hub: KitHub, delivery: Delivery, path: Path, by_number: dict[str, _Watch]) -> None:
     """Read one package the vendor sent the kit: a status answering one of the vectors."""
     try:
         pkg = read(path)
@@ -200,4 +198,3 @@ def _take_answer(
     if not report.ok:
         rules = ", ".join(sorted({f.rule for f in report.errors})) or "unreadable"
         w.problems.append(f"status {pkg.status_code.value} breaks {rules}")
-

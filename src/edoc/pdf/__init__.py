@@ -11,5 +11,12 @@ verifier: integrity only). The report's fields are in docs/reference/pdf-report.
 from edoc.pdf.check import PdfChecker, PdfLimits, is_pdf
 from edoc.pdf.report import Coverage, Modification, PdfDocument, PdfSignature
 
-__all__ = ["Coverage", "Modification", "PdfChecker", "PdfDocument", "PdfLimits", "PdfSignature",
-           "is_pdf"]
+__all__ = [
+    "Coverage",
+    "Modification",
+    "PdfChecker",
+    "PdfDocument",
+    "PdfLimits",
+    "PdfSignature",
+    "is_pdf",
+]

@@ -101,9 +101,7 @@ def wrap_crl(crl: x509.CertificateRevocationList) -> Crl:
     return Crl(crl, None, idp)
 
 
-def scope_of(
-    crl: Crl, cert: x509.Certificate, points: Sequence[x509.DistributionPoint]
-) -> Scope:
+def scope_of(crl: Crl, cert: x509.Certificate, points: Sequence[x509.DistributionPoint]) -> Scope:
     """Whether ``crl`` covers ``cert`` when obtained from one of ``points`` (the
     certificate's distribution points it may stand for), per RFC 5280 §6.3.3 (b) and (d)."""
     idp = crl.idp

@@ -188,9 +188,7 @@ class Fetcher:
         headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {})}
         return self._fetch(url, body, headers, purpose)
 
-    def _fetch(
-        self, url: str, data: bytes | None, headers: dict[str, str], purpose: str
-    ) -> bytes:
+    def _fetch(self, url: str, data: bytes | None, headers: dict[str, str], purpose: str) -> bytes:
         import http.client
         import urllib.error
 

@@ -292,5 +292,3 @@ def _release(key: tuple[str, int, bytes] | None) -> None:
                 login.session.close()  # C_Logout, then C_CloseSession
             except Exception as exc:  # a token already gone: nothing left to close
                 log.debug("closing the login session failed: %s", type(exc).__name__)
-
-

@@ -70,7 +70,7 @@ class _Captured:
                 elif ev[2].startswith(prefix):
                     parts: list[str] = []
                     stack.append(parts)
-                    found.append((i, ev[2][len(prefix):], ev[4], parts, depth))
+                    found.append((i, ev[2][len(prefix) :], ev[4], parts, depth))
                 else:
                     raise SignatureProfileError(
                         f"foreign element {shorten(ev[2])} inside Signature", reason="profile"

@@ -252,7 +252,10 @@ class Run:
             fetches=tuple(self.fetcher.log), **self.report,
         )  # fmt: skip
         return AssessmentResult(
-            indication=indication, sub_indication=sub, report=report, signature=signature,
+            indication=indication,
+            sub_indication=sub,
+            report=report,
+            signature=signature,
             reason=None if indication is Ind.TOTAL_PASSED else self.reason,
         )
 

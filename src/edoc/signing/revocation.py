@@ -341,6 +341,7 @@ def _ocsp_signer(
     resp: ocsp.OCSPResponse, issuer: x509.Certificate, now: dt.datetime
 ) -> x509.Certificate:
     """The issuer itself, or a responder certificate it issued for OCSP signing."""
+
     def named(cert: x509.Certificate) -> bool:
         if resp.responder_name is not None:
             return cert.subject == resp.responder_name

@@ -47,7 +47,6 @@ from edoc.xml.reader import Source, package_from_document
 __all__ = ["VerificationResult", "VerifyPolicy", "verify"]
 
 
-
 @attrs.frozen(kw_only=True)
 class VerifyPolicy:
     """What a verifier accepts. Safe by default; each relaxation is named."""
@@ -213,5 +212,3 @@ def _conclude(
         findings=info.notes,
         xades=xades,
     )
-
-

@@ -149,8 +149,6 @@ def redact_url(url: str) -> str:
     return redact(url)
 
 
-
-
 def _read_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as f:

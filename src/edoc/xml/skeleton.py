@@ -87,4 +87,3 @@ class ElementPaths:
             children.append((child, nth))
         for child, nth in children:
             self._position[child] = (nth, counts[child.tag])
-

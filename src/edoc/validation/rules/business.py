@@ -132,5 +132,3 @@ def business_present(ctx: Context) -> Iterator[Finding]:
             "TraceHeaderList has no Bussiness block",
             "TraceHeaderList không có khối Bussiness",
         )
-
-

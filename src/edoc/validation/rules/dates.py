@@ -126,5 +126,3 @@ def trace_in_order(ctx: Context) -> Iterator[Finding]:
                 f"TraceHeader lúc {value.strip()} đứng sau một TraceHeader muộn hơn",
             )
         last = stamp
-
-

@@ -141,5 +141,3 @@ def recipients_unique(ctx: Context) -> Iterator[Finding]:
                 f"nơi nhận {shorten(value)!r} bị lặp",
             )
         seen.add(value)
-
-

@@ -83,5 +83,3 @@ def signature_not_placeholder(ctx: Context) -> Iterator[Finding]:
             "the Signature is a placeholder and cannot verify: " + "; ".join(r[0] for r in reasons),
             "chữ ký là giá trị mẫu, không thể xác thực: " + "; ".join(r[1] for r in reasons),
         )
-
-

@@ -72,5 +72,3 @@ def status_timestamp(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "EDX-STS-003", mh, "the status package has no Timestamp", "gói tin không có Timestamp"
         )
-
-
