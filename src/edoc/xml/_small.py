@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
+from typing import cast
 
 from lxml import etree
 
@@ -107,21 +108,23 @@ def _walk(
     # match; a parent's own text comes before its children's tails, which arrive in order.
     for index, el in enumerate(islice(top.iter(), limits.max_elements + 1)):
         elements = index + 1
-        up = el.getparent()
-        if el.tag[0] != "{":  # in no namespace (xmlns=""): the streaming path adopts it
+        # Each lxml property (tag, attrib, text) builds a new object: read each once.
+        tag = el.tag
+        if tag[0] != "{":  # in no namespace (xmlns=""): the streaming path adopts it
             raise _GiveUp
-        attrib = el.attrib
+        attrib = dict(cast("list[tuple[str, str]]", el.items()))  # str: no bytes in, none out
         if len(attrib) > most_attributes:
             most_attributes = len(attrib)
+        up = el.getparent()
         if up is None:
-            node = root = Node(el.tag, attrib, None, index)  # type: ignore[arg-type]
+            node = root = Node(tag, attrib, None, index)
             depth = 1
         else:
             parent, depth = placed[up]
             depth += 1
             if depth > deepest:
                 deepest = depth
-            node = Node(el.tag, attrib, parent, index)  # type: ignore[arg-type]
+            node = Node(tag, attrib, parent, index)
             parent.children.append(node)
             tail = el.tail
             if tail:
@@ -133,7 +136,7 @@ def _walk(
         if isinstance(line, int) and line:
             lines[index] = line
         text = el.text
-        if el.tag == _CTE and up is not None and up.tag == _ATTACHMENT:
+        if tag == _CTE and up is not None and parent.tag == _ATTACHMENT:
             attachments += 1
             if len(el):
                 raise _GiveUp

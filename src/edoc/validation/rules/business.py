@@ -17,6 +17,11 @@ from edoc.xml import names as n
 
 
 def _business(ctx: Context) -> tuple[etree._Element | None, BusinessDocType | None]:
+    """The Business element and its BussinessDocType, found once per package."""
+    return ctx.memo("business", lambda: _find_business(ctx))
+
+
+def _find_business(ctx: Context) -> tuple[etree._Element | None, BusinessDocType | None]:
     header = ctx.header
     if header is None:
         return None, None

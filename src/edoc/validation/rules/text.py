@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from typing import cast
+
+from lxml import etree
 
 from edoc.validation.context import Context, text
 from edoc.validation.findings import Finding
@@ -46,6 +49,8 @@ def lengths(ctx: Context) -> Iterator[Finding]:
 
 
 _BIDI_OR_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]")
+_ALL_TEXT = etree.XPath("string()", smart_strings=False)
+"""Every text node below an element, joined in C (``itertext`` builds one string each)."""
 
 
 @rule(
@@ -56,7 +61,7 @@ _BIDI_OR_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]
 )
 def no_bidi(ctx: Context) -> Iterator[Finding]:
     env = ctx.envelope
-    if env is None or not _BIDI_OR_INVISIBLE.search("".join(map(str, env.itertext()))):
+    if env is None or not _BIDI_OR_INVISIBLE.search(cast("str", _ALL_TEXT(env))):
         return  # one search over all the text first: such characters are rare
     for el in env.iter():
         value = el.text if isinstance(el.tag, str) and len(el) == 0 else None
