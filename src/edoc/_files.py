@@ -23,6 +23,7 @@ __all__ = [
     "atomic_write",
     "clean_stale_spool",
     "file_mode",
+    "process_alive",
     "safe_filename",
     "spool_file",
 ]
@@ -59,9 +60,11 @@ def spool_file(directory: str | None) -> tuple[int, str]:
     return tempfile.mkstemp(dir=folder, prefix=f"edoc-{os.getpid()}-", suffix=".bin")
 
 
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":  # pragma: no cover - no cheap check: rely on the age alone
-        return False
+def process_alive(pid: int) -> bool | None:
+    """Whether process ``pid`` runs on this host; ``None`` where there is no cheap check
+    (Windows): each caller then decides by its own rule (an age, a setting)."""
+    if sys.platform == "win32":  # pragma: no cover
+        return None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -99,7 +102,7 @@ def clean_stale_spool(
             continue
         if hasattr(os, "getuid") and info.st_uid != os.getuid():
             continue
-        if _alive(int(match.group(1))):
+        if process_alive(int(match.group(1))):  # unknown: rely on the age alone
             continue
         with contextlib.suppress(OSError):
             os.unlink(path)

@@ -27,7 +27,6 @@ import json
 import os
 import secrets
 import socket
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Literal
 
 import attrs
 
+from edoc._files import process_alive
 from edoc.transport._payload import fsync_dir, hash_file
 from edoc.transport._received import Entry
 
@@ -47,18 +47,6 @@ _RELEASED = {"released": True}
 
 def _host() -> str:
     return socket.gethostname() or "host"
-
-
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":  # pragma: no cover - no cheap check: trust stale_after
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - another user's live process
-        return True
-    return True
 
 
 def _create(path: Path, data: bytes, *, durable: bool) -> bool:
@@ -140,7 +128,7 @@ class SharedInbox:
         if owner.get("host") == self.host and isinstance(owner.get("pid"), int):
             if owner.get("token") == self.token:
                 return False
-            return not _alive(owner["pid"])
+            return process_alive(owner["pid"]) is False  # unknown: stale_claim_after decides
         return self.stale_after is not None and age > self.stale_after
 
     def claim(self, key: str) -> ClaimState:

@@ -34,7 +34,6 @@ import os
 import secrets
 import socket
 import stat
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +41,7 @@ from typing import BinaryIO, ClassVar
 
 import attrs
 
-from edoc._files import atomic_write
+from edoc._files import atomic_write, process_alive
 from edoc.transport._payload import copy_hashing, fsync_dir, spooled
 from edoc.transport.base import Incoming, Kind, Outcome, Outgoing, Payload, Receipt, Transport
 from edoc.transport.errors import StorageError, UnknownMessageError
@@ -58,18 +57,6 @@ _CLAIMED = ".claimed"
 
 def _host() -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in socket.gethostname()) or "host"
-
-
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":  # pragma: no cover - no cheap check; rely on stale_claim_after
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - another user's live process
-        return True
-    return True
 
 
 _OPEN_FLAGS = (
@@ -214,7 +201,7 @@ class DirectoryTransport(Transport):
             stale = False
             if host == self._host and pid_text.isdigit():
                 pid = int(pid_text)
-                stale = pid != self._pid and not _alive(pid)
+                stale = pid != self._pid and process_alive(pid) is False
             if not stale and self.stale_claim_after is not None and token != self._token:
                 with contextlib.suppress(FileNotFoundError):
                     stale = now - path.stat().st_mtime > self.stale_claim_after
