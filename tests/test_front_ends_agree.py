@@ -126,7 +126,6 @@ def _second_signature(read: Verdict, verified: Verdict) -> bool:
     )
 
 
-# Cases where the front ends disagree today, each a known defect for another branch.
 def _made(case: Case, c: Ctx) -> tuple[bytes, Any] | None:
     made = case.make(c)
     extra = None
